@@ -1,0 +1,63 @@
+import DuckDB
+import Foundation
+
+/// Computes the server's health from the system database. Each check is bounded by `timeout`, so a stuck
+/// database makes the report say `error` instead of making the caller wait.
+public struct HealthCheck: Sendable {
+    public let system: SystemDatabase
+    /// A table whose last sync is older than this is stale (the reference: 24 h).
+    public var staleAfter: Duration = .seconds(86_400)
+    public var timeout: Duration = .seconds(5)
+
+    public init(system: SystemDatabase) {
+        self.system = system
+    }
+
+    /// Runs the three checks concurrently and combines them.
+    public func report(now: Date = Date()) async -> HealthReport {
+        async let state = check { connection in
+            _ = try connection.query("SELECT 1").scalar()
+            return HealthReport.Check.ok
+        }
+        let staleSeconds = Double(staleAfter.components.seconds)
+        async let data = check { connection in
+            let summary = try connection.query(
+                """
+                SELECT count(*), coalesce(sum(rows), 0)::BIGINT,
+                       coalesce(list(table_id ORDER BY table_id) FILTER (
+                           WHERE last_sync IS NULL OR last_sync < ?::TIMESTAMP), [])
+                FROM sync_state
+                """,
+                [.timestamp(TimestampValue(now.addingTimeInterval(-staleSeconds)))]
+            ).rows().first ?? []
+            guard summary.count == 3, case .bigint(let tables) = summary[0], case .bigint(let rows) = summary[1],
+                case .list(let staleValues) = summary[2]
+            else { return HealthReport.Check.error("unexpected sync_state summary") }
+            let stale = staleValues.compactMap { value -> String? in
+                if case .varchar(let id) = value { return id }
+                return nil
+            }
+            return HealthReport.Check(
+                status: stale.isEmpty ? "ok" : "warning", tables: Int(tables), totalRows: Int(rows),
+                staleTables: stale)
+        }
+        async let users = check { connection in
+            guard case .bigint(let count) = try connection.query("SELECT count(*) FROM users").scalar() else {
+                return HealthReport.Check.error("cannot count users")
+            }
+            return HealthReport.Check(status: "ok", count: Int(count))
+        }
+        let services = await HealthReport.Services(duckdbState: state, data: data, users: users)
+        return HealthReport(services: services, at: now)
+    }
+
+    private func check(
+        _ body: @escaping @Sendable (Connection) throws -> HealthReport.Check
+    ) async -> HealthReport.Check {
+        do {
+            return try await system.read(timeout: timeout, body)
+        } catch {
+            return .error("\(error)")
+        }
+    }
+}

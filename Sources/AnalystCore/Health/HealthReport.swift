@@ -1,0 +1,76 @@
+import Foundation
+
+/// The body of `GET /api/health`, in the Python reference's shape:
+/// `{"status", "timestamp", "services": {"duckdb_state", "data", "users"}}`.
+public struct HealthReport: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        case healthy, degraded, unhealthy
+    }
+
+    /// One check's outcome: `ok`, `warning` or `error` plus details.
+    public struct Check: Codable, Sendable, Equatable {
+        public var status: String
+        public var detail: String?
+        public var tables: Int?
+        public var totalRows: Int?
+        public var staleTables: [String]?
+        public var count: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case status, detail, tables, count
+            case totalRows = "total_rows"
+            case staleTables = "stale_tables"
+        }
+
+        public static let ok = Check(status: "ok")
+        public static func error(_ detail: String) -> Check { Check(status: "error", detail: detail) }
+
+        public init(
+            status: String, detail: String? = nil, tables: Int? = nil, totalRows: Int? = nil,
+            staleTables: [String]? = nil, count: Int? = nil
+        ) {
+            self.status = status
+            self.detail = detail
+            self.tables = tables
+            self.totalRows = totalRows
+            self.staleTables = staleTables
+            self.count = count
+        }
+    }
+
+    public struct Services: Codable, Sendable, Equatable {
+        public var duckdbState: Check
+        public var data: Check
+        public var users: Check
+
+        enum CodingKeys: String, CodingKey {
+            case duckdbState = "duckdb_state"
+            case data, users
+        }
+    }
+
+    public var status: Status
+    /// ISO 8601 with `+00:00`, like the reference.
+    public var timestamp: String
+    public var services: Services
+
+    /// Combines the checks: any `error` → unhealthy, else any `warning` → degraded, else healthy.
+    public init(services: Services, at date: Date) {
+        let statuses = [services.duckdbState.status, services.data.status, services.users.status]
+        if statuses.contains("error") {
+            status = .unhealthy
+        } else if statuses.contains("warning") {
+            status = .degraded
+        } else {
+            status = .healthy
+        }
+        self.services = services
+        self.timestamp = HealthReport.isoTimestamp(date)
+    }
+
+    static func isoTimestamp(_ date: Date) -> String {
+        var formatted = date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        if formatted.hasSuffix("Z") { formatted.removeLast() }
+        return formatted + "+00:00"
+    }
+}

@@ -1,0 +1,41 @@
+import DuckDB
+import Foundation
+import Logging
+
+/// `state/system.duckdb`, migrated to the current schema, behind a small connection pool.
+///
+/// The server is the only process that opens this file (DuckDB allows one writer process per file).
+public final class SystemDatabase: Sendable {
+    public let pool: ConnectionPool
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database. Throws `StorageError` with a message that says
+    /// what to do when the file is locked, unreadable, or newer than this build.
+    public init(
+        path: String, migrations: [Migration] = SystemSchema.migrations, poolSize: Int = 4,
+        configuration: Database.Configuration = .init(), logger: Logger
+    ) throws {
+        let database: Database
+        do {
+            database = try Database(path: path, configuration: configuration)
+        } catch let error as DuckDBError {
+            throw StorageError.cannotOpenDatabase(path: path, reason: error.message)
+        }
+        let connection = try database.connect()
+        try SchemaMigrator(migrations: migrations).migrate(connection, path: path, logger: logger)
+        self.path = path
+        self.pool = ConnectionPool(database: database, size: poolSize, name: "system-db")
+    }
+
+    /// Runs `body` on a pooled connection (off the cooperative thread pool).
+    public func read<T: Sendable>(
+        timeout: Duration? = nil, _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        try await pool.withConnection(timeout: timeout, body)
+    }
+
+    /// Lets running work finish and closes the connections.
+    public func close() async {
+        await pool.shutdown()
+    }
+}

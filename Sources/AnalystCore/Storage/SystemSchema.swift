@@ -1,0 +1,45 @@
+/// The schema of `state/system.duckdb`, as numbered migrations. Never edit a released migration: add one.
+///
+/// Table and column names follow the Python reference (`src/db.py`, schema v3) where it was sound, so its
+/// data can be read; later issues add their tables as new migrations.
+public enum SystemSchema {
+    public static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "users and sync state",
+            sql: """
+                CREATE TABLE users (
+                    id VARCHAR PRIMARY KEY,
+                    email VARCHAR UNIQUE NOT NULL,
+                    name VARCHAR,
+                    role VARCHAR NOT NULL DEFAULT 'analyst',
+                    password_hash VARCHAR,
+                    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                    updated_at TIMESTAMP
+                );
+                CREATE TABLE sync_state (
+                    table_id VARCHAR PRIMARY KEY,
+                    last_sync TIMESTAMP,
+                    rows BIGINT,
+                    file_size_bytes BIGINT,
+                    uncompressed_size_bytes BIGINT,
+                    columns INTEGER,
+                    hash VARCHAR,
+                    status VARCHAR NOT NULL DEFAULT 'ok',
+                    error VARCHAR
+                );
+                CREATE TABLE sync_history (
+                    id VARCHAR PRIMARY KEY,
+                    table_id VARCHAR NOT NULL,
+                    synced_at TIMESTAMP NOT NULL,
+                    rows BIGINT,
+                    duration_ms INTEGER,
+                    status VARCHAR,
+                    error VARCHAR
+                );
+                CREATE INDEX sync_history_table ON sync_history (table_id, synced_at);
+                """),
+    ]
+
+    /// The highest version this build knows.
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+}

@@ -1,0 +1,34 @@
+import AnalystCore
+import Hummingbird
+import Logging
+
+/// Builds the HTTP application: routes, middleware and the background services it owns.
+public func buildApplication(dependencies: ServerDependencies) -> some ApplicationProtocol {
+    let router = buildRouter(dependencies: dependencies)
+    let configuration = dependencies.configuration
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "da-server"),
+        services: [DatabaseService(dependencies: dependencies)],
+        onServerRunning: { channel in
+            dependencies.logger.info(
+                "listening",
+                metadata: [
+                    "address": "\(channel.localAddress?.description ?? "?")",
+                    "data_dir": "\(configuration.dataDirectory.root.path)",
+                ])
+        },
+        logger: dependencies.logger
+    )
+}
+
+/// The router alone (tests drive it in-process).
+public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    let api = router.group("api")
+    HealthController(check: HealthCheck(system: dependencies.system)).addRoutes(to: api)
+    return router
+}

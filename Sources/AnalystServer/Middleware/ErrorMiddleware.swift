@@ -1,0 +1,43 @@
+import AnalystCore
+import Hummingbird
+import Logging
+
+/// Turns every error into the reference's error body `{"detail": "…"}` with the right status, so both our
+/// `da` and the reference's client understand it. Unexpected errors become a logged 500 without internals.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let detail = error.body ?? error.status.reasonPhrase
+            return try APIError(error.status, detail).response(from: request, context: context)
+        } catch let error as HTTPResponseError {
+            return try error.response(from: request, context: context)
+        } catch {
+            context.logger.error(
+                "unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return try APIError(.internalServerError, "Internal Server Error").response(from: request, context: context)
+        }
+    }
+}
+
+/// An error with an HTTP status and a message for the client, sent as `{"detail": message}`.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let detail: String
+
+    public init(_ status: HTTPResponse.Status, _ detail: String) {
+        self.status = status
+        self.detail = detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = "{\"detail\":" + JSONText.quote(detail) + "}"
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,40 @@
+import AnalystCore
+import Logging
+
+/// Everything `da-server serve` needs to start, resolved from flags, environment and `instance.yaml`.
+public struct ServerConfiguration: Sendable {
+    /// The data directory (`--data-dir`, `DATA_DIR`, default `./data`).
+    public var dataDirectory: DataDirectory
+    /// Address to listen on (`--host`, `HOST`, `server.host`, default 127.0.0.1).
+    public var host: String
+    /// Port to listen on (`--port`, `PORT`, `server.port`, default 8000); 0 picks a free port.
+    public var port: Int
+    /// Development mode: conveniences that must never be on in production (later: generated secrets).
+    public var developmentMode: Bool
+    /// The parsed `instance.yaml` (empty when there is none).
+    public var instance: InstanceConfig
+    /// Connections (and threads) serving analysts' queries (`query.pool_size`, default 4).
+    public var queryPoolSize: Int
+    /// DuckDB threads per query (`duckdb.threads`, default: DuckDB's choice, the core count).
+    public var duckDBThreads: Int?
+    /// DuckDB memory limit for the query side (`duckdb.memory_limit`, e.g. "4GB").
+    public var duckDBMemoryLimit: String?
+    /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.
+    public var extensionDirectory: String?
+
+    public init(
+        dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8000, developmentMode: Bool = false,
+        instance: InstanceConfig = InstanceConfig(), queryPoolSize: Int = 4, duckDBThreads: Int? = nil,
+        duckDBMemoryLimit: String? = nil, extensionDirectory: String? = nil
+    ) {
+        self.dataDirectory = dataDirectory
+        self.host = host
+        self.port = port
+        self.developmentMode = developmentMode
+        self.instance = instance
+        self.queryPoolSize = queryPoolSize
+        self.duckDBThreads = duckDBThreads
+        self.duckDBMemoryLimit = duckDBMemoryLimit
+        self.extensionDirectory = extensionDirectory
+    }
+}

@@ -1,0 +1,95 @@
+import AnalystCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// What `da-server serve` does, kept out of the executable so it can be tested: resolve the configuration
+/// (flag > environment > instance.yaml > default), open the data directory, serve until SIGTERM/SIGINT.
+public enum ServerLauncher {
+    /// Flags as given on the command line (`nil` = not given).
+    public struct Flags: Sendable {
+        public var dataDir: String?
+        public var host: String?
+        public var port: Int?
+        public var developmentMode: Bool
+
+        public init(dataDir: String? = nil, host: String? = nil, port: Int? = nil, developmentMode: Bool = false) {
+            self.dataDir = dataDir
+            self.host = host
+            self.port = port
+            self.developmentMode = developmentMode
+        }
+    }
+
+    /// Resolves the configuration; errors name the setting and say what to fix.
+    public static func configuration(
+        flags: Flags, environment: [String: String], currentDirectory: String
+    ) throws -> ServerConfiguration {
+        let instance = try InstanceConfig.load(environment: environment, currentDirectory: currentDirectory)
+        let dataDir = flags.dataDir ?? nonEmpty(environment["DATA_DIR"]) ?? "./data"
+        let host = flags.host ?? nonEmpty(environment["HOST"]) ?? instance.string("server.host") ?? "127.0.0.1"
+        let port: Int
+        if let flagPort = flags.port {
+            port = flagPort
+        } else if let text = nonEmpty(environment["PORT"]) {
+            guard let parsed = Int(text) else { throw LaunchError.invalidSetting("PORT must be a number, got \"\(text)\"") }
+            port = parsed
+        } else {
+            port = instance.int("server.port") ?? 8000
+        }
+        guard (0...65_535).contains(port) else {
+            throw LaunchError.invalidSetting("the port must be between 0 and 65535, got \(port)")
+        }
+        let absoluteDataDir = dataDir.hasPrefix("/") ? dataDir : currentDirectory + "/" + dataDir
+        let poolSize = instance.int("query.pool_size") ?? 4
+        guard poolSize >= 1 else {
+            throw LaunchError.invalidSetting("query.pool_size must be at least 1, got \(poolSize)")
+        }
+        return ServerConfiguration(
+            dataDirectory: DataDirectory(absoluteDataDir), host: host, port: port,
+            developmentMode: flags.developmentMode, instance: instance, queryPoolSize: poolSize,
+            duckDBThreads: instance.int("duckdb.threads"), duckDBMemoryLimit: instance.string("duckdb.memory_limit"),
+            extensionDirectory: extensionDirectory(environment: environment))
+    }
+
+    /// Opens everything and serves until a graceful shutdown completes.
+    public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
+        for warning in configuration.instance.warnings {
+            logger.warning("\(warning)")
+        }
+        if configuration.developmentMode {
+            logger.warning("development mode (--dev): do not use it in production")
+        }
+        let dependencies = try ServerDependencies(configuration: configuration, logger: logger)
+        let app = buildApplication(dependencies: dependencies)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        logger.info("server stopped")
+    }
+
+    /// `DUCKDB_HOME/extensions` (the setup script's layout), if that directory exists.
+    static func extensionDirectory(environment: [String: String]) -> String? {
+        let home = nonEmpty(environment["DUCKDB_HOME"])
+            ?? (nonEmpty(environment["XDG_CACHE_HOME"]) ?? (NSHomeDirectory() + "/.cache"))
+            + "/ai-data-analyst/duckdb-1.5.5"
+        let directory = home + "/extensions"
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? directory : nil
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value
+    }
+}
+
+/// A setting that prevents the server from starting.
+public enum LaunchError: Error, CustomStringConvertible {
+    case invalidSetting(String)
+
+    public var description: String {
+        switch self {
+        case .invalidSetting(let message): return message
+        }
+    }
+}
