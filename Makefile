@@ -1,0 +1,60 @@
+# AI Data Analyst — two commands on a fresh machine: `make run` and `make test`.
+# Both install what is missing (system packages, DuckDB 1.5.5) and are safe to re-run.
+
+SHELL := /bin/bash
+DUCKDB_VERSION := 1.5.5
+export DUCKDB_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ai-data-analyst/duckdb-$(DUCKDB_VERSION)
+DATA_DIR ?= ./data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SWIFT_BUILD_FLAGS ?=
+# System packages later features need (Debian names); installed only when missing.
+APT_PACKAGES := python3 python3-venv xz-utils
+
+.PHONY: run test build lint format deps duckdb clean help
+
+help:
+	@echo "make run    - install what is missing, build, and serve on http://$(HOST):$(PORT) (data in $(DATA_DIR))"
+	@echo "make test   - install what is missing, build, and run every test"
+	@echo "make build  - build da-server and da (debug)"
+	@echo "make lint   - check formatting with swift format"
+	@echo "make format - rewrite sources with swift format"
+
+deps: duckdb
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+duckdb:
+	@bash scripts/setup-duckdb.sh >/dev/null
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS) --product da-server
+	swift build $(SWIFT_BUILD_FLAGS) --product da
+
+run: build
+	@bin=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path); \
+	echo ""; \
+	echo "  da-server on http://$(HOST):$(PORT)  (data: $(DATA_DIR); stop with Ctrl-C)"; \
+	echo "  health:      curl http://$(HOST):$(PORT)/api/health"; \
+	echo "  CLI:         $$bin/da --help"; \
+	echo "  First login: the first admin is created with POST /auth/bootstrap once the identity issue lands;"; \
+	echo "               until then the API has no users and needs no login."; \
+	echo ""; \
+	exec $$bin/da-server serve --data-dir "$(DATA_DIR)" --host "$(HOST)" --port "$(PORT)" --dev
+
+test: deps
+	swift build $(SWIFT_BUILD_FLAGS) --build-tests
+	swift test $(SWIFT_BUILD_FLAGS) --skip-build
+
+lint:
+	swift format lint --strict --recursive Sources Tests Package.swift
+
+format:
+	swift format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build
