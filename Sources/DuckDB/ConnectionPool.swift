@@ -29,6 +29,7 @@ public final class ConnectionPool: Sendable {
             let threadName = "\(name)-\(index)"
             let thread = Thread {
                 Thread.current.name = threadName
+                Thread.current.threadDictionary[ConnectionPool.threadKey] = threadName
                 PoolState.runWorker(index: index, state: state, database: database, setup: setup)
             }
             thread.stackSize = 8 << 20
@@ -76,6 +77,13 @@ public final class ConnectionPool: Sendable {
             state.beginShutdown(whenDone: continuation)
         }
     }
+
+    /// The name of the pool thread the caller runs on (`"<name>-<index>"`), or `nil` off the pool's threads.
+    public static var currentThreadName: String? {
+        Thread.current.threadDictionary[threadKey] as? String
+    }
+
+    static let threadKey = "ai-data-analyst.connection-pool-thread"
 
     /// How many calls run and wait right now (for health and metrics).
     public var load: (running: Int, queued: Int) {
