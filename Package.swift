@@ -74,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["AnalystCore"],
+            dependencies: ["AnalystCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB", "TestSupport"]),
@@ -87,7 +87,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AnalystClientTests", dependencies: ["AnalystClient", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "DuckDB"]),
     ]
 )
 

@@ -72,10 +72,21 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Stops taking work, lets queued and running work finish, then closes the connections and ends the threads.
-    public func shutdown() async {
+    ///
+    /// With a `gracePeriod`, work still queued or running when it ends is failed or interrupted with
+    /// `DuckDBError.poolShutDown`, so one endless query cannot hold a server's shutdown forever.
+    public func shutdown(gracePeriod: Duration? = nil) async {
+        let state = self.state
+        let deadline = gracePeriod.map { period in
+            Task {
+                try await Task.sleep(for: period)
+                state.abandonRemainingWork()
+            }
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             state.beginShutdown(whenDone: continuation)
         }
+        deadline?.cancel()
     }
 
     /// The name of the pool thread the caller runs on (`"<name>-<index>"`), or `nil` off the pool's threads.
@@ -105,11 +116,13 @@ private final class Job: @unchecked Sendable {
 private enum StopReason {
     case cancelled
     case timedOut(seconds: Double)
+    case shutDown
 
     var error: Error {
         switch self {
         case .cancelled: CancellationError()
         case .timedOut(let seconds): DuckDBError.timedOut(seconds: seconds)
+        case .shutDown: DuckDBError.poolShutDown
         }
     }
 }
@@ -121,7 +134,7 @@ private final class PoolState: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var interrupters: [Int: Interrupter] = [:]
-    private var running = 0
+    private var running: [Int: Job] = [:]
     private var isShutDown = false
     private var liveWorkers: Int
     private var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
@@ -133,7 +146,7 @@ private final class PoolState: @unchecked Sendable {
     var load: (running: Int, queued: Int) {
         condition.lock()
         defer { condition.unlock() }
-        return (running, queue.count)
+        return (running.count, queue.count)
     }
 
     func submit(_ job: Job) {
@@ -192,6 +205,23 @@ private final class PoolState: @unchecked Sendable {
         return error
     }
 
+    /// Fails queued work and interrupts running work (the end of a shutdown's grace period).
+    func abandonRemainingWork() {
+        condition.lock()
+        let abandoned = queue
+        queue.removeAll()
+        for job in abandoned {
+            job.stopReason = .shutDown
+            job.phase = .done
+        }
+        for (worker, job) in running where job.stopReason == nil {
+            job.stopReason = .shutDown
+            interrupters[worker]?.interrupt()
+        }
+        condition.unlock()
+        for job in abandoned { job.fail?(DuckDBError.poolShutDown) }
+    }
+
     func beginShutdown(whenDone waiter: CheckedContinuation<Void, Never>? = nil) {
         condition.lock()
         isShutDown = true
@@ -237,7 +267,7 @@ private final class PoolState: @unchecked Sendable {
             }
             let job = queue.removeFirst()
             job.phase = .running(worker: index)
-            running += 1
+            running[index] = job
             connection?.handle.clearInterrupt()
             condition.unlock()
 
@@ -251,7 +281,7 @@ private final class PoolState: @unchecked Sendable {
             job.phase = .done
             job.run = nil
             job.fail = nil
-            running -= 1
+            running[index] = nil
             condition.unlock()
         }
     }

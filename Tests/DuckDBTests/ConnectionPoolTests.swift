@@ -142,3 +142,18 @@ final class ManagedCounter: @unchecked Sendable {
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 }
+
+@Suite struct ConnectionPoolShutdownTests {
+    @Test func aGracePeriodBoundsShutdownByInterruptingEndlessWork() async throws {
+        let pool = ConnectionPool(database: try Database(configuration: .init(threads: 1)), size: 1)
+        let endless = Task { try await pool.withConnection { try $0.query(endlessQuery).rows() } }
+        try await eventually("the query runs") { pool.load.running == 1 }
+        let queued = Task { try await pool.withConnection { _ in 1 } }
+        try await eventually("the second call waits") { pool.load.queued == 1 }
+        await pool.shutdown(gracePeriod: .milliseconds(200))
+        let endlessError = await #expect(throws: DuckDBError.self) { try await endless.value }
+        #expect(endlessError == .poolShutDown)
+        let queuedError = await #expect(throws: DuckDBError.self) { try await queued.value }
+        #expect(queuedError == .poolShutDown)
+    }
+}

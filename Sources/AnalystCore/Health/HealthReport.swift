@@ -43,6 +43,12 @@ public struct HealthReport: Codable, Sendable, Equatable {
         public var data: Check
         public var users: Check
 
+        public init(duckdbState: Check, data: Check, users: Check) {
+            self.duckdbState = duckdbState
+            self.data = data
+            self.users = users
+        }
+
         enum CodingKeys: String, CodingKey {
             case duckdbState = "duckdb_state"
             case data, users

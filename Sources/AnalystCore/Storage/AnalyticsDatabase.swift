@@ -30,8 +30,8 @@ public final class AnalyticsDatabase: Sendable {
         self.path = path
     }
 
-    /// Lets running queries finish and closes the connections.
-    public func close() async {
-        await pool.shutdown()
+    /// Lets running queries finish (interrupting them after `gracePeriod`) and closes the connections.
+    public func close(gracePeriod: Duration = .seconds(10)) async {
+        await pool.shutdown(gracePeriod: gracePeriod)
     }
 }

@@ -34,8 +34,8 @@ public final class SystemDatabase: Sendable {
         try await pool.withConnection(timeout: timeout, body)
     }
 
-    /// Lets running work finish and closes the connections.
-    public func close() async {
-        await pool.shutdown()
+    /// Lets running work finish (interrupting it after `gracePeriod`) and closes the connections.
+    public func close(gracePeriod: Duration = .seconds(10)) async {
+        await pool.shutdown(gracePeriod: gracePeriod)
     }
 }

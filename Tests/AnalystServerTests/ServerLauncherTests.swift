@@ -1,0 +1,51 @@
+import AnalystServer
+import Foundation
+import Testing
+import TestSupport
+
+struct ServerLauncherTests {
+    @Test func flagsBeatEnvironmentBeatsInstanceYAMLBeatsDefaults() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.appending("config"), withIntermediateDirectories: true)
+        try "server:\n  host: 0.0.0.0\n  port: 9000\nquery:\n  pool_size: 3\n".write(
+            toFile: directory.appending("config/instance.yaml"), atomically: true, encoding: .utf8)
+
+        let fromYAML = try ServerLauncher.configuration(flags: .init(), environment: [:], currentDirectory: directory.path)
+        #expect(fromYAML.host == "0.0.0.0")
+        #expect(fromYAML.port == 9000)
+        #expect(fromYAML.queryPoolSize == 3)
+        #expect(fromYAML.dataDirectory.root.path == directory.url.appendingPathComponent("data").standardizedFileURL.path)
+
+        let fromEnvironment = try ServerLauncher.configuration(
+            flags: .init(), environment: ["HOST": "127.0.0.2", "PORT": "9100", "DATA_DIR": "/srv/da"],
+            currentDirectory: directory.path)
+        #expect(fromEnvironment.host == "127.0.0.2")
+        #expect(fromEnvironment.port == 9100)
+        #expect(fromEnvironment.dataDirectory.root.path == "/srv/da")
+
+        let fromFlags = try ServerLauncher.configuration(
+            flags: .init(dataDir: "d", host: "127.0.0.3", port: 9200, developmentMode: true),
+            environment: ["HOST": "127.0.0.2", "PORT": "9100"], currentDirectory: directory.path)
+        #expect(fromFlags.host == "127.0.0.3")
+        #expect(fromFlags.port == 9200)
+        #expect(fromFlags.developmentMode)
+        #expect(fromFlags.dataDirectory.root.path == directory.url.appendingPathComponent("d").standardizedFileURL.path)
+
+        let defaults = try ServerLauncher.configuration(flags: .init(), environment: [:], currentDirectory: "/nowhere")
+        #expect(defaults.host == "127.0.0.1")
+        #expect(defaults.port == 8000)
+        #expect(defaults.queryPoolSize == 4)
+    }
+
+    @Test func badSettingsAreRefusedWithAMessage() throws {
+        let badPort = #expect(throws: LaunchError.self) {
+            try ServerLauncher.configuration(flags: .init(), environment: ["PORT": "eighty"], currentDirectory: "/nowhere")
+        }
+        #expect(badPort?.description == "PORT must be a number, got \"eighty\"")
+        let outOfRange = #expect(throws: LaunchError.self) {
+            try ServerLauncher.configuration(flags: .init(port: 70_000), environment: [:], currentDirectory: "/nowhere")
+        }
+        #expect(outOfRange?.description.contains("between 0 and 65535") == true)
+    }
+}

@@ -1,0 +1,65 @@
+import DuckDB
+import Foundation
+import Testing
+import TestSupport
+
+/// The real `da-server` binary, started as a user would start it.
+@Suite(.serialized)
+struct ServerProcessTests {
+    @Test func servesHealthAndStopsGracefullyOnSIGTERM() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dataDirectory = directory.appending("data")
+        let server = try ServerProcess(dataDirectory: dataDirectory)
+        try await server.waitUntilHealthy()
+
+        let (body, status) = try await HTTP.get(server.baseURL.appendingPathComponent("api/health"))
+        #expect(status == 200)
+        let health = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(health["status"] as? String == "healthy")
+        for path in ["state/system.duckdb", "analytics/server.duckdb", "extracts", "docs", "uploads"] {
+            #expect(FileManager.default.fileExists(atPath: dataDirectory + "/" + path), "missing \(path)")
+        }
+
+        #expect(await server.stop(signal: SIGTERM) == 0)
+        let log = server.log
+        #expect(log.contains("\"msg\":\"applied schema migration\""))
+        #expect(log.contains("\"msg\":\"databases closed\""))
+        #expect(log.contains("\"msg\":\"server stopped\""))
+        #expect(log.contains("\"path\":\"/api/health\""), "requests are logged")
+
+        // A restart finds the schema current and applies nothing again.
+        let again = try ServerProcess(dataDirectory: dataDirectory)
+        try await again.waitUntilHealthy()
+        #expect(await again.stop(signal: SIGINT) == 0)
+        #expect(!again.log.contains("applied schema migration"))
+    }
+
+    @Test func refusesToStartOnANewerSchema() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dataDirectory = directory.appending("data")
+        try FileManager.default.createDirectory(atPath: dataDirectory + "/state", withIntermediateDirectories: true)
+        do {
+            let connection = try Database(path: dataDirectory + "/state/system.duckdb").connect()
+            try connection.execute(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL, name VARCHAR, applied_at TIMESTAMP); INSERT INTO schema_version VALUES (999, 'future', now())"
+            )
+        }
+        let server = try ServerProcess(dataDirectory: dataDirectory)
+        let status = await server.waitForExit()
+        #expect(status != 0)
+        #expect(server.log.contains("has schema version 999, but this da-server knows only up to"))
+    }
+
+    @Test func aBadInstanceYAMLStopsStartupWithTheKeyNamed() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try "server:\n  port: not-a-port\n".write(toFile: directory.appending("instance.yaml"), atomically: true, encoding: .utf8)
+        let server = try ServerProcess(
+            dataDirectory: directory.appending("data"), environment: ["CONFIG_DIR": directory.path])
+        let status = await server.waitForExit()
+        #expect(status != 0)
+        #expect(server.log.contains("server.port"))
+    }
+}
