@@ -8,7 +8,8 @@ import PackageDescription
 let duckDBHome: String = {
     let environment = ProcessInfo.processInfo.environment
     if let home = environment["DUCKDB_HOME"], !home.isEmpty { return home }
-    let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+    let cache =
+        environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
         ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
     return cache + "/ai-data-analyst/duckdb-1.5.5"
 }()

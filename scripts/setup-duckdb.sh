@@ -59,7 +59,6 @@ install_prebuilt() {
 }
 
 build_from_source() {
-    command -v cmake >/dev/null && command -v ninja >/dev/null || NEED_TOOLS=1
     log "no prebuilt archive: building DuckDB $DUCKDB_VERSION from the official source release."
     log "this takes about 27 minutes on 2 cores; the build dir $BUILD_DIR is kept, so an interrupted build resumes."
     mkdir -p "$BUILD_DIR"

@@ -1,4 +1,5 @@
 import AnalystCore
+import DuckDB
 import Foundation
 import Hummingbird
 import Logging
@@ -49,7 +50,7 @@ public enum ServerLauncher {
             dataDirectory: DataDirectory(absoluteDataDir), host: host, port: port,
             developmentMode: flags.developmentMode, instance: instance, queryPoolSize: poolSize,
             duckDBThreads: instance.int("duckdb.threads"), duckDBMemoryLimit: instance.string("duckdb.memory_limit"),
-            extensionDirectory: extensionDirectory(environment: environment))
+            extensionDirectory: DuckDBInstallation.extensionDirectory(environment: environment))
     }
 
     /// Opens everything and serves until a graceful shutdown completes.
@@ -64,17 +65,6 @@ public enum ServerLauncher {
         let app = buildApplication(dependencies: dependencies)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         logger.info("server stopped")
-    }
-
-    /// `DUCKDB_HOME/extensions` (the setup script's layout), if that directory exists.
-    static func extensionDirectory(environment: [String: String]) -> String? {
-        let home = nonEmpty(environment["DUCKDB_HOME"])
-            ?? (nonEmpty(environment["XDG_CACHE_HOME"]) ?? (NSHomeDirectory() + "/.cache"))
-            + "/ai-data-analyst/duckdb-1.5.5"
-        let directory = home + "/extensions"
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? directory : nil
     }
 
     private static func nonEmpty(_ value: String?) -> String? {

@@ -111,6 +111,16 @@ private final class Job: @unchecked Sendable {
     var run: ((Connection) -> Void)?
     /// Resumes the caller with an error; called by whoever moves a non-running job to `done`.
     var fail: ((Error) -> Void)?
+
+    /// Marks the job done and hands back its `fail` closure to call after unlocking; dropping both closures
+    /// breaks the job ↔ closure reference cycle. Call with the pool's lock held.
+    func finishWithoutRunning() -> ((Error) -> Void)? {
+        let fail = self.fail
+        phase = .done
+        run = nil
+        self.fail = nil
+        return fail
+    }
 }
 
 private enum StopReason {
@@ -157,21 +167,22 @@ private final class PoolState: @unchecked Sendable {
         } else if isShutDown {
             failure = DuckDBError.poolShutDown
         }
+        var fail: ((Error) -> Void)?
         if failure != nil {
-            job.phase = .done
+            fail = job.finishWithoutRunning()
         } else {
             job.phase = .queued
             queue.append(job)
             condition.signal()
         }
         condition.unlock()
-        if let failure { job.fail?(failure) }
+        if let failure { fail?(failure) }
     }
 
     /// Cancels or times out a job: a queued job fails at once, a running one has its query interrupted.
     func stop(_ job: Job, reason: StopReason) {
         condition.lock()
-        var failQueued = false
+        var failQueued: ((Error) -> Void)?
         if job.stopReason == nil {
             switch job.phase {
             case .pending:
@@ -179,8 +190,7 @@ private final class PoolState: @unchecked Sendable {
             case .queued:
                 job.stopReason = reason
                 queue.removeAll { $0 === job }
-                job.phase = .done
-                failQueued = true
+                failQueued = job.finishWithoutRunning()
             case .running(let worker):
                 job.stopReason = reason
                 // Interrupt while holding the lock: the worker cannot finish this job and start the next one
@@ -191,7 +201,7 @@ private final class PoolState: @unchecked Sendable {
             }
         }
         condition.unlock()
-        if failQueued { job.fail?(reason.error) }
+        failQueued?(reason.error)
     }
 
     /// Maps an error thrown by an interrupted body to the reason it was interrupted.
@@ -210,16 +220,16 @@ private final class PoolState: @unchecked Sendable {
         condition.lock()
         let abandoned = queue
         queue.removeAll()
-        for job in abandoned {
+        let failures = abandoned.compactMap { job -> ((Error) -> Void)? in
             job.stopReason = .shutDown
-            job.phase = .done
+            return job.finishWithoutRunning()
         }
         for (worker, job) in running where job.stopReason == nil {
             job.stopReason = .shutDown
             interrupters[worker]?.interrupt()
         }
         condition.unlock()
-        for job in abandoned { job.fail?(DuckDBError.poolShutDown) }
+        failures.forEach { $0(DuckDBError.poolShutDown) }
     }
 
     func beginShutdown(whenDone waiter: CheckedContinuation<Void, Never>? = nil) {
@@ -235,18 +245,32 @@ private final class PoolState: @unchecked Sendable {
     static func runWorker(
         index: Int, state: PoolState, database: Database, setup: (@Sendable (Connection) throws -> Void)?
     ) {
-        var connection: Connection?
-        var connectError: Error?
         do {
-            let opened = try database.connect()
-            try setup?(opened)
-            connection = opened
-        } catch {
-            connectError = error
+            var connection: Connection?
+            var connectError: Error?
+            do {
+                let opened = try database.connect()
+                try setup?(opened)
+                connection = opened
+            } catch {
+                connectError = error
+            }
+            state.workerLoop(index: index, connection: connection, connectError: connectError)
         }
-        state.workerLoop(index: index, connection: connection, connectError: connectError)
+        // The connection is closed by now: only then may `shutdown()` return.
+        state.workerFinished(index: index)
     }
 
+    private func workerFinished(index: Int) {
+        condition.lock()
+        liveWorkers -= 1
+        let waiters = liveWorkers == 0 ? shutdownWaiters : []
+        if liveWorkers == 0 { shutdownWaiters = [] }
+        condition.unlock()
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Runs jobs until the pool shuts down and its queue is empty.
     private func workerLoop(index: Int, connection: Connection?, connectError: Error?) {
         condition.lock()
         if let connection { interrupters[index] = connection.interrupter }
@@ -258,23 +282,20 @@ private final class PoolState: @unchecked Sendable {
             }
             if queue.isEmpty {
                 interrupters[index] = nil
-                liveWorkers -= 1
-                let waiters = liveWorkers == 0 ? shutdownWaiters : []
-                if liveWorkers == 0 { shutdownWaiters = [] }
                 condition.unlock()
-                waiters.forEach { $0.resume() }
                 return
             }
             let job = queue.removeFirst()
             job.phase = .running(worker: index)
             running[index] = job
             connection?.handle.clearInterrupt()
+            let run = job.run, fail = job.fail
             condition.unlock()
 
-            if let connection, let run = job.run {
+            if let connection, let run {
                 run(connection)
             } else {
-                job.fail?(connectError ?? DuckDBError.connectFailed(message: "no connection"))
+                fail?(connectError ?? DuckDBError.connectFailed(message: "no connection"))
             }
 
             condition.lock()

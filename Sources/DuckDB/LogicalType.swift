@@ -49,7 +49,9 @@ public struct LogicalType: Sendable, Hashable, CustomStringConvertible {
             for index in 0..<UInt64(size) {
                 labels.append(LogicalType.takeString(duckdb_enum_dictionary_value(type, index)))
             }
-            name = "ENUM(" + labels.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }
+            name =
+                "ENUM("
+                + labels.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }
                 .joined(separator: ", ") + ")"
         case DUCKDB_TYPE_LIST:
             let child = LogicalType.withOwned(duckdb_list_type_child_type(type))
@@ -71,7 +73,9 @@ public struct LogicalType: Sendable, Hashable, CustomStringConvertible {
                 children.append(
                     Member(name: memberName, type: LogicalType.withOwned(duckdb_struct_type_child_type(type, index))))
             }
-            name = "STRUCT(" + children.map { "\(LogicalType.quoteIdentifier($0.name)) \($0.type.name)" }
+            name =
+                "STRUCT("
+                + children.map { "\(LogicalType.quoteIdentifier($0.name)) \($0.type.name)" }
                 .joined(separator: ", ") + ")"
         case DUCKDB_TYPE_UNION:
             for index in 0..<duckdb_union_type_member_count(type) {
@@ -79,7 +83,9 @@ public struct LogicalType: Sendable, Hashable, CustomStringConvertible {
                 children.append(
                     Member(name: memberName, type: LogicalType.withOwned(duckdb_union_type_member_type(type, index))))
             }
-            name = "UNION(" + children.map { "\(LogicalType.quoteIdentifier($0.name)) \($0.type.name)" }
+            name =
+                "UNION("
+                + children.map { "\(LogicalType.quoteIdentifier($0.name)) \($0.type.name)" }
                 .joined(separator: ", ") + ")"
         default:
             name = LogicalType.simpleNames[id.rawValue] ?? "UNKNOWN(\(id.rawValue))"
@@ -104,7 +110,9 @@ public struct LogicalType: Sendable, Hashable, CustomStringConvertible {
     /// A STRUCT type assembled from known members (used to read MAP entries).
     init(structMembers: [Member]) {
         self.id = DUCKDB_TYPE_STRUCT.rawValue
-        self.name = "STRUCT(" + structMembers.map { "\(LogicalType.quoteIdentifier($0.name)) \($0.type.name)" }
+        self.name =
+            "STRUCT("
+            + structMembers.map { "\(LogicalType.quoteIdentifier($0.name)) \($0.type.name)" }
             .joined(separator: ", ") + ")"
         self.decimalWidth = 0
         self.decimalScale = 0
@@ -133,7 +141,8 @@ public struct LogicalType: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func quoteIdentifier(_ name: String) -> String {
-        let plain = !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+        let plain =
+            !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
             && !(name.first?.isNumber ?? true)
         return plain ? name : "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

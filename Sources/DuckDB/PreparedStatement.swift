@@ -47,11 +47,12 @@ public final class PreparedStatement {
         case .bigint(let v): state = duckdb_bind_int64(handle, position, v)
         case .double(let v): state = duckdb_bind_double(handle, position, v)
         case .varchar(let v), .enumeration(let v):
-            state = v.utf8.withContiguousStorageIfAvailable { buffer in
-                buffer.withMemoryRebound(to: CChar.self) {
-                    duckdb_bind_varchar_length(handle, position, $0.baseAddress, UInt64($0.count))
-                }
-            } ?? duckdb_bind_varchar(handle, position, v)
+            state =
+                v.utf8.withContiguousStorageIfAvailable { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) {
+                        duckdb_bind_varchar_length(handle, position, $0.baseAddress, UInt64($0.count))
+                    }
+                } ?? duckdb_bind_varchar(handle, position, v)
         default:
             let owned = try DuckDBValue(value)
             state = duckdb_bind_value(handle, position, owned.raw)

@@ -245,7 +245,8 @@ public struct IntervalValue: Sendable, Hashable, CustomStringConvertible {
             if hours != 0 { text += "\(hours)H" }
             if minutes != 0 { text += "\(minutes)M" }
             if restMicros != 0 {
-                text += DecimalValue(unscaled: Int128(restMicros), width: 18, scale: 6).description
+                text +=
+                    DecimalValue(unscaled: Int128(restMicros), width: 18, scale: 6).description
                     .replacingOccurrences(of: #"\.?0+$"#, with: "", options: .regularExpression) + "S"
             }
         }

@@ -37,9 +37,11 @@ struct VectorReader {
             // A UNION is stored as a STRUCT whose first member is the UTINYINT tag.
             let tagType = LogicalType.utinyint
             let tag = VectorReader(vector: duckdb_struct_vector_get_child(vector, 0), type: tagType)
-            children = [tag] + type.children.enumerated().map { index, member in
-                VectorReader(vector: duckdb_struct_vector_get_child(vector, UInt64(index + 1)), type: member.type)
-            }
+            children =
+                [tag]
+                + type.children.enumerated().map { index, member in
+                    VectorReader(vector: duckdb_struct_vector_get_child(vector, UInt64(index + 1)), type: member.type)
+                }
         default:
             children = []
         }

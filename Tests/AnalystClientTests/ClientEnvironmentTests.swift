@@ -5,8 +5,10 @@ struct ClientEnvironmentTests {
     @Test func configDirectoryFollowsPrecedence() {
         let home = "/home/ana"
         #expect(
-            ClientEnvironment(environment: ["DA_CONFIG_DIR": "/etc/da", "XDG_CONFIG_HOME": "/x"], currentDirectory: "/w", homeDirectory: home)
-                .configDirectory == "/etc/da")
+            ClientEnvironment(
+                environment: ["DA_CONFIG_DIR": "/etc/da", "XDG_CONFIG_HOME": "/x"], currentDirectory: "/w", homeDirectory: home
+            )
+            .configDirectory == "/etc/da")
         #expect(
             ClientEnvironment(environment: ["XDG_CONFIG_HOME": "/x"], currentDirectory: "/w", homeDirectory: home)
                 .configDirectory == "/x/da")
@@ -16,12 +18,16 @@ struct ClientEnvironmentTests {
     }
 
     @Test func workspaceIsLocalDirOrCurrentDirectory() {
-        #expect(ClientEnvironment(environment: ["DA_LOCAL_DIR": "/data/ws"], currentDirectory: "/w", homeDirectory: "/h").workspace == "/data/ws")
+        #expect(
+            ClientEnvironment(environment: ["DA_LOCAL_DIR": "/data/ws"], currentDirectory: "/w", homeDirectory: "/h").workspace
+                == "/data/ws")
         #expect(ClientEnvironment(environment: [:], currentDirectory: "/w", homeDirectory: "/h").workspace == "/w")
     }
 
     @Test func serverURLFollowsPrecedence() {
-        #expect(ClientEnvironment.serverURL(flag: "https://a/", environment: ["DA_SERVER": "https://b"], configured: "https://c") == "https://a")
+        #expect(
+            ClientEnvironment.serverURL(flag: "https://a/", environment: ["DA_SERVER": "https://b"], configured: "https://c") == "https://a"
+        )
         #expect(ClientEnvironment.serverURL(flag: nil, environment: ["DA_SERVER": "https://b"], configured: "https://c") == "https://b")
         #expect(ClientEnvironment.serverURL(flag: nil, environment: [:], configured: "https://c") == "https://c")
         #expect(ClientEnvironment.serverURL(flag: nil, environment: ["DA_SERVER": ""], configured: nil) == "http://localhost:8000")

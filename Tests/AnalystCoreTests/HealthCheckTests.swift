@@ -1,8 +1,8 @@
 import AnalystCore
 import DuckDB
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 struct HealthCheckTests {
     @Test func emptySystemIsHealthy() async throws {
@@ -52,7 +52,8 @@ struct HealthCheckTests {
 
     @Test func encodesInTheReferenceShape() throws {
         let report = HealthReport(
-            services: .init(duckdbState: .ok, data: .init(status: "ok", tables: 1, totalRows: 2, staleTables: []), users: .init(status: "ok", count: 3)),
+            services: .init(
+                duckdbState: .ok, data: .init(status: "ok", tables: 1, totalRows: 2, staleTables: []), users: .init(status: "ok", count: 3)),
             at: Date(timeIntervalSince1970: 0))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -306,9 +306,10 @@ struct InstanceConfigTests {
         #expect(config.string("server.host") == "127.0.0.1")
         #expect(config.int("server.port") == 8000)
         #expect(config.string("email.smtp_password") == "")
-        #expect(config.warnings.contains {
-            $0 == "instance.yaml: environment variable SMTP_PASSWORD is not set (used by email.smtp_password)"
-        })
+        #expect(
+            config.warnings.contains {
+                $0 == "instance.yaml: environment variable SMTP_PASSWORD is not set (used by email.smtp_password)"
+            })
         let missing = InstanceConfig.knownKeys.keys.filter { config.root.value(at: $0) == nil }.sorted()
         #expect(missing.isEmpty, "the example should show every known key")
     }

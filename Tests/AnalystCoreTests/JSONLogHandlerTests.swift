@@ -1,8 +1,8 @@
 import AnalystCore
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 struct JSONLogHandlerTests {
     @Test func writesOneParsableJSONObjectPerLine() throws {

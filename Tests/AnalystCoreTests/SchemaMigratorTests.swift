@@ -1,8 +1,8 @@
 import AnalystCore
 import DuckDB
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 struct SchemaMigratorTests {
     let logs = LogCapture()
@@ -35,9 +35,10 @@ struct SchemaMigratorTests {
 
     @Test func aFailingMigrationRollsBackCompletely() throws {
         let connection = try Database().connect()
-        let broken = Self.migrations + [
-            Migration(version: 3, name: "broken", sql: "CREATE TABLE c (z INTEGER); INSERT INTO c VALUES ('nope')")
-        ]
+        let broken =
+            Self.migrations + [
+                Migration(version: 3, name: "broken", sql: "CREATE TABLE c (z INTEGER); INSERT INTO c VALUES ('nope')")
+            ]
         let error = #expect(throws: StorageError.self) {
             try SchemaMigrator(migrations: broken).migrate(connection, path: "mem", logger: logs.logger())
         }

@@ -4,8 +4,8 @@ import DuckDB
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
 /// Opens a server's dependencies in a fresh data directory.
 func makeDependencies(in directory: TemporaryDirectory, queryPoolSize: Int = 2) throws -> ServerDependencies {

@@ -1,7 +1,7 @@
 import AnalystServer
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 struct ServerLauncherTests {
     @Test func flagsBeatEnvironmentBeatsInstanceYAMLBeatsDefaults() throws {

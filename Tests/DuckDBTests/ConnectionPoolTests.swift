@@ -35,7 +35,8 @@ struct ConnectionPoolTests {
                     try await pool.withConnection { connection in
                         #expect(!Thread.isMainThread)
                         #expect(ConnectionPool.currentThreadName?.hasPrefix("test-pool-") == true)
-                        guard case .bigint(let value) = try connection.query("SELECT ?::BIGINT * 2", [.integer(Int32(index))]).scalar() else {
+                        guard case .bigint(let value) = try connection.query("SELECT ?::BIGINT * 2", [.integer(Int32(index))]).scalar()
+                        else {
                             return -1
                         }
                         return value

@@ -105,10 +105,12 @@ struct ConnectionTests {
             "SELECT count(*), count(name), sum(id), max(amount), min(happened_at) FROM events"
         ).rows()
         #expect(
-            summary == [[
-                .bigint(5_000), .bigint(4_500), .hugeint(12_497_500),
-                .decimal(DecimalValue(unscaled: 4_999, width: 10, scale: 2)), .timestamp(TimestampValue(value: 0)),
-            ]])
+            summary == [
+                [
+                    .bigint(5_000), .bigint(4_500), .hugeint(12_497_500),
+                    .decimal(DecimalValue(unscaled: 4_999, width: 10, scale: 2)), .timestamp(TimestampValue(value: 0)),
+                ]
+            ])
         let wrongArity = try connection.appender(table: "events")
         let error = #expect(throws: DuckDBError.self) { try wrongArity.append(row: [.bigint(1)]) }
         #expect(error?.message.isEmpty == false)

@@ -1,7 +1,7 @@
 import DuckDB
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real `da-server` binary, started as a user would start it.
 @Suite(.serialized)

@@ -17,7 +17,8 @@ public final class ServerProcess: @unchecked Sendable {
         self.dataDirectory = dataDirectory
         self.port = try FreePort.find()
         process.executableURL = try ServerProcess.binary(named: "da-server")
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", String(port)]
+        process.arguments =
+            ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", String(port)]
             + arguments
         var merged = ProcessInfo.processInfo.environment
         merged["CONFIG_DIR"] = nil
@@ -40,7 +41,11 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     public var baseURL: URL {
-        URL(string: "http://127.0.0.1:\(port)")!
+        var components = URLComponents()
+        components.scheme = "http"
+        components.host = "127.0.0.1"
+        components.port = port
+        return components.url ?? URL(fileURLWithPath: "/")
     }
 
     /// Waits until `/api/health` answers (or the process exits); throws with the server's output on failure.

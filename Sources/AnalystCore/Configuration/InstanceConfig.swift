@@ -71,7 +71,7 @@ public struct InstanceConfig: Sendable {
 
     /// Known string keys limited to a fixed set of values.
     public static let allowedValues: [String: [String]] = [
-        "email.smtp_tls": ["starttls", "tls", "none"],
+        "email.smtp_tls": ["starttls", "tls", "none"]
     ]
 
     /// Loads `$CONFIG_DIR/instance.yaml`, or `<currentDirectory>/config/instance.yaml` when CONFIG_DIR is unset.
@@ -81,7 +81,8 @@ public struct InstanceConfig: Sendable {
     public static func load(environment: [String: String], currentDirectory: String) throws -> InstanceConfig {
         // An empty CONFIG_DIR (`CONFIG_DIR=` in a .env file) means "not set", as it does in a shell.
         if let configDirectory = environment["CONFIG_DIR"], !configDirectory.isEmpty {
-            let directory = configDirectory.hasPrefix("/")
+            let directory =
+                configDirectory.hasPrefix("/")
                 ? configDirectory : join(currentDirectory, configDirectory)
             let path = standardized(join(directory, "instance.yaml"))
             guard FileManager.default.fileExists(atPath: path) else { throw ConfigError.fileNotFound(path: path) }
@@ -207,7 +208,8 @@ extension InstanceConfig {
                 throw ConfigError.wrongType(key: key, expected: type.expectation, found: value.phrase)
             }
             if let allowed = allowedValues[key], case .string(let text) = value, !text.isEmpty,
-                !allowed.contains(text) {
+                !allowed.contains(text)
+            {
                 let choices = allowed.map(\.debugDescription).joined(separator: ", ")
                 throw ConfigError.invalidValue(key: key, message: "must be one of \(choices), found \(value.phrase)")
             }

@@ -21,15 +21,16 @@ public struct HealthCheck: Sendable {
         }
         let staleSeconds = Double(staleAfter.components.seconds)
         async let data = check { connection in
-            let summary = try connection.query(
-                """
-                SELECT count(*), coalesce(sum(rows), 0)::BIGINT,
-                       coalesce(list(table_id ORDER BY table_id) FILTER (
-                           WHERE last_sync IS NULL OR last_sync < ?::TIMESTAMP), [])
-                FROM sync_state
-                """,
-                [.timestamp(TimestampValue(now.addingTimeInterval(-staleSeconds)))]
-            ).rows().first ?? []
+            let summary =
+                try connection.query(
+                    """
+                    SELECT count(*), coalesce(sum(rows), 0)::BIGINT,
+                           coalesce(list(table_id ORDER BY table_id) FILTER (
+                               WHERE last_sync IS NULL OR last_sync < ?::TIMESTAMP), [])
+                    FROM sync_state
+                    """,
+                    [.timestamp(TimestampValue(now.addingTimeInterval(-staleSeconds)))]
+                ).rows().first ?? []
             guard summary.count == 3, case .bigint(let tables) = summary[0], case .bigint(let rows) = summary[1],
                 case .list(let staleValues) = summary[2]
             else { return HealthReport.Check.error("unexpected sync_state summary") }

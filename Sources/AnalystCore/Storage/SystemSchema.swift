@@ -37,7 +37,7 @@ public enum SystemSchema {
                     error VARCHAR
                 );
                 CREATE INDEX sync_history_table ON sync_history (table_id, synced_at);
-                """),
+                """)
     ]
 
     /// The highest version this build knows.
