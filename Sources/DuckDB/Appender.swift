@@ -36,7 +36,7 @@ public final class Appender {
         case .varchar(let v): state = duckdb_append_varchar_length(handle, v, UInt64(v.utf8.count))
         default:
             let owned = try DuckDBValue(value)
-            state = duckdb_append_value(handle, owned.raw)
+            state = owned.withRaw { duckdb_append_value(handle, $0) }
         }
         try check(state)
     }

@@ -2,11 +2,19 @@ import CDuckDB
 import Foundation
 
 /// An owned C `duckdb_value` made from a `Value`, for binding parameters and appending rows.
+///
+/// Use the C handle only inside `withRaw` (or while the object is otherwise kept alive): Swift may release an
+/// object right after its last use, and the handle dies with it.
 final class DuckDBValue {
-    private(set) var raw: duckdb_value?
+    private var raw: duckdb_value?
 
     init(_ value: Value) throws {
         raw = try DuckDBValue.make(value)
+    }
+
+    /// Calls `body` with the C value, keeping this object (and so the value) alive for the call.
+    func withRaw<T>(_ body: (duckdb_value?) throws -> T) rethrows -> T {
+        try withExtendedLifetime(self) { try body(raw) }
     }
 
     deinit {
@@ -61,8 +69,12 @@ final class DuckDBValue {
             let children = try elements.map(DuckDBValue.init)
             var childType = try DuckDBValue.commonType(of: children, describing: "list elements")
             defer { duckdb_destroy_logical_type(&childType) }
-            var raws = children.map(\.raw)
-            made = raws.withUnsafeMutableBufferPointer { duckdb_create_list_value(childType, $0.baseAddress, UInt64($0.count)) }
+            made = withExtendedLifetime(children) {
+                var raws = children.map(\.raw)
+                return raws.withUnsafeMutableBufferPointer {
+                    duckdb_create_list_value(childType, $0.baseAddress, UInt64($0.count))
+                }
+            }
         case .structure(let fields):
             let children = try fields.map { try DuckDBValue($0.value) }
             var memberTypes = children.map { duckdb_get_value_type($0.raw) }
@@ -72,8 +84,10 @@ final class DuckDBValue {
                 }
             }
             defer { duckdb_destroy_logical_type(&structType) }
-            var raws = children.map(\.raw)
-            made = raws.withUnsafeMutableBufferPointer { duckdb_create_struct_value(structType, $0.baseAddress) }
+            made = withExtendedLifetime(children) {
+                var raws = children.map(\.raw)
+                return raws.withUnsafeMutableBufferPointer { duckdb_create_struct_value(structType, $0.baseAddress) }
+            }
         case .map(let entries):
             let keys = try entries.map { try DuckDBValue($0.key) }
             let values = try entries.map { try DuckDBValue($0.value) }
@@ -85,10 +99,12 @@ final class DuckDBValue {
                 duckdb_destroy_logical_type(&valueType)
                 duckdb_destroy_logical_type(&mapType)
             }
-            var keyRaws = keys.map(\.raw), valueRaws = values.map(\.raw)
-            made = keyRaws.withUnsafeMutableBufferPointer { k in
-                valueRaws.withUnsafeMutableBufferPointer { v in
-                    duckdb_create_map_value(mapType, k.baseAddress, v.baseAddress, UInt64(entries.count))
+            made = withExtendedLifetime((keys, values)) {
+                var keyRaws = keys.map(\.raw), valueRaws = values.map(\.raw)
+                return keyRaws.withUnsafeMutableBufferPointer { k in
+                    valueRaws.withUnsafeMutableBufferPointer { v in
+                        duckdb_create_map_value(mapType, k.baseAddress, v.baseAddress, UInt64(entries.count))
+                    }
                 }
             }
         case .unsupported(let typeName):

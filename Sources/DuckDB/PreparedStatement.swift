@@ -55,7 +55,7 @@ public final class PreparedStatement {
                 } ?? duckdb_bind_varchar(handle, position, v)
         default:
             let owned = try DuckDBValue(value)
-            state = duckdb_bind_value(handle, position, owned.raw)
+            state = owned.withRaw { duckdb_bind_value(handle, position, $0) }
         }
         if state != DuckDBSuccess {
             throw DuckDBError.bindFailed(index: index, message: "DuckDB refused \(value) for this parameter")

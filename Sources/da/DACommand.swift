@@ -1,6 +1,7 @@
 import AnalystClient
 import AnalystCore
 import ArgumentParser
+import Foundation
 
 @main
 struct DACommand: AsyncParsableCommand {
@@ -9,7 +10,26 @@ struct DACommand: AsyncParsableCommand {
         abstract: "AI Data Analyst CLI: sync the data you may see into a local DuckDB and query it offline.",
         discussion: """
             Configuration: \(ClientEnvironment.configurationSummary)
+            Exit codes: 0 success, 1 error, 2 usage error.
             """,
         version: AnalystVersion.current
     )
+
+    /// ArgumentParser exits with 64 on usage errors; `da` keeps the reference CLI's convention of 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

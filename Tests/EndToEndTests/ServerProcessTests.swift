@@ -1,3 +1,4 @@
+import AnalystCore
 import DuckDB
 import Foundation
 import TestSupport
@@ -61,5 +62,34 @@ struct ServerProcessTests {
         let status = await server.waitForExit()
         #expect(status != 0)
         #expect(server.log.contains("server.port"))
+    }
+}
+
+/// The real `da` binary answers `--version` and `--help`.
+struct CLIProcessTests {
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try ServerProcess.binary(named: "da")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func versionAndHelp() throws {
+        let version = try run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines) == AnalystVersion.current)
+        let help = try run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("USAGE: da"))
+        #expect(help.output.contains("DA_SERVER"))
+        let unknown = try run(["--no-such-flag"])
+        #expect(unknown.status == 2, "usage errors exit with 2")
+        #expect(unknown.output.contains("no-such-flag"))
     }
 }
