@@ -88,7 +88,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AnalystClientTests", dependencies: ["AnalystClient", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "DuckDB"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "DuckDB", "AnalystCore"]),
     ]
 )
 
