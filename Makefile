@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SWIFT_BUILD_FLAGS ?=
 # System packages later features need (Debian names); installed only when missing.
-APT_PACKAGES := python3 python3-venv xz-utils
+APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev
 
 .PHONY: run test build lint format deps duckdb clean help
 
@@ -41,8 +41,10 @@ run: build
 	echo "  da-server on http://$(HOST):$(PORT)  (data: $(DATA_DIR); stop with Ctrl-C)"; \
 	echo "  health:      curl http://$(HOST):$(PORT)/api/health"; \
 	echo "  CLI:         $$bin/da --help"; \
-	echo "  First login: the first admin is created with POST /auth/bootstrap once the identity issue lands;"; \
-	echo "               until then the API has no users and needs no login."; \
+	echo "  First login: create the first admin (only possible while there are no users):"; \
+	echo "    curl -s -X POST http://$(HOST):$(PORT)/auth/bootstrap -H 'Content-Type: application/json' \\"; \
+	echo "         -d '{\"email\":\"you@example.com\",\"password\":\"at-least-10-characters\"}'"; \
+	echo "  then log in with POST /auth/token {email, password} and send 'Authorization: Bearer <access_token>'."; \
 	echo ""; \
 	exec $$bin/da-server serve --data-dir "$(DATA_DIR)" --host "$(HOST)" --port "$(PORT)" --dev
 

@@ -30,5 +30,9 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     router.add(middleware: ErrorMiddleware())
     let api = router.group("api")
     HealthController(check: HealthCheck(system: dependencies.system)).addRoutes(to: api)
+
+    let authentication = AuthenticationMiddleware(tokens: dependencies.tokens, users: dependencies.users)
+    AuthController(users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens)
+        .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
     return router
 }

@@ -19,14 +19,22 @@ public struct ServerConfiguration: Sendable {
     public var duckDBThreads: Int?
     /// DuckDB memory limit for the query side (`duckdb.memory_limit`, e.g. "4GB").
     public var duckDBMemoryLimit: String?
+    /// The HS256 secret for access tokens (`JWT_SECRET_KEY`); `nil` only in development mode, where a
+    /// generated secret is kept in `DATA_DIR/state/jwt-secret`.
+    public var jwtSecret: String?
+    /// How long an access token is valid (`auth.jwt_lifetime_hours`, default 24 h).
+    public var tokenLifetime: Duration
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.
     public var extensionDirectory: String?
 
     public init(
         dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8000, developmentMode: Bool = false,
         instance: InstanceConfig = InstanceConfig(), queryPoolSize: Int = 4, duckDBThreads: Int? = nil,
-        duckDBMemoryLimit: String? = nil, extensionDirectory: String? = nil
+        duckDBMemoryLimit: String? = nil, extensionDirectory: String? = nil, jwtSecret: String? = nil,
+        tokenLifetime: Duration = .seconds(24 * 3600)
     ) {
+        self.jwtSecret = jwtSecret
+        self.tokenLifetime = tokenLifetime
         self.dataDirectory = dataDirectory
         self.host = host
         self.port = port

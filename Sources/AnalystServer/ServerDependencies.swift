@@ -2,28 +2,53 @@ import AnalystCore
 import DuckDB
 import Logging
 
-/// The long-lived parts of a running server: its data directory, databases and configuration.
-/// Controllers receive what they need from here through their initialisers.
+/// The long-lived parts of a running server: its data directory, databases, identity services and
+/// configuration. Controllers receive what they need from here through their initialisers.
 public final class ServerDependencies: Sendable {
     public let configuration: ServerConfiguration
     public let system: SystemDatabase
     public let analytics: AnalyticsDatabase
+    public let users: UserRepository
+    public let passwords: PasswordHasher
+    let tokens: TokenService
     public let logger: Logger
 
-    /// Prepares the data directory and opens (and migrates) the databases.
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    private init(
+        configuration: ServerConfiguration, system: SystemDatabase, analytics: AnalyticsDatabase,
+        tokens: TokenService, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.system = system
+        self.analytics = analytics
+        self.users = UserRepository(system: system)
+        self.passwords = PasswordHasher()
+        self.tokens = tokens
+        self.logger = logger
+    }
+
+    /// Prepares the data directory, opens (and migrates) the databases and loads the token secret.
+    public static func open(configuration: ServerConfiguration, logger: Logger) async throws -> ServerDependencies {
         let directory = configuration.dataDirectory
         try directory.prepare()
+        let secret: String
+        if let configured = configuration.jwtSecret {
+            secret = configured
+        } else if configuration.developmentMode {
+            secret = try DevelopmentSecret.loadOrCreate(at: directory.state.appendingPathComponent("jwt-secret").path)
+            logger.warning("using the generated development JWT secret in state/jwt-secret")
+        } else {
+            throw LaunchError.invalidSetting("JWT_SECRET_KEY is not set (or start with --dev)")
+        }
         let duckDB = Database.Configuration(
             threads: configuration.duckDBThreads, memoryLimit: configuration.duckDBMemoryLimit,
             extensionDirectory: configuration.extensionDirectory)
-        self.system = try SystemDatabase(
-            path: directory.systemDatabase.path, configuration: duckDB, logger: logger)
-        self.analytics = try AnalyticsDatabase(
+        let system = try SystemDatabase(path: directory.systemDatabase.path, configuration: duckDB, logger: logger)
+        let analytics = try AnalyticsDatabase(
             path: directory.analyticsDatabase.path, poolSize: configuration.queryPoolSize, configuration: duckDB,
             logger: logger)
-        self.configuration = configuration
-        self.logger = logger
+        let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime)
+        return ServerDependencies(
+            configuration: configuration, system: system, analytics: analytics, tokens: tokens, logger: logger)
     }
 
     /// Closes the databases after their running work finishes.

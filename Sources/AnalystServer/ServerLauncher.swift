@@ -46,11 +46,25 @@ public enum ServerLauncher {
         guard poolSize >= 1 else {
             throw LaunchError.invalidSetting("query.pool_size must be at least 1, got \(poolSize)")
         }
+        let jwtSecret = nonEmpty(environment["JWT_SECRET_KEY"])
+        if jwtSecret == nil && !flags.developmentMode {
+            throw LaunchError.invalidSetting(
+                "JWT_SECRET_KEY is not set: set it to a long random secret (for example `openssl rand -hex 32`), "
+                    + "or start with --dev to use a generated development secret")
+        }
+        if let jwtSecret, jwtSecret.utf8.count < 32, !flags.developmentMode {
+            throw LaunchError.invalidSetting("JWT_SECRET_KEY is too short: use at least 32 characters")
+        }
+        let lifetimeHours = instance.int("auth.jwt_lifetime_hours") ?? 24
+        guard lifetimeHours >= 1 else {
+            throw LaunchError.invalidSetting("auth.jwt_lifetime_hours must be at least 1, got \(lifetimeHours)")
+        }
         return ServerConfiguration(
             dataDirectory: DataDirectory(absoluteDataDir), host: host, port: port,
             developmentMode: flags.developmentMode, instance: instance, queryPoolSize: poolSize,
             duckDBThreads: instance.int("duckdb.threads"), duckDBMemoryLimit: instance.string("duckdb.memory_limit"),
-            extensionDirectory: DuckDBInstallation.extensionDirectory(environment: environment))
+            extensionDirectory: DuckDBInstallation.extensionDirectory(environment: environment), jwtSecret: jwtSecret,
+            tokenLifetime: .seconds(lifetimeHours * 3600))
     }
 
     /// Opens everything and serves until a graceful shutdown completes.
@@ -61,7 +75,7 @@ public enum ServerLauncher {
         if configuration.developmentMode {
             logger.warning("development mode (--dev): do not use it in production")
         }
-        let dependencies = try ServerDependencies(configuration: configuration, logger: logger)
+        let dependencies = try await ServerDependencies.open(configuration: configuration, logger: logger)
         let app = buildApplication(dependencies: dependencies)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         logger.info("server stopped")

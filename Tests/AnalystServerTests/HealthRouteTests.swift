@@ -8,18 +8,20 @@ import TestSupport
 import Testing
 
 /// Opens a server's dependencies in a fresh data directory.
-func makeDependencies(in directory: TemporaryDirectory, queryPoolSize: Int = 2) throws -> ServerDependencies {
+func makeDependencies(
+    in directory: TemporaryDirectory, queryPoolSize: Int = 2, tokenLifetime: Duration = .seconds(3600)
+) async throws -> ServerDependencies {
     let configuration = ServerConfiguration(
         dataDirectory: DataDirectory(directory.appending("data")), port: 0, queryPoolSize: queryPoolSize,
-        duckDBThreads: 1)
-    return try ServerDependencies(configuration: configuration, logger: LogCapture().logger())
+        duckDBThreads: 1, jwtSecret: "test-secret-0123456789-0123456789-abcdef", tokenLifetime: tokenLifetime)
+    return try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
 }
 
 struct HealthRouteTests {
     @Test func healthAnswersInTheReferenceShape() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let dependencies = try makeDependencies(in: directory)
+        let dependencies = try await makeDependencies(in: directory)
         let app = buildApplication(dependencies: dependencies)
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/health", method: .get) { response in
@@ -40,7 +42,7 @@ struct HealthRouteTests {
     @Test func unknownRoutesAnswerWithADetailBody() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let dependencies = try makeDependencies(in: directory)
+        let dependencies = try await makeDependencies(in: directory)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             try await client.execute(uri: "/api/nope", method: .get) { response in
                 #expect(response.status == .notFound)
@@ -55,7 +57,7 @@ struct HealthRouteTests {
     func healthIsLiveWhileTheQueryPoolIsBusy() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let dependencies = try makeDependencies(in: directory, queryPoolSize: 2)
+        let dependencies = try await makeDependencies(in: directory, queryPoolSize: 2)
         let pool = dependencies.analytics.pool
         let longQueries = (0..<pool.size).map { _ in
             Task { try await pool.withConnection { try $0.query("SELECT sum(i) FROM range(10000000000000) t(i)").rows() } }

@@ -4,6 +4,23 @@ import TestSupport
 import Testing
 
 struct ServerLauncherTests {
+    static let secret = ["JWT_SECRET_KEY": "launcher-test-secret-0123456789abcdef"]
+
+    @Test func aTokenSecretIsRequiredOutsideDevelopmentMode() throws {
+        let missing = #expect(throws: LaunchError.self) {
+            try ServerLauncher.configuration(flags: .init(), environment: [:], currentDirectory: "/nowhere")
+        }
+        #expect(missing?.description.contains("JWT_SECRET_KEY is not set") == true)
+        let short = #expect(throws: LaunchError.self) {
+            try ServerLauncher.configuration(flags: .init(), environment: ["JWT_SECRET_KEY": "short"], currentDirectory: "/nowhere")
+        }
+        #expect(short?.description.contains("at least 32 characters") == true)
+        let development = try ServerLauncher.configuration(
+            flags: .init(developmentMode: true), environment: [:], currentDirectory: "/nowhere")
+        #expect(development.jwtSecret == nil)
+        #expect(development.tokenLifetime == .seconds(24 * 3600))
+    }
+
     @Test func flagsBeatEnvironmentBeatsInstanceYAMLBeatsDefaults() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -11,14 +28,14 @@ struct ServerLauncherTests {
         try "server:\n  host: 0.0.0.0\n  port: 9000\nquery:\n  pool_size: 3\n".write(
             toFile: directory.appending("config/instance.yaml"), atomically: true, encoding: .utf8)
 
-        let fromYAML = try ServerLauncher.configuration(flags: .init(), environment: [:], currentDirectory: directory.path)
+        let fromYAML = try ServerLauncher.configuration(flags: .init(), environment: Self.secret, currentDirectory: directory.path)
         #expect(fromYAML.host == "0.0.0.0")
         #expect(fromYAML.port == 9000)
         #expect(fromYAML.queryPoolSize == 3)
         #expect(fromYAML.dataDirectory.root.path == directory.url.appendingPathComponent("data").standardizedFileURL.path)
 
         let fromEnvironment = try ServerLauncher.configuration(
-            flags: .init(), environment: ["HOST": "127.0.0.2", "PORT": "9100", "DATA_DIR": "/srv/da"],
+            flags: .init(), environment: Self.secret.merging(["HOST": "127.0.0.2", "PORT": "9100", "DATA_DIR": "/srv/da"]) { $1 },
             currentDirectory: directory.path)
         #expect(fromEnvironment.host == "127.0.0.2")
         #expect(fromEnvironment.port == 9100)
@@ -32,7 +49,7 @@ struct ServerLauncherTests {
         #expect(fromFlags.developmentMode)
         #expect(fromFlags.dataDirectory.root.path == directory.url.appendingPathComponent("d").standardizedFileURL.path)
 
-        let defaults = try ServerLauncher.configuration(flags: .init(), environment: [:], currentDirectory: "/nowhere")
+        let defaults = try ServerLauncher.configuration(flags: .init(), environment: Self.secret, currentDirectory: "/nowhere")
         #expect(defaults.host == "127.0.0.1")
         #expect(defaults.port == 8000)
         #expect(defaults.queryPoolSize == 4)
@@ -40,11 +57,12 @@ struct ServerLauncherTests {
 
     @Test func badSettingsAreRefusedWithAMessage() throws {
         let badPort = #expect(throws: LaunchError.self) {
-            try ServerLauncher.configuration(flags: .init(), environment: ["PORT": "eighty"], currentDirectory: "/nowhere")
+            try ServerLauncher.configuration(
+                flags: .init(), environment: Self.secret.merging(["PORT": "eighty"]) { $1 }, currentDirectory: "/nowhere")
         }
         #expect(badPort?.description == "PORT must be a number, got \"eighty\"")
         let outOfRange = #expect(throws: LaunchError.self) {
-            try ServerLauncher.configuration(flags: .init(port: 70_000), environment: [:], currentDirectory: "/nowhere")
+            try ServerLauncher.configuration(flags: .init(port: 70_000), environment: Self.secret, currentDirectory: "/nowhere")
         }
         #expect(outOfRange?.description.contains("between 0 and 65535") == true)
     }

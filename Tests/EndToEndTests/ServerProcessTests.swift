@@ -93,3 +93,23 @@ struct CLIProcessTests {
         #expect(unknown.output.contains("no-such-flag"))
     }
 }
+
+@Suite(.serialized)
+struct ServerSecretTests {
+    @Test func refusesToStartWithoutATokenSecretUnlessInDevelopmentMode() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let refused = try ServerProcess(dataDirectory: directory.appending("data"), environment: ["JWT_SECRET_KEY": ""])
+        #expect(await refused.waitForExit() != 0)
+        #expect(refused.log.contains("JWT_SECRET_KEY is not set"))
+
+        let development = try ServerProcess(
+            dataDirectory: directory.appending("data"), arguments: ["--dev"], environment: ["JWT_SECRET_KEY": ""])
+        try await development.waitUntilHealthy()
+        #expect(await development.stop() == 0)
+        let secretFile = directory.appending("data/state/jwt-secret")
+        let attributes = try FileManager.default.attributesOfItem(atPath: secretFile)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(development.log.contains("development mode"))
+    }
+}

@@ -22,7 +22,9 @@ public final class ServerProcess: @unchecked Sendable {
             + arguments
         var merged = ProcessInfo.processInfo.environment
         merged["CONFIG_DIR"] = nil
+        merged["JWT_SECRET_KEY"] = "end-to-end-test-secret-0123456789abcdef"
         merged.merge(environment) { _, new in new }
+        if merged["JWT_SECRET_KEY"]?.isEmpty == true { merged["JWT_SECRET_KEY"] = nil }
         process.environment = merged
         process.currentDirectoryURL = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent()
         process.standardOutput = output

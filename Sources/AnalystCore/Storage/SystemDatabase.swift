@@ -28,6 +28,7 @@ public final class SystemDatabase: Sendable {
     }
 
     /// Runs `body` on a pooled connection (off the cooperative thread pool).
+    @discardableResult
     public func read<T: Sendable>(
         timeout: Duration? = nil, _ body: @escaping @Sendable (Connection) throws -> T
     ) async throws -> T {

@@ -37,7 +37,16 @@ public enum SystemSchema {
                     error VARCHAR
                 );
                 CREATE INDEX sync_history_table ON sync_history (table_id, synced_at);
-                """)
+                """),
+        Migration(
+            version: 2, name: "bootstrap marker",
+            sql: """
+                CREATE TABLE bootstrap_marker (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    user_id VARCHAR NOT NULL,
+                    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+                );
+                """),
     ]
 
     /// The highest version this build knows.

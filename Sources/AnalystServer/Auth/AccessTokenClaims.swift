@@ -1,0 +1,17 @@
+import JWTKit
+
+/// The claims of an access token: `sub, email, role, iat, exp, jti` (HS256).
+///
+/// `role` is informational for clients; the server always reads the role from the database.
+struct AccessTokenClaims: JWTPayload, Equatable {
+    var sub: SubjectClaim
+    var email: String
+    var role: String
+    var iat: IssuedAtClaim
+    var exp: ExpirationClaim
+    var jti: IDClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}

@@ -1,0 +1,58 @@
+import AnalystCore
+import Hummingbird
+
+/// Requires a valid access token (`Authorization: Bearer …`, or the `access_token` cookie) for an existing user,
+/// and puts that user, with the role from the database, into the request context.
+///
+/// Failures answer exactly as the reference: 401 `Missing or invalid Authorization header`,
+/// `Invalid or expired token`, `User not found`.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let tokens: TokenService
+    let users: UserRepository
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let token = AuthenticationMiddleware.token(from: request) else {
+            throw APIError(.unauthorized, "Missing or invalid Authorization header")
+        }
+        guard let claims = await tokens.verify(token) else {
+            throw APIError(.unauthorized, "Invalid or expired token")
+        }
+        guard let user = try await users.find(id: claims.sub.value) else {
+            throw APIError(.unauthorized, "User not found")
+        }
+        var context = context
+        context.user = user
+        return try await next(request, context)
+    }
+
+    /// The bearer token, else the cookie; `nil` when neither is usable.
+    static func token(from request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            guard header.hasPrefix("Bearer ") else { return nil }
+            let token = header.dropFirst("Bearer ".count).trimmingCharacters(in: .whitespaces)
+            return token.isEmpty ? nil : token
+        }
+        if let cookie = request.cookies["access_token"]?.value, !cookie.isEmpty {
+            return cookie
+        }
+        return nil
+    }
+}
+
+/// Lets a request through only when its user's role is at least `minimum`: 403 `Requires role <role> or higher`.
+struct RoleMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let minimum: Role
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let user = context.user, user.role >= minimum else {
+            throw APIError(.forbidden, "Requires role \(minimum.rawValue) or higher")
+        }
+        return try await next(request, context)
+    }
+}
