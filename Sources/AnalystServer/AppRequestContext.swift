@@ -6,10 +6,13 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The signed-in user, set by `AuthenticationMiddleware` (role as stored in the database).
     public var user: User?
+    /// The verified access token's claims (for logout).
+    var token: AccessTokenClaims?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.user = nil
+        self.token = nil
     }
 
     /// The signed-in user on routes behind `AuthenticationMiddleware`.

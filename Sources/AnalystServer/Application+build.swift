@@ -34,5 +34,8 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let authentication = AuthenticationMiddleware(tokens: dependencies.tokens, users: dependencies.users)
     AuthController(users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens)
         .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
+    UsersController(users: dependencies.users, passwords: dependencies.passwords)
+        .addRoutes(
+            to: router.group("api/users").add(middleware: authentication).add(middleware: RoleMiddleware(minimum: .admin)))
     return router
 }

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var jwtSecret: String?
     /// How long an access token is valid (`auth.jwt_lifetime_hours`, default 24 h).
     public var tokenLifetime: Duration
+    /// An admin to create at start if missing (`SEED_ADMIN_EMAIL`, optional `SEED_ADMIN_PASSWORD`).
+    public var seedAdmin: (email: String, password: String?)?
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.
     public var extensionDirectory: String?
 
@@ -31,8 +33,9 @@ public struct ServerConfiguration: Sendable {
         dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8000, developmentMode: Bool = false,
         instance: InstanceConfig = InstanceConfig(), queryPoolSize: Int = 4, duckDBThreads: Int? = nil,
         duckDBMemoryLimit: String? = nil, extensionDirectory: String? = nil, jwtSecret: String? = nil,
-        tokenLifetime: Duration = .seconds(24 * 3600)
+        tokenLifetime: Duration = .seconds(24 * 3600), seedAdmin: (email: String, password: String?)? = nil
     ) {
+        self.seedAdmin = seedAdmin
         self.jwtSecret = jwtSecret
         self.tokenLifetime = tokenLifetime
         self.dataDirectory = dataDirectory

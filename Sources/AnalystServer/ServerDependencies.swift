@@ -47,8 +47,28 @@ public final class ServerDependencies: Sendable {
             path: directory.analyticsDatabase.path, poolSize: configuration.queryPoolSize, configuration: duckDB,
             logger: logger)
         let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime)
-        return ServerDependencies(
+        let dependencies = ServerDependencies(
             configuration: configuration, system: system, analytics: analytics, tokens: tokens, logger: logger)
+        if let seed = configuration.seedAdmin {
+            try await dependencies.seedAdmin(email: seed.email, password: seed.password)
+        }
+        return dependencies
+    }
+
+    /// Creates the `SEED_ADMIN_EMAIL` admin when no user has that email yet.
+    private func seedAdmin(email: String, password: String?) async throws {
+        guard try await users.find(email: email) == nil else { return }
+        if let password, password.count < PasswordHasher.minimumLength {
+            throw LaunchError.invalidSetting(
+                "SEED_ADMIN_PASSWORD is too short: use at least \(PasswordHasher.minimumLength) characters")
+        }
+        let hash: String? = if let password { try await passwords.hash(password) } else { nil }
+        do {
+            let user = try await users.create(email: email, name: "Admin", role: .admin, passwordHash: hash)
+            logger.info("created the seed admin", metadata: ["email": "\(user.email)"])
+        } catch let error as IdentityError {
+            throw LaunchError.invalidSetting("SEED_ADMIN_EMAIL: \(error.description)")
+        }
     }
 
     /// Closes the databases after their running work finishes.

@@ -64,7 +64,8 @@ public enum ServerLauncher {
             developmentMode: flags.developmentMode, instance: instance, queryPoolSize: poolSize,
             duckDBThreads: instance.int("duckdb.threads"), duckDBMemoryLimit: instance.string("duckdb.memory_limit"),
             extensionDirectory: DuckDBInstallation.extensionDirectory(environment: environment), jwtSecret: jwtSecret,
-            tokenLifetime: .seconds(lifetimeHours * 3600))
+            tokenLifetime: .seconds(lifetimeHours * 3600),
+            seedAdmin: nonEmpty(environment["SEED_ADMIN_EMAIL"]).map { ($0, nonEmpty(environment["SEED_ADMIN_PASSWORD"])) })
     }
 
     /// Opens everything and serves until a graceful shutdown completes.

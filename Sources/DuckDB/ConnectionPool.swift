@@ -27,10 +27,13 @@ public final class ConnectionPool: Sendable {
         for index in 0..<size {
             let state = self.state
             let threadName = "\(name)-\(index)"
+            // The thread gets the database through a box it empties, so a finished thread (whose block Foundation
+            // may release late) never keeps the database open after `shutdown()`.
+            let handOver = DatabaseHandOver(database)
             let thread = Thread {
                 Thread.current.name = threadName
                 Thread.current.threadDictionary[ConnectionPool.threadKey] = threadName
-                PoolState.runWorker(index: index, state: state, database: database, setup: setup)
+                PoolState.runWorker(index: index, state: state, database: handOver.take(), setup: setup)
             }
             thread.stackSize = 8 << 20
             thread.start()
@@ -99,6 +102,24 @@ public final class ConnectionPool: Sendable {
     /// How many calls run and wait right now (for health and metrics).
     public var load: (running: Int, queued: Int) {
         state.load
+    }
+}
+
+/// Passes the database to a worker thread exactly once. `@unchecked Sendable`: `database` is written once at
+/// init and cleared by the single worker that takes it, under `lock`.
+private final class DatabaseHandOver: @unchecked Sendable {
+    private let lock = NSLock()
+    private var database: Database?
+
+    init(_ database: Database) {
+        self.database = database
+    }
+
+    func take() -> Database? {
+        lock.withLock {
+            defer { database = nil }
+            return database
+        }
     }
 }
 
@@ -243,12 +264,13 @@ private final class PoolState: @unchecked Sendable {
     }
 
     static func runWorker(
-        index: Int, state: PoolState, database: Database, setup: (@Sendable (Connection) throws -> Void)?
+        index: Int, state: PoolState, database: Database?, setup: (@Sendable (Connection) throws -> Void)?
     ) {
         do {
             var connection: Connection?
             var connectError: Error?
             do {
+                guard let database else { throw DuckDBError.connectFailed(message: "the pool's database is gone") }
                 let opened = try database.connect()
                 try setup?(opened)
                 connection = opened

@@ -24,7 +24,7 @@ struct HealthCheckTests {
         defer { directory.remove() }
         let system = try SystemDatabase(path: directory.appending("system.duckdb"), logger: LogCapture().logger())
         let now = Date()
-        try await system.read { connection in
+        try await system.withConnection { connection in
             try connection.run(
                 "INSERT INTO sync_state (table_id, last_sync, rows) VALUES ('fresh', ?, 10), ('old', ?, 5), ('never', NULL, NULL)",
                 [.timestamp(TimestampValue(now.addingTimeInterval(-60))), .timestamp(TimestampValue(now.addingTimeInterval(-90_000)))])
@@ -41,7 +41,7 @@ struct HealthCheckTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let system = try SystemDatabase(path: directory.appending("system.duckdb"), logger: LogCapture().logger())
-        try await system.read { try $0.execute("DROP TABLE users") }
+        try await system.withConnection { try $0.execute("DROP TABLE users") }
         let report = await HealthCheck(system: system).report()
         #expect(report.status == .unhealthy)
         #expect(report.services.users.status == "error")

@@ -133,10 +133,10 @@ struct AuthRouteTests {
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
         let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let token = try await dependencies.tokens.issue(for: admin)
-        let expired = try await dependencies.tokens.issue(for: admin, now: Date().addingTimeInterval(-7_200))
+        let token = try await dependencies.tokens.issue(for: admin, generation: 0)
+        let expired = try await dependencies.tokens.issue(for: admin, generation: 0, now: Date().addingTimeInterval(-7_200))
         let otherServer = await TokenService(secret: "another-secret-0123456789-0123456789", lifetime: .seconds(3600))
-        let foreign = try await otherServer.issue(for: admin)
+        let foreign = try await otherServer.issue(for: admin, generation: 0)
         let parts = token.split(separator: ".").map(String.init)
         let header = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64EncodedString()
             .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
@@ -163,7 +163,7 @@ struct AuthRouteTests {
             #expect(cookie.status == .ok)
             #expect(try await client.get("/auth/me", bearer: token).status == .ok)
 
-            try await dependencies.system.read { try $0.run("DELETE FROM users") }
+            try await dependencies.system.withConnection { try $0.run("DELETE FROM users") }
             let gone = try await client.get("/auth/me", bearer: token)
             #expect(gone.status == .unauthorized)
             #expect(try detail(gone) == "User not found")
@@ -178,7 +178,7 @@ struct AuthRouteTests {
         let viewer = try await dependencies.users.create(email: "viewer@example.com", name: nil, role: .viewer, passwordHash: nil)
         var claimingAdmin = viewer
         claimingAdmin.role = .admin
-        let token = try await dependencies.tokens.issue(for: claimingAdmin)
+        let token = try await dependencies.tokens.issue(for: claimingAdmin, generation: 0)
 
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -191,7 +191,7 @@ struct AuthRouteTests {
             #expect(response.status == .forbidden)
             #expect(try detail(response) == "Requires role admin or higher")
         }
-        try await dependencies.system.read { try $0.run("UPDATE users SET role = 'admin'") }
+        try await dependencies.system.withConnection { try $0.run("UPDATE users SET role = 'admin'") }
         try await Application(router: router).test(.router) { client in
             let response = try await client.get("/admin-only", bearer: token)
             #expect(response.status == .ok)

@@ -56,7 +56,7 @@ public struct HealthCheck: Sendable {
         _ body: @escaping @Sendable (Connection) throws -> HealthReport.Check
     ) async -> HealthReport.Check {
         do {
-            return try await system.read(timeout: timeout, body)
+            return try await system.withConnection(timeout: timeout, body)
         } catch {
             return .error("\(error)")
         }

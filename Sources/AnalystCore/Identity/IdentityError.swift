@@ -5,6 +5,7 @@ public enum IdentityError: Error, Equatable, CustomStringConvertible {
     case userNotFound
     case unknownRole(String)
     case bootstrapDisabled(existingUsers: Int)
+    case lastAdmin
 
     public var description: String {
         switch self {
@@ -12,6 +13,7 @@ public enum IdentityError: Error, Equatable, CustomStringConvertible {
         case .invalidEmail(let email): return "\"\(email)\" is not a valid email address"
         case .userNotFound: return "User not found"
         case .unknownRole(let role): return "unknown role \"\(role)\"; use one of \(Role.allowedValues)"
+        case .lastAdmin: return "the last admin cannot be removed or demoted; make another user admin first"
         case .bootstrapDisabled(let count):
             return "Bootstrap disabled — \(count) users already exist. Use /auth/token to login."
         }

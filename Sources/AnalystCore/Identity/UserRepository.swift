@@ -10,20 +10,20 @@ public struct UserRepository: Sendable {
     }
 
     public func count() async throws -> Int {
-        try await system.read { connection in
+        try await system.withConnection { connection in
             guard case .bigint(let count) = try connection.query("SELECT count(*) FROM users").scalar() else { return 0 }
             return Int(count)
         }
     }
 
     public func find(id: String) async throws -> User? {
-        try await system.read { try UserRepository.select($0, where: "id = ?", .varchar(id)) }
+        try await system.withConnection { try UserRepository.select($0, where: "id = ?", .varchar(id)) }
     }
 
     /// Looks a user up by email (normalised first).
     public func find(email: String) async throws -> User? {
         let email = User.normalizeEmail(email)
-        return try await system.read { try UserRepository.select($0, where: "email = ?", .varchar(email)) }
+        return try await system.withConnection { try UserRepository.select($0, where: "email = ?", .varchar(email)) }
     }
 
     /// Creates a user; the email is normalised and must be unused.
@@ -33,7 +33,7 @@ public struct UserRepository: Sendable {
         let user = User(
             id: UUID().uuidString.lowercased(), email: email, name: name, role: role, passwordHash: passwordHash,
             createdAt: Date())
-        try await system.read { connection in
+        try await system.withConnection { connection in
             try UserRepository.insert(user, into: connection)
         }
         return user
@@ -46,7 +46,7 @@ public struct UserRepository: Sendable {
         let user = User(
             id: UUID().uuidString.lowercased(), email: email, name: name, role: .admin, passwordHash: passwordHash,
             createdAt: Date())
-        try await system.read { connection in
+        try await system.withConnection { connection in
             do {
                 try connection.transaction {
                     if case .bigint(let existing) = try connection.query("SELECT count(*) FROM users").scalar(), existing > 0 {
@@ -66,7 +66,7 @@ public struct UserRepository: Sendable {
         return user
     }
 
-    private static func insert(_ user: User, into connection: Connection) throws {
+    static func insert(_ user: User, into connection: Connection) throws {
         do {
             try connection.run(
                 "INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -80,11 +80,14 @@ public struct UserRepository: Sendable {
         }
     }
 
-    private static func select(_ connection: Connection, where condition: String, _ parameter: Value) throws -> User? {
-        let rows = try connection.query(
-            "SELECT id, email, name, role, password_hash, created_at FROM users WHERE \(condition)", [parameter]
-        ).rows(limit: 1)
-        guard let row = rows.first, row.count == 6, case .varchar(let id) = row[0], case .varchar(let email) = row[1],
+    static func select(_ connection: Connection, where condition: String, _ parameter: Value) throws -> User? {
+        try connection.query("SELECT \(columns) FROM users WHERE \(condition)", [parameter]).rows(limit: 1).first
+            .flatMap(user(from:))
+    }
+
+    /// A `users` row (in `columns` order) as a `User`.
+    static func user(from row: [Value]) -> User? {
+        guard row.count == 6, case .varchar(let id) = row[0], case .varchar(let email) = row[1],
             case .varchar(let roleName) = row[3]
         else { return nil }
         // A role this build does not know (hand-edited data) is treated as the least privileged.

@@ -29,7 +29,7 @@ public final class SystemDatabase: Sendable {
 
     /// Runs `body` on a pooled connection (off the cooperative thread pool).
     @discardableResult
-    public func read<T: Sendable>(
+    public func withConnection<T: Sendable>(
         timeout: Duration? = nil, _ body: @escaping @Sendable (Connection) throws -> T
     ) async throws -> T {
         try await pool.withConnection(timeout: timeout, body)

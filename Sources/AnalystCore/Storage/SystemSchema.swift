@@ -47,6 +47,25 @@ public enum SystemSchema {
                     created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
                 );
                 """),
+        Migration(
+            version: 3, name: "token revocation and identity lock",
+            sql: """
+                CREATE TABLE revoked_tokens (
+                    jti VARCHAR PRIMARY KEY,
+                    user_id VARCHAR NOT NULL,
+                    expires_at TIMESTAMP NOT NULL,
+                    revoked_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+                );
+                CREATE TABLE token_generations (
+                    user_id VARCHAR PRIMARY KEY,
+                    generation BIGINT NOT NULL
+                );
+                CREATE TABLE identity_lock (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    touched_at TIMESTAMP
+                );
+                INSERT INTO identity_lock VALUES (1, current_timestamp);
+                """),
     ]
 
     /// The highest version this build knows.

@@ -20,11 +20,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let claims = await tokens.verify(token) else {
             throw APIError(.unauthorized, "Invalid or expired token")
         }
-        guard let user = try await users.find(id: claims.sub.value) else {
-            throw APIError(.unauthorized, "User not found")
+        let user: User
+        switch try await users.authenticate(userID: claims.sub.value, jti: claims.jti.value, generation: claims.gen) {
+        case .valid(let found): user = found
+        case .revoked: throw APIError(.unauthorized, "Invalid or expired token")
+        case .userNotFound: throw APIError(.unauthorized, "User not found")
         }
         var context = context
         context.user = user
+        context.token = claims
         return try await next(request, context)
     }
 

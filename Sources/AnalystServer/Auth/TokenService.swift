@@ -17,13 +17,13 @@ struct TokenService: Sendable {
         self.lifetime = lifetime
     }
 
-    /// A signed token for `user`, valid for `lifetime` from `now`.
-    func issue(for user: User, now: Date = Date()) async throws -> String {
+    /// A signed token for `user` (at token `generation`), valid for `lifetime` from `now`.
+    func issue(for user: User, generation: Int, now: Date = Date()) async throws -> String {
         let claims = AccessTokenClaims(
             sub: SubjectClaim(value: user.id), email: user.email, role: user.role.rawValue,
             iat: IssuedAtClaim(value: now),
             exp: ExpirationClaim(value: now.addingTimeInterval(Double(lifetime.components.seconds))),
-            jti: IDClaim(value: UUID().uuidString.lowercased()))
+            jti: IDClaim(value: UUID().uuidString.lowercased()), gen: generation)
         return try await keys.sign(claims)
     }
 

@@ -40,12 +40,8 @@ struct AuthController {
         var role: Role
     }
 
-    struct MeResponse: ResponseEncodable {
-        var id: String
-        var email: String
-        var name: String?
-        var role: Role
-        var created_at: String?
+    struct MessageResponse: ResponseEncodable {
+        var message: String
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>, authenticated: RouterGroup<AppRequestContext>) {
@@ -55,12 +51,23 @@ struct AuthController {
             let response = try await login(request)
             return PasswordLoginResponse(access_token: response.access_token, email: response.email, role: response.role)
         }
-        authenticated.get("me") { _, context -> MeResponse in
+        authenticated.post("logout") { _, context -> MessageResponse in
             let user = try context.requireUser()
-            return MeResponse(
-                id: user.id, email: user.email, name: user.name, role: user.role,
-                created_at: user.createdAt.map { $0.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) })
+            if let token = context.token {
+                try await users.revokeToken(jti: token.jti.value, userID: user.id, expiresAt: token.exp.value)
+            }
+            return MessageResponse(message: "Logged out")
         }
+        authenticated.get("me") { _, context -> UserResponse in
+            UserResponse(try context.requireUser())
+        }
+    }
+
+    func tokenResponse(for user: User) async throws -> TokenResponse {
+        let generation = try await users.tokenGeneration(userID: user.id)
+        return TokenResponse(
+            access_token: try await tokens.issue(for: user, generation: generation), user_id: user.id, email: user.email,
+            role: user.role)
     }
 
     func bootstrap(_ request: Request) async throws -> TokenResponse {
@@ -79,7 +86,7 @@ struct AuthController {
         let name = body.name.flatMap { $0.isEmpty ? nil : $0 } ?? String(email.prefix { $0 != "@" })
         do {
             let user = try await users.bootstrapAdmin(email: email, name: name, passwordHash: hash)
-            return TokenResponse(access_token: try await tokens.issue(for: user), user_id: user.id, email: user.email, role: user.role)
+            return try await tokenResponse(for: user)
         } catch let error as IdentityError {
             throw APIError(.forbidden, error.description)
         }
@@ -93,6 +100,6 @@ struct AuthController {
         guard let user, user.passwordHash != nil, matches else {
             throw APIError(.unauthorized, "Invalid email or password")
         }
-        return TokenResponse(access_token: try await tokens.issue(for: user), user_id: user.id, email: user.email, role: user.role)
+        return try await tokenResponse(for: user)
     }
 }
