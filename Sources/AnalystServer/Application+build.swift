@@ -31,9 +31,15 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let api = router.group("api")
     HealthController(check: HealthCheck(system: dependencies.system)).addRoutes(to: api)
 
-    let authentication = AuthenticationMiddleware(tokens: dependencies.tokens, users: dependencies.users)
-    AuthController(users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens)
-        .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
+    let authentication = AuthenticationMiddleware(
+        tokens: dependencies.tokens, users: dependencies.users, accessTokens: dependencies.accessTokens)
+    AuthController(
+        users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens,
+        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter
+    )
+    .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
+    TokensController(accessTokens: dependencies.accessTokens)
+        .addRoutes(to: router.group("api/tokens").add(middleware: authentication))
     UsersController(users: dependencies.users, passwords: dependencies.passwords)
         .addRoutes(
             to: router.group("api/users").add(middleware: authentication).add(middleware: RoleMiddleware(minimum: .admin)))

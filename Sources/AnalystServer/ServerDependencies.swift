@@ -10,7 +10,9 @@ public final class ServerDependencies: Sendable {
     public let analytics: AnalyticsDatabase
     public let users: UserRepository
     public let passwords: PasswordHasher
+    public let accessTokens: PersonalAccessTokens
     let tokens: TokenService
+    let loginLimiter: LoginRateLimiter
     public let logger: Logger
 
     private init(
@@ -22,7 +24,9 @@ public final class ServerDependencies: Sendable {
         self.analytics = analytics
         self.users = UserRepository(system: system)
         self.passwords = PasswordHasher()
+        self.accessTokens = PersonalAccessTokens(system: system)
         self.tokens = tokens
+        self.loginLimiter = LoginRateLimiter()
         self.logger = logger
     }
 

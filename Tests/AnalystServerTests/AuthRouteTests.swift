@@ -183,7 +183,10 @@ struct AuthRouteTests {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.group("admin-only")
-            .add(middleware: AuthenticationMiddleware(tokens: dependencies.tokens, users: dependencies.users))
+            .add(
+                middleware: AuthenticationMiddleware(
+                    tokens: dependencies.tokens, users: dependencies.users, accessTokens: dependencies.accessTokens)
+            )
             .add(middleware: RoleMiddleware(minimum: .admin))
             .get { _, _ in "secret" }
         try await Application(router: router).test(.router) { client in

@@ -39,11 +39,12 @@ extension UserRepository {
                 throw IdentityError.lastAdmin
             }
             try connection.run("DELETE FROM users WHERE id = ?", [.varchar(id)])
+            try connection.run("DELETE FROM personal_access_tokens WHERE user_id = ?", [.varchar(id)])
             try UserRepository.bumpGeneration(connection, userID: id)
         }
     }
 
-    /// Sets a new password hash and invalidates the user's earlier tokens.
+    /// Sets a new password hash and invalidates the user's earlier tokens, personal access tokens included.
     public func setPassword(id: String, hash: String) async throws {
         try await system.withConnection { connection in
             try connection.transaction {
@@ -51,6 +52,7 @@ extension UserRepository {
                     "UPDATE users SET password_hash = ?, updated_at = current_timestamp WHERE id = ?",
                     [.varchar(hash), .varchar(id)])
                 guard changed == 1 else { throw IdentityError.userNotFound }
+                try connection.run("DELETE FROM personal_access_tokens WHERE user_id = ?", [.varchar(id)])
                 try UserRepository.bumpGeneration(connection, userID: id)
             }
         }

@@ -66,6 +66,20 @@ public enum SystemSchema {
                 );
                 INSERT INTO identity_lock VALUES (1, current_timestamp);
                 """),
+        Migration(
+            version: 4, name: "personal access tokens",
+            sql: """
+                CREATE TABLE personal_access_tokens (
+                    id VARCHAR PRIMARY KEY,
+                    user_id VARCHAR NOT NULL,
+                    name VARCHAR NOT NULL,
+                    token_hash VARCHAR NOT NULL UNIQUE,
+                    prefix VARCHAR NOT NULL,
+                    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                    expires_at TIMESTAMP
+                );
+                CREATE INDEX personal_access_tokens_user ON personal_access_tokens (user_id);
+                """),
     ]
 
     /// The highest version this build knows.

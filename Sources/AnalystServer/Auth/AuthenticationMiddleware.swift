@@ -1,7 +1,8 @@
 import AnalystCore
 import Hummingbird
 
-/// Requires a valid access token (`Authorization: Bearer …`, or the `access_token` cookie) for an existing user,
+/// Requires a valid access token or personal access token (`Authorization: Bearer …`, or the `access_token`
+/// cookie) for an existing user,
 /// and puts that user, with the role from the database, into the request context.
 ///
 /// Failures answer exactly as the reference: 401 `Missing or invalid Authorization header`,
@@ -10,6 +11,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
     let users: UserRepository
+    let accessTokens: PersonalAccessTokens
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -17,18 +19,27 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let token = AuthenticationMiddleware.token(from: request) else {
             throw APIError(.unauthorized, "Missing or invalid Authorization header")
         }
-        guard let claims = await tokens.verify(token) else {
-            throw APIError(.unauthorized, "Invalid or expired token")
-        }
-        let user: User
-        switch try await users.authenticate(userID: claims.sub.value, jti: claims.jti.value, generation: claims.gen) {
-        case .valid(let found): user = found
-        case .revoked: throw APIError(.unauthorized, "Invalid or expired token")
-        case .userNotFound: throw APIError(.unauthorized, "User not found")
-        }
         var context = context
-        context.user = user
-        context.token = claims
+        if token.hasPrefix(PersonalAccessTokens.secretPrefix) {
+            guard let userID = try await accessTokens.userID(forSecret: token) else {
+                throw APIError(.unauthorized, "Invalid or expired token")
+            }
+            guard let user = try await users.find(id: userID) else {
+                throw APIError(.unauthorized, "User not found")
+            }
+            context.user = user
+            context.credential = .personalAccessToken(secret: token)
+        } else {
+            guard let claims = await tokens.verify(token) else {
+                throw APIError(.unauthorized, "Invalid or expired token")
+            }
+            switch try await users.authenticate(userID: claims.sub.value, jti: claims.jti.value, generation: claims.gen) {
+            case .valid(let user): context.user = user
+            case .revoked: throw APIError(.unauthorized, "Invalid or expired token")
+            case .userNotFound: throw APIError(.unauthorized, "User not found")
+            }
+            context.credential = .accessToken(claims)
+        }
         return try await next(request, context)
     }
 

@@ -7,6 +7,8 @@ struct AuthController {
     let users: UserRepository
     let passwords: PasswordHasher
     let tokens: TokenService
+    let accessTokens: PersonalAccessTokens
+    let loginLimiter: LoginRateLimiter
 
     /// Verified when the email is unknown, so unknown users and wrong passwords cost the same time.
     static let decoyHash =
@@ -46,15 +48,20 @@ struct AuthController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>, authenticated: RouterGroup<AppRequestContext>) {
         group.post("bootstrap") { request, _ in try await bootstrap(request) }
-        group.post("token") { request, _ in try await login(request) }
-        group.post("password/login") { request, _ -> PasswordLoginResponse in
-            let response = try await login(request)
+        group.post("token") { request, context in try await login(request, from: context.clientAddress) }
+        group.post("password/login") { request, context -> PasswordLoginResponse in
+            let response = try await login(request, from: context.clientAddress)
             return PasswordLoginResponse(access_token: response.access_token, email: response.email, role: response.role)
         }
         authenticated.post("logout") { _, context -> MessageResponse in
             let user = try context.requireUser()
-            if let token = context.token {
-                try await users.revokeToken(jti: token.jti.value, userID: user.id, expiresAt: token.exp.value)
+            switch context.credential {
+            case .accessToken(let claims):
+                try await users.revokeToken(jti: claims.jti.value, userID: user.id, expiresAt: claims.exp.value)
+            case .personalAccessToken(let secret):
+                try await accessTokens.revoke(secret: secret)
+            case nil:
+                break
             }
             return MessageResponse(message: "Logged out")
         }
@@ -92,14 +99,36 @@ struct AuthController {
         }
     }
 
-    /// Password login: unknown email, missing password hash and wrong password all give the same 401.
-    func login(_ request: Request) async throws -> TokenResponse {
+    /// Password login: unknown email, missing password hash and wrong password all give the same 401, after the
+    /// same argon2 work. Repeated failures per email or per client address answer 429 with `Retry-After`.
+    func login(_ request: Request, from clientAddress: String) async throws -> TokenResponse {
         let body = try await request.decodeJSON(LoginRequest.self)
+        let emailKey = "email:" + User.normalizeEmail(body.email)
+        let keys = [emailKey, "address:" + clientAddress]
+        if let wait = await loginLimiter.retryAfter(keys: keys) {
+            let seconds = max(1, Int(wait.components.seconds) + 1)
+            throw RateLimitedError(retryAfterSeconds: seconds)
+        }
         let user = try await users.find(email: body.email)
         let matches = await passwords.verify(body.password, against: user?.passwordHash ?? AuthController.decoyHash)
         guard let user, user.passwordHash != nil, matches else {
+            await loginLimiter.recordFailure(keys: keys)
             throw APIError(.unauthorized, "Invalid email or password")
         }
+        await loginLimiter.reset(key: emailKey)
         return try await tokenResponse(for: user)
+    }
+}
+
+/// 429 with `Retry-After` and a `{"detail"}` body.
+struct RateLimitedError: HTTPResponseError {
+    let retryAfterSeconds: Int
+    var status: HTTPResponse.Status { .tooManyRequests }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try APIError(status, "Too many failed login attempts; try again in \(retryAfterSeconds) seconds")
+            .response(from: request, context: context)
+        response.headers[.retryAfter] = String(retryAfterSeconds)
+        return response
     }
 }

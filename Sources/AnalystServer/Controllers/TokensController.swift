@@ -1,0 +1,60 @@
+import AnalystCore
+import Foundation
+import Hummingbird
+
+/// `/api/tokens`: a signed-in user's personal access tokens (for `da` and services).
+struct TokensController {
+    let accessTokens: PersonalAccessTokens
+
+    struct CreateRequest: Decodable {
+        var name: String
+        var expires_in_days: Int?
+    }
+
+    struct TokenResponse: ResponseEncodable {
+        var id: String
+        var name: String
+        var prefix: String
+        var created_at: String
+        var expires_at: String?
+        /// Only in the answer to creation: the secret, shown once.
+        var token: String?
+
+        init(_ token: PersonalAccessTokens.Token, secret: String? = nil) {
+            let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+            id = token.id
+            name = token.name
+            prefix = token.prefix
+            created_at = token.createdAt.formatted(format)
+            expires_at = token.expiresAt?.formatted(format)
+            self.token = secret
+        }
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post { request, context -> EditedResponse<TokenResponse> in
+            let user = try context.requireUser()
+            let body = try await request.decodeJSON(CreateRequest.self)
+            let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (1...100).contains(name.count) else {
+                throw APIError(.unprocessableContent, "name must be 1 to 100 characters")
+            }
+            if let days = body.expires_in_days, !(1...3650).contains(days) {
+                throw APIError(.unprocessableContent, "expires_in_days must be between 1 and 3650")
+            }
+            let (token, secret) = try await accessTokens.create(userID: user.id, name: name, expiresInDays: body.expires_in_days)
+            return EditedResponse(status: .created, response: TokenResponse(token, secret: secret))
+        }
+        group.get { _, context -> [TokenResponse] in
+            let user = try context.requireUser()
+            return try await accessTokens.list(userID: user.id).map { TokenResponse($0) }
+        }
+        group.delete(":id") { _, context -> HTTPResponse.Status in
+            let user = try context.requireUser()
+            guard try await accessTokens.delete(id: try context.parameters.require("id"), userID: user.id) else {
+                throw APIError(.notFound, "Token not found")
+            }
+            return .noContent
+        }
+    }
+}
