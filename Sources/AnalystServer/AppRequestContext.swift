@@ -1,5 +1,6 @@
 import AnalystCore
 import Hummingbird
+import Synchronization
 
 /// Per-request data shared by middleware and controllers.
 public struct AppRequestContext: RequestContext {
@@ -8,6 +9,9 @@ public struct AppRequestContext: RequestContext {
     public var user: User?
     /// How the request authenticated (for logout).
     var credential: Credential?
+    /// Who the request turned out to be, shared by every copy of this context so that outer middleware (audit)
+    /// sees what inner middleware (authentication) found.
+    public let identity = RequestIdentity()
     /// The peer's address, for rate limiting and audit ("unknown" when there is none, as in in-process tests).
     public let clientAddress: String
 
@@ -28,5 +32,15 @@ public struct AppRequestContext: RequestContext {
     func requireUser() throws -> User {
         guard let user else { throw APIError(.unauthorized, "Missing or invalid Authorization header") }
         return user
+    }
+}
+
+/// The authenticated user's id for one request, written once by `AuthenticationMiddleware`.
+public final class RequestIdentity: Sendable {
+    private let storedUserID = Mutex<String?>(nil)
+
+    public var userID: String? {
+        get { storedUserID.withLock { $0 } }
+        set { storedUserID.withLock { $0 = newValue } }
     }
 }

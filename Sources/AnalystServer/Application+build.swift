@@ -10,7 +10,10 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "da-server"),
-        services: [DatabaseService(dependencies: dependencies)],
+        services: [
+            DatabaseService(dependencies: dependencies),
+            AuditService(audit: dependencies.audit, logger: dependencies.logger),
+        ],
         onServerRunning: { channel in
             dependencies.logger.info(
                 "listening",
@@ -27,6 +30,7 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
 public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: AuditMiddleware(audit: dependencies.audit))
     router.add(middleware: ErrorMiddleware())
     let api = router.group("api")
     HealthController(check: HealthCheck(system: dependencies.system)).addRoutes(to: api)
@@ -40,6 +44,10 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
     TokensController(accessTokens: dependencies.accessTokens)
         .addRoutes(to: router.group("api/tokens").add(middleware: authentication))
+    AuditController(audit: dependencies.audit)
+        .addRoutes(
+            to: router.group("api/admin/audit").add(middleware: authentication)
+                .add(middleware: RoleMiddleware(minimum: .admin)))
     UsersController(users: dependencies.users, passwords: dependencies.passwords)
         .addRoutes(
             to: router.group("api/users").add(middleware: authentication).add(middleware: RoleMiddleware(minimum: .admin)))

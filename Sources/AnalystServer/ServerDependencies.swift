@@ -11,6 +11,7 @@ public final class ServerDependencies: Sendable {
     public let users: UserRepository
     public let passwords: PasswordHasher
     public let accessTokens: PersonalAccessTokens
+    public let audit: AuditLog
     let tokens: TokenService
     let loginLimiter: LoginRateLimiter
     public let logger: Logger
@@ -25,6 +26,7 @@ public final class ServerDependencies: Sendable {
         self.users = UserRepository(system: system)
         self.passwords = PasswordHasher()
         self.accessTokens = PersonalAccessTokens(system: system)
+        self.audit = AuditLog(system: system)
         self.tokens = tokens
         self.loginLimiter = LoginRateLimiter()
         self.logger = logger

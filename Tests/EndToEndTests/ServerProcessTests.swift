@@ -113,3 +113,24 @@ struct ServerSecretTests {
         #expect(development.log.contains("development mode"))
     }
 }
+
+@Suite(.serialized)
+struct AuditProcessTests {
+    @Test func auditEntriesAreNotLostOnGracefulShutdown() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dataDirectory = directory.appending("data")
+        let server = try ServerProcess(dataDirectory: dataDirectory)
+        try await server.waitUntilHealthy()
+        for index in 0..<50 {
+            let (_, status) = try await HTTP.get(
+                server.baseURL.appendingPathComponent("auth/me").appending(queryItems: [.init(name: "n", value: "\(index)")]))
+            #expect(status == 401)
+        }
+        #expect(await server.stop(signal: SIGTERM) == 0)
+        #expect(server.log.contains("audit log flushed"))
+        let connection = try Database(path: dataDirectory + "/state/system.duckdb").connect()
+        let count = try connection.query("SELECT count(*) FROM audit_log WHERE action = 'GET /auth/me'").scalar()
+        #expect(count == .bigint(50))
+    }
+}

@@ -80,6 +80,22 @@ public enum SystemSchema {
                 );
                 CREATE INDEX personal_access_tokens_user ON personal_access_tokens (user_id);
                 """),
+        Migration(
+            version: 5, name: "audit log",
+            sql: """
+                CREATE TABLE audit_log (
+                    id VARCHAR NOT NULL,
+                    timestamp TIMESTAMP NOT NULL,
+                    user_id VARCHAR,
+                    action VARCHAR NOT NULL,
+                    resource VARCHAR,
+                    params VARCHAR,
+                    status INTEGER NOT NULL,
+                    duration_ms DOUBLE NOT NULL,
+                    client_address VARCHAR,
+                    request_id VARCHAR
+                );
+                """),
     ]
 
     /// The highest version this build knows.

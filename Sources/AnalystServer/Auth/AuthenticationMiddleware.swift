@@ -40,6 +40,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             context.credential = .accessToken(claims)
         }
+        context.identity.userID = context.user?.id
         return try await next(request, context)
     }
 

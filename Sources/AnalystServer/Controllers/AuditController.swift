@@ -1,0 +1,61 @@
+import AnalystCore
+import Foundation
+import Hummingbird
+
+/// `GET /api/admin/audit?user=&action=&since=&until=&limit=` (admin): recent API calls, newest first.
+struct AuditController {
+    let audit: AuditLog
+
+    struct EntryResponse: ResponseEncodable {
+        var id: String
+        var timestamp: String
+        var user_id: String?
+        var action: String
+        var resource: String?
+        var params: String?
+        var status: Int
+        var duration_ms: Double
+        var client_address: String?
+        var request_id: String?
+
+        init(_ entry: AuditEntry) {
+            id = entry.id
+            timestamp = entry.timestamp.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            user_id = entry.userID
+            action = entry.action
+            resource = entry.resource
+            params = entry.params
+            status = entry.status
+            duration_ms = entry.durationMilliseconds
+            client_address = entry.clientAddress
+            request_id = entry.requestID
+        }
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get { request, _ -> [EntryResponse] in
+            let query = request.uri.queryParameters
+            let limitText = query["limit"].map(String.init) ?? "100"
+            guard let limit = Int(limitText), (1...10_000).contains(limit) else {
+                throw APIError(.unprocessableContent, "limit must be a number from 1 to 10000")
+            }
+            let since = try query["since"].map { try AuditController.date(String($0), name: "since") }
+            let until = try query["until"].map { try AuditController.date(String($0), name: "until") }
+            return try await audit.search(
+                userID: query["user"].map(String.init), action: query["action"].map(String.init), since: since,
+                until: until, limit: limit
+            ).map(EntryResponse.init)
+        }
+    }
+
+    /// ISO 8601 with or without fractional seconds and time zone (`2026-11-21`, `2026-11-21T10:00:00Z`).
+    static func date(_ text: String, name: String) throws -> Date {
+        let strategies: [Date.ISO8601FormatStyle] = [
+            .init(includingFractionalSeconds: true), .init(), .init().year().month().day(),
+        ]
+        for strategy in strategies {
+            if let date = try? Date(text, strategy: strategy) { return date }
+        }
+        throw APIError(.unprocessableContent, "\(name) must be an ISO 8601 date or time, e.g. 2026-11-21T10:00:00Z")
+    }
+}

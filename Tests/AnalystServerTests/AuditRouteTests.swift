@@ -1,0 +1,72 @@
+import AnalystCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@testable import AnalystServer
+
+struct AuditRouteTests {
+    @Test func aBurstOfOneThousandRequestsIsRecordedCompletely() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let token = try await dependencies.tokens.issue(for: admin, generation: 0)
+        try await buildApplication(dependencies: dependencies).test(.live) { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        for index in 0..<250 {
+                            if index % 2 == 0 {
+                                let response = try await client.get("/auth/me?token=secret-\(worker)&page=\(index)", bearer: token)
+                                #expect(response.status == .ok)
+                            } else {
+                                let response = try await client.execute(uri: "/api/users/nobody-\(index)", method: .delete)
+                                #expect(response.status == .unauthorized)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            _ = try await client.execute(uri: "/api/health", method: .get)
+            try await dependencies.audit.flush()
+            let count = try await dependencies.system.withConnection { try $0.query("SELECT count(*) FROM audit_log").scalar() }
+            #expect(count == .bigint(1_000))
+
+            let recent = try await client.get("/api/admin/audit?action=/auth/me&limit=5", bearer: token)
+            #expect(recent.status == .ok)
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(buffer: recent.body)) as? [[String: Any]])
+            #expect(entries.count == 5)
+            let entry = try #require(entries.first)
+            #expect(entry["action"] as? String == "GET /auth/me")
+            #expect(entry["user_id"] as? String == admin.id)
+            #expect(entry["status"] as? Int == 200)
+            #expect((entry["request_id"] as? String)?.isEmpty == false)
+            #expect((entry["client_address"] as? String)?.isEmpty == false)
+            let params = try #require(entry["params"] as? String)
+            #expect(params.contains(#""token":"***""#))
+            #expect(!params.contains("secret-"))
+            #expect(params.contains(#""page":"#))
+
+            let failures = try await client.get("/api/admin/audit?limit=1000&action=DELETE", bearer: token)
+            let failed = try #require(try JSONSerialization.jsonObject(with: Data(buffer: failures.body)) as? [[String: Any]])
+            #expect(failed.count == 500)
+            #expect(failed.allSatisfy { $0["status"] as? Int == 401 && $0["user_id"] == nil })
+            #expect(failed.first?["resource"] as? String != nil)
+
+            let badLimit = try await client.get("/api/admin/audit?limit=0", bearer: token)
+            #expect(badLimit.status == .unprocessableContent)
+            let badDate = try await client.get("/api/admin/audit?since=yesterday", bearer: token)
+            #expect(badDate.status == .unprocessableContent)
+        }
+    }
+
+    @Test func redactionHidesSecretLookingKeys() {
+        let params = AuditEntry.redactedParams([("password", "hunter2"), ("api_key", "k"), ("q", "select 1")])
+        #expect(params == #"{"password":"***","api_key":"***","q":"select 1"}"#)
+        #expect(AuditEntry.redactedParams([]) == nil)
+    }
+}
