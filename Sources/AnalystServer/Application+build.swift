@@ -44,6 +44,13 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
     TokensController(accessTokens: dependencies.accessTokens)
         .addRoutes(to: router.group("api/tokens").add(middleware: authentication))
+    let adminOnly = RoleMiddleware(minimum: .admin)
+    PermissionsController(permissions: dependencies.permissions, users: dependencies.users)
+        .addRoutes(to: router.group("api/admin/permissions").add(middleware: authentication).add(middleware: adminOnly))
+    AccessRequestsController(permissions: dependencies.permissions)
+        .addRoutes(
+            user: router.group("api/access-requests").add(middleware: authentication),
+            admin: router.group("api/access-requests").add(middleware: authentication).add(middleware: adminOnly))
     AuditController(audit: dependencies.audit)
         .addRoutes(
             to: router.group("api/admin/audit").add(middleware: authentication)

@@ -12,6 +12,9 @@ public final class ServerDependencies: Sendable {
     public let passwords: PasswordHasher
     public let accessTokens: PersonalAccessTokens
     public let audit: AuditLog
+    public let permissions: Permissions
+    /// The one access rule every data endpoint uses.
+    public let accessPolicy: AccessPolicy
     let tokens: TokenService
     let loginLimiter: LoginRateLimiter
     public let logger: Logger
@@ -27,6 +30,8 @@ public final class ServerDependencies: Sendable {
         self.passwords = PasswordHasher()
         self.accessTokens = PersonalAccessTokens(system: system)
         self.audit = AuditLog(system: system)
+        self.permissions = Permissions(system: system)
+        self.accessPolicy = AccessPolicy(system: system)
         self.tokens = tokens
         self.loginLimiter = LoginRateLimiter()
         self.logger = logger

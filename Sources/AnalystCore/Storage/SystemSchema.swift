@@ -96,6 +96,44 @@ public enum SystemSchema {
                     request_id VARCHAR
                 );
                 """),
+        Migration(
+            version: 6, name: "table registry, permissions and access requests",
+            sql: """
+                CREATE TABLE table_registry (
+                    id VARCHAR PRIMARY KEY,
+                    name VARCHAR NOT NULL,
+                    source_type VARCHAR,
+                    bucket VARCHAR,
+                    source_table VARCHAR,
+                    sync_strategy VARCHAR NOT NULL DEFAULT 'full_refresh',
+                    query_mode VARCHAR NOT NULL DEFAULT 'local',
+                    sync_schedule VARCHAR,
+                    profile_after_sync BOOLEAN NOT NULL DEFAULT true,
+                    primary_key VARCHAR,
+                    folder VARCHAR,
+                    description VARCHAR,
+                    registered_by VARCHAR,
+                    is_public BOOLEAN NOT NULL DEFAULT true,
+                    registered_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+                );
+                CREATE TABLE dataset_permissions (
+                    user_id VARCHAR NOT NULL,
+                    dataset VARCHAR NOT NULL,
+                    access VARCHAR NOT NULL DEFAULT 'read' CHECK (access IN ('read', 'none')),
+                    PRIMARY KEY (user_id, dataset)
+                );
+                CREATE TABLE access_requests (
+                    id VARCHAR PRIMARY KEY,
+                    user_id VARCHAR NOT NULL,
+                    user_email VARCHAR NOT NULL,
+                    table_id VARCHAR NOT NULL,
+                    reason VARCHAR NOT NULL DEFAULT '',
+                    status VARCHAR NOT NULL DEFAULT 'pending',
+                    reviewed_by VARCHAR,
+                    reviewed_at TIMESTAMP,
+                    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+                );
+                """),
     ]
 
     /// The highest version this build knows.
