@@ -39,7 +39,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         tokens: dependencies.tokens, users: dependencies.users, accessTokens: dependencies.accessTokens)
     AuthController(
         users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens,
-        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter
+        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter, links: dependencies.links
     )
     .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
     TokensController(accessTokens: dependencies.accessTokens)
@@ -55,8 +55,11 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         .addRoutes(
             to: router.group("api/admin/audit").add(middleware: authentication)
                 .add(middleware: RoleMiddleware(minimum: .admin)))
-    UsersController(users: dependencies.users, passwords: dependencies.passwords)
-        .addRoutes(
-            to: router.group("api/users").add(middleware: authentication).add(middleware: RoleMiddleware(minimum: .admin)))
+    UsersController(
+        users: dependencies.users, passwords: dependencies.passwords, links: dependencies.links,
+        publicURL: dependencies.configuration.publicURL
+    )
+    .addRoutes(
+        to: router.group("api/users").add(middleware: authentication).add(middleware: RoleMiddleware(minimum: .admin)))
     return router
 }

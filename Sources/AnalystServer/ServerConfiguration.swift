@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     public var jwtSecret: String?
     /// How long an access token is valid (`auth.jwt_lifetime_hours`, default 24 h).
     public var tokenLifetime: Duration
+    /// The address users reach the server at, for links (`server.public_url` or `SERVER_URL`); when unset, links
+    /// are built from the request's Host header.
+    public var publicURL: String?
     /// An admin to create at start if missing (`SEED_ADMIN_EMAIL`, optional `SEED_ADMIN_PASSWORD`).
     public var seedAdmin: (email: String, password: String?)?
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.
@@ -33,8 +36,10 @@ public struct ServerConfiguration: Sendable {
         dataDirectory: DataDirectory, host: String = "127.0.0.1", port: Int = 8000, developmentMode: Bool = false,
         instance: InstanceConfig = InstanceConfig(), queryPoolSize: Int = 4, duckDBThreads: Int? = nil,
         duckDBMemoryLimit: String? = nil, extensionDirectory: String? = nil, jwtSecret: String? = nil,
-        tokenLifetime: Duration = .seconds(24 * 3600), seedAdmin: (email: String, password: String?)? = nil
+        tokenLifetime: Duration = .seconds(24 * 3600), seedAdmin: (email: String, password: String?)? = nil,
+        publicURL: String? = nil
     ) {
+        self.publicURL = publicURL
         self.seedAdmin = seedAdmin
         self.jwtSecret = jwtSecret
         self.tokenLifetime = tokenLifetime

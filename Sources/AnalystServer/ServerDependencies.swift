@@ -13,6 +13,7 @@ public final class ServerDependencies: Sendable {
     public let accessTokens: PersonalAccessTokens
     public let audit: AuditLog
     public let permissions: Permissions
+    public let links: SignInLinks
     /// The one access rule every data endpoint uses.
     public let accessPolicy: AccessPolicy
     let tokens: TokenService
@@ -31,6 +32,7 @@ public final class ServerDependencies: Sendable {
         self.accessTokens = PersonalAccessTokens(system: system)
         self.audit = AuditLog(system: system)
         self.permissions = Permissions(system: system)
+        self.links = SignInLinks(system: system)
         self.accessPolicy = AccessPolicy(system: system)
         self.tokens = tokens
         self.loginLimiter = LoginRateLimiter()

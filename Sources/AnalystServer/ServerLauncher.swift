@@ -65,7 +65,8 @@ public enum ServerLauncher {
             duckDBThreads: instance.int("duckdb.threads"), duckDBMemoryLimit: instance.string("duckdb.memory_limit"),
             extensionDirectory: DuckDBInstallation.extensionDirectory(environment: environment), jwtSecret: jwtSecret,
             tokenLifetime: .seconds(lifetimeHours * 3600),
-            seedAdmin: nonEmpty(environment["SEED_ADMIN_EMAIL"]).map { ($0, nonEmpty(environment["SEED_ADMIN_PASSWORD"])) })
+            seedAdmin: nonEmpty(environment["SEED_ADMIN_EMAIL"]).map { ($0, nonEmpty(environment["SEED_ADMIN_PASSWORD"])) },
+            publicURL: nonEmpty(environment["SERVER_URL"]) ?? instance.string("server.public_url"))
     }
 
     /// Opens everything and serves until a graceful shutdown completes.

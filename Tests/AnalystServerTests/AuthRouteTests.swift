@@ -203,3 +203,41 @@ struct AuthRouteTests {
         await dependencies.close()
     }
 }
+
+struct CSRFTests {
+    @Test func cookieSessionsNeedASameOriginForStateChanges() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let token = try await dependencies.tokens.issue(for: admin, generation: 0)
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            let cookie = "access_token=\(token)"
+            let ownOrigin = "http://localhost"  // the test client's Host is "localhost"
+            let read = try await client.execute(uri: "/auth/me", method: .get, headers: [.cookie: cookie])
+            #expect(read.status == .ok, "reads need no origin")
+
+            let body = ByteBuffer(string: #"{"email":"x@example.com"}"#)
+            let crossSite = try await client.execute(
+                uri: "/api/users", method: .post, headers: [.cookie: cookie, .origin: "https://evil.example.net"], body: body)
+            #expect(crossSite.status == .forbidden)
+            #expect(try detail(crossSite)?.contains("Cross-site request refused") == true)
+
+            let noOrigin = try await client.execute(uri: "/api/users", method: .post, headers: [.cookie: cookie], body: body)
+            #expect(noOrigin.status == .forbidden)
+
+            let otherPort = try await client.execute(
+                uri: "/api/users", method: .post, headers: [.cookie: cookie, .origin: "http://localhost:9999"], body: body)
+            #expect(otherPort.status == .forbidden)
+
+            let sameSite = try await client.execute(
+                uri: "/api/users", method: .post, headers: [.cookie: cookie, .origin: ownOrigin], body: body)
+            #expect(sameSite.status == .created)
+
+            let bearer = try await client.execute(
+                uri: "/api/users", method: .post, headers: [.authorization: "Bearer \(token)"],
+                body: ByteBuffer(string: #"{"email":"y@example.com"}"#))
+            #expect(bearer.status == .created, "bearer-token API calls need no CSRF defence")
+        }
+    }
+}

@@ -9,6 +9,9 @@ public final class AuditLog: Sendable {
     public let system: SystemDatabase
     public let flushInterval: Duration
     private let buffer = Mutex<[AuditEntry]>([])
+    /// The most recent flush; each flush waits for the one before, so when `flush()` returns, every entry
+    /// recorded before the call has been written (not just the ones this call happened to take).
+    private let lastFlush = Mutex<Task<Void, Error>?>(nil)
 
     public init(system: SystemDatabase, flushInterval: Duration = .seconds(1)) {
         self.system = system
@@ -22,6 +25,19 @@ public final class AuditLog: Sendable {
 
     /// Writes every buffered entry. Entries that fail to write are put back for the next attempt.
     public func flush() async throws {
+        let task = lastFlush.withLock { previous -> Task<Void, Error> in
+            let before = previous
+            let next = Task {
+                _ = await before?.result
+                try await self.writeBuffered()
+            }
+            previous = next
+            return next
+        }
+        try await task.value
+    }
+
+    private func writeBuffered() async throws {
         let pending = buffer.withLock { entries -> [AuditEntry] in
             defer { entries.removeAll(keepingCapacity: true) }
             return entries

@@ -38,6 +38,14 @@ public final class PasswordHasher: Sendable {
         return try await run { try PasswordHasher.hashNow(password, parameters: parameters) }
     }
 
+    /// Checks a new password against the rules (at least `minimumLength` characters), then hashes it.
+    public func hashNewPassword(_ password: String) async throws -> String {
+        guard password.count >= PasswordHasher.minimumLength else {
+            throw PasswordError.tooShort(minimum: PasswordHasher.minimumLength)
+        }
+        return try await hash(password)
+    }
+
     /// Whether `password` matches `encoded`. Anything that is not an argon2id PHC string never matches.
     public func verify(_ password: String, against encoded: String) async -> Bool {
         (try? await run { PasswordHasher.verifyNow(password, against: encoded) }) ?? false

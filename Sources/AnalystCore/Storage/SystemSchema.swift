@@ -134,6 +134,18 @@ public enum SystemSchema {
                     created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
                 );
                 """),
+        Migration(
+            version: 7, name: "one-time sign-in links",
+            sql: """
+                CREATE TABLE auth_links (
+                    token_hash VARCHAR PRIMARY KEY,
+                    user_id VARCHAR NOT NULL,
+                    purpose VARCHAR NOT NULL CHECK (purpose IN ('setup', 'login')),
+                    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                    expires_at TIMESTAMP NOT NULL,
+                    used_at TIMESTAMP
+                );
+                """),
     ]
 
     /// The highest version this build knows.

@@ -1,4 +1,5 @@
 import AnalystCore
+import Foundation
 import Hummingbird
 
 /// Requires a valid access token or personal access token (`Authorization: Bearer …`, or the `access_token`
@@ -16,8 +17,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let token = AuthenticationMiddleware.token(from: request) else {
+        guard let (token, fromCookie) = AuthenticationMiddleware.token(from: request) else {
             throw APIError(.unauthorized, "Missing or invalid Authorization header")
+        }
+        if fromCookie, !AuthenticationMiddleware.isSameOriginOrSafe(request) {
+            throw APIError(
+                .forbidden,
+                "Cross-site request refused: a cookie-authenticated \(request.method.rawValue) needs an Origin or Referer "
+                    + "header of this server (or use an Authorization: Bearer token)")
         }
         var context = context
         if token.hasPrefix(PersonalAccessTokens.secretPrefix) {
@@ -44,17 +51,29 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The bearer token, else the cookie; `nil` when neither is usable.
-    static func token(from request: Request) -> String? {
+    /// The bearer token, else the cookie (and whether it came from the cookie); `nil` when neither is usable.
+    static func token(from request: Request) -> (String, fromCookie: Bool)? {
         if let header = request.headers[.authorization] {
             guard header.hasPrefix("Bearer ") else { return nil }
             let token = header.dropFirst("Bearer ".count).trimmingCharacters(in: .whitespaces)
-            return token.isEmpty ? nil : token
+            return token.isEmpty ? nil : (token, false)
         }
         if let cookie = request.cookies["access_token"]?.value, !cookie.isEmpty {
-            return cookie
+            return (cookie, true)
         }
         return nil
+    }
+
+    /// CSRF defence for cookie sessions: a state-changing request must come from a page of this server, as its
+    /// `Origin` (or, failing that, `Referer`) header shows. Browsers always send `Origin` on cross-site POSTs and
+    /// scripts cannot forge it; bearer-token clients are not affected.
+    static func isSameOriginOrSafe(_ request: Request) -> Bool {
+        if [.get, .head, .options].contains(request.method) { return true }
+        guard let host = request.head.authority else { return false }
+        let source = request.headers[.origin] ?? request.headers[.referer]
+        guard let source, let url = URLComponents(string: source), let sourceHost = url.host else { return false }
+        let sourceAuthority = url.port.map { "\(sourceHost):\($0)" } ?? sourceHost
+        return sourceAuthority.lowercased() == host.lowercased()
     }
 }
 

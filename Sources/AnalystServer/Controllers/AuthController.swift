@@ -9,6 +9,19 @@ struct AuthController {
     let tokens: TokenService
     let accessTokens: PersonalAccessTokens
     let loginLimiter: LoginRateLimiter
+    let links: SignInLinks
+
+    struct PasswordSetupRequest: Decodable {
+        var email: String
+        var token: String
+        var password: String
+    }
+
+    struct PasswordSetupResponse: ResponseEncodable {
+        var access_token: String
+        var token_type = "bearer"
+        var message = "Password set successfully"
+    }
 
     /// Verified when the email is unknown, so unknown users and wrong passwords cost the same time.
     static let decoyHash =
@@ -53,6 +66,19 @@ struct AuthController {
             let response = try await login(request, from: context.clientAddress)
             return PasswordLoginResponse(access_token: response.access_token, email: response.email, role: response.role)
         }
+        group.post("password/setup") { request, _ -> PasswordSetupResponse in
+            let body = try await request.decodeJSON(PasswordSetupRequest.self)
+            // Checked before the link is used up, so a too-short password does not burn it.
+            guard body.password.count >= PasswordHasher.minimumLength else {
+                throw PasswordError.tooShort(minimum: PasswordHasher.minimumLength)
+            }
+            // One answer for an unknown email and a bad token, so the endpoint does not reveal who has an account.
+            let invalid = APIError(.badRequest, "Invalid or expired setup token")
+            guard let user = try await users.find(email: body.email) else { throw invalid }
+            guard try await links.redeem(secret: body.token, purpose: .setup, userID: user.id) != nil else { throw invalid }
+            try await users.setPassword(id: user.id, hash: try await passwords.hashNewPassword(body.password))
+            return PasswordSetupResponse(access_token: try await tokenResponse(for: user).access_token)
+        }
         authenticated.post("logout") { _, context -> MessageResponse in
             let user = try context.requireUser()
             switch context.credential {
@@ -80,23 +106,11 @@ struct AuthController {
     func bootstrap(_ request: Request) async throws -> TokenResponse {
         let body = try await request.decodeJSON(BootstrapRequest.self)
         let email = User.normalizeEmail(body.email)
-        guard User.isValidEmail(email) else {
-            throw APIError(.unprocessableContent, IdentityError.invalidEmail(body.email).description)
-        }
-        var hash: String?
-        if let password = body.password, !password.isEmpty {
-            guard password.count >= PasswordHasher.minimumLength else {
-                throw APIError(.unprocessableContent, PasswordError.tooShort(minimum: PasswordHasher.minimumLength).description)
-            }
-            hash = try await passwords.hash(password)
-        }
+        guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(body.email) }
+        let hash = try await body.password.flatMap { $0.isEmpty ? nil : $0 }.asyncMap(passwords.hashNewPassword)
         let name = body.name.flatMap { $0.isEmpty ? nil : $0 } ?? String(email.prefix { $0 != "@" })
-        do {
-            let user = try await users.bootstrapAdmin(email: email, name: name, passwordHash: hash)
-            return try await tokenResponse(for: user)
-        } catch let error as IdentityError {
-            throw APIError(.forbidden, error.description)
-        }
+        let user = try await users.bootstrapAdmin(email: email, name: name, passwordHash: hash)
+        return try await tokenResponse(for: user)
     }
 
     /// Password login: unknown email, missing password hash and wrong password all give the same 401, after the

@@ -1,10 +1,21 @@
 import AnalystCore
+import Foundation
 import Hummingbird
 
 /// `/api/users` (admin only): list, create, change name or role, delete.
 struct UsersController {
     let users: UserRepository
     let passwords: PasswordHasher
+    let links: SignInLinks
+    let publicURL: String?
+
+    struct SetupLinkResponse: ResponseEncodable {
+        var user_id: String
+        var email: String
+        var token: String
+        var link: String
+        var expires_at: String
+    }
 
     struct CreateRequest: Decodable {
         var email: String
@@ -26,52 +37,42 @@ struct UsersController {
             let body = try await request.decodeJSON(CreateRequest.self)
             let role = try UsersController.role(body.role ?? Role.analyst.rawValue)
             let email = User.normalizeEmail(body.email)
-            guard User.isValidEmail(email) else {
-                throw APIError(.unprocessableContent, IdentityError.invalidEmail(body.email).description)
-            }
-            var hash: String?
-            if let password = body.password, !password.isEmpty {
-                guard password.count >= PasswordHasher.minimumLength else {
-                    throw APIError(.unprocessableContent, PasswordError.tooShort(minimum: PasswordHasher.minimumLength).description)
-                }
-                hash = try await passwords.hash(password)
-            }
+            guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(body.email) }
+            let hash = try await body.password.flatMap { $0.isEmpty ? nil : $0 }.asyncMap(passwords.hashNewPassword)
             let name = body.name.flatMap { $0.isEmpty ? nil : $0 } ?? String(email.prefix { $0 != "@" })
-            let user = try await mapErrors { try await users.create(email: email, name: name, role: role, passwordHash: hash) }
+            let user = try await users.create(email: email, name: name, role: role, passwordHash: hash)
             return EditedResponse(status: .created, response: UserResponse(user))
         }
         group.patch(":id") { request, context -> UserResponse in
             let id = try context.parameters.require("id")
             let body = try await request.decodeJSON(UpdateRequest.self)
             let role = try body.role.map(UsersController.role)
-            let user = try await mapErrors { try await users.update(id: id, name: body.name, role: role) }
+            let user = try await users.update(id: id, name: body.name, role: role)
             return UserResponse(user)
+        }
+        group.post(":id/setup-link") { request, context -> EditedResponse<SetupLinkResponse> in
+            let id = try context.parameters.require("id")
+            guard let user = try await users.find(id: id) else { throw APIError(.notFound, "User not found") }
+            let (secret, expiresAt) = try await links.create(userID: user.id, purpose: .setup)
+            let link = PublicLinks.url(
+                publicURL: publicURL, request: request, path: "/setup-password",
+                query: [("email", user.email), ("token", secret)])
+            return EditedResponse(
+                status: .created,
+                response: SetupLinkResponse(
+                    user_id: user.id, email: user.email, token: secret, link: link,
+                    expires_at: expiresAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))))
         }
         group.delete(":id") { _, context -> HTTPResponse.Status in
             let id = try context.parameters.require("id")
-            try await mapErrors { try await users.delete(id: id) }
+            try await users.delete(id: id)
             return .noContent
         }
     }
 
     /// A role name from a request; unknown names are refused with 422 listing the accepted ones.
     static func role(_ name: String) throws -> Role {
-        guard let role = Role(rawValue: name) else {
-            throw APIError(.unprocessableContent, IdentityError.unknownRole(name).description)
-        }
+        guard let role = Role(rawValue: name) else { throw IdentityError.unknownRole(name) }
         return role
-    }
-
-    private func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as IdentityError {
-            switch error {
-            case .emailTaken, .lastAdmin: throw APIError(.conflict, error.description)
-            case .userNotFound: throw APIError(.notFound, error.description)
-            case .invalidEmail, .unknownRole: throw APIError(.unprocessableContent, error.description)
-            case .bootstrapDisabled: throw APIError(.forbidden, error.description)
-            }
-        }
     }
 }

@@ -12,6 +12,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let error as IdentityError {
+            return try APIError(error.status, error.description).response(from: request, context: context)
+        } catch let error as PasswordError {
+            return try APIError(error.status, error.description).response(from: request, context: context)
         } catch let error as HTTPError {
             let detail = error.body ?? error.status.reasonPhrase
             return try APIError(error.status, detail).response(from: request, context: context)
@@ -39,5 +43,26 @@ public struct APIError: HTTPResponseError, Sendable {
         let body = "{\"detail\":" + JSONText.quote(detail) + "}"
         return Response(
             status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+extension IdentityError {
+    /// The HTTP status for this failure.
+    var status: HTTPResponse.Status {
+        switch self {
+        case .emailTaken, .lastAdmin: .conflict
+        case .userNotFound: .notFound
+        case .invalidEmail, .unknownRole: .unprocessableContent
+        case .bootstrapDisabled: .forbidden
+        }
+    }
+}
+
+extension PasswordError {
+    var status: HTTPResponse.Status {
+        switch self {
+        case .tooShort: .unprocessableContent
+        case .hashingFailed: .internalServerError
+        }
     }
 }
