@@ -39,7 +39,9 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         tokens: dependencies.tokens, users: dependencies.users, accessTokens: dependencies.accessTokens)
     AuthController(
         users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens,
-        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter, links: dependencies.links
+        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter, links: dependencies.links,
+        mailer: dependencies.mailer, publicURL: dependencies.configuration.publicURL,
+        tokenLifetime: dependencies.configuration.tokenLifetime, logger: dependencies.logger
     )
     .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
     TokensController(accessTokens: dependencies.accessTokens)

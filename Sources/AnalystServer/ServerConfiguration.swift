@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     /// The address users reach the server at, for links (`server.public_url` or `SERVER_URL`); when unset, links
     /// are built from the request's Host header.
     public var publicURL: String?
+    /// SMTP settings; `nil` when email is not configured.
+    public var mail: MailSettings?
     /// An admin to create at start if missing (`SEED_ADMIN_EMAIL`, optional `SEED_ADMIN_PASSWORD`).
     public var seedAdmin: (email: String, password: String?)?
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.
@@ -37,8 +39,9 @@ public struct ServerConfiguration: Sendable {
         instance: InstanceConfig = InstanceConfig(), queryPoolSize: Int = 4, duckDBThreads: Int? = nil,
         duckDBMemoryLimit: String? = nil, extensionDirectory: String? = nil, jwtSecret: String? = nil,
         tokenLifetime: Duration = .seconds(24 * 3600), seedAdmin: (email: String, password: String?)? = nil,
-        publicURL: String? = nil
+        publicURL: String? = nil, mail: MailSettings? = nil
     ) {
+        self.mail = mail
         self.publicURL = publicURL
         self.seedAdmin = seedAdmin
         self.jwtSecret = jwtSecret

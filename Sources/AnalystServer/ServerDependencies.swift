@@ -14,6 +14,7 @@ public final class ServerDependencies: Sendable {
     public let audit: AuditLog
     public let permissions: Permissions
     public let links: SignInLinks
+    public let mailer: Mailer
     /// The one access rule every data endpoint uses.
     public let accessPolicy: AccessPolicy
     let tokens: TokenService
@@ -33,6 +34,7 @@ public final class ServerDependencies: Sendable {
         self.audit = AuditLog(system: system)
         self.permissions = Permissions(system: system)
         self.links = SignInLinks(system: system)
+        self.mailer = Mailer(settings: configuration.mail)
         self.accessPolicy = AccessPolicy(system: system)
         self.tokens = tokens
         self.loginLimiter = LoginRateLimiter()

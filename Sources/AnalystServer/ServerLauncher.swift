@@ -66,7 +66,8 @@ public enum ServerLauncher {
             extensionDirectory: DuckDBInstallation.extensionDirectory(environment: environment), jwtSecret: jwtSecret,
             tokenLifetime: .seconds(lifetimeHours * 3600),
             seedAdmin: nonEmpty(environment["SEED_ADMIN_EMAIL"]).map { ($0, nonEmpty(environment["SEED_ADMIN_PASSWORD"])) },
-            publicURL: nonEmpty(environment["SERVER_URL"]) ?? instance.string("server.public_url"))
+            publicURL: nonEmpty(environment["SERVER_URL"]) ?? instance.string("server.public_url"),
+            mail: try mailSettings(instance: instance, environment: environment))
     }
 
     /// Opens everything and serves until a graceful shutdown completes.
@@ -81,6 +82,14 @@ public enum ServerLauncher {
         let app = buildApplication(dependencies: dependencies)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         logger.info("server stopped")
+    }
+
+    private static func mailSettings(instance: InstanceConfig, environment: [String: String]) throws -> MailSettings? {
+        do {
+            return try MailSettings.resolve(instance: instance, environment: environment)
+        } catch let error as MailError {
+            throw LaunchError.invalidSetting(error.description)
+        }
     }
 
     private static func nonEmpty(_ value: String?) -> String? {

@@ -1,4 +1,5 @@
 import CDuckDB
+import Foundation
 
 /// A prepared statement: bind parameters (1-based), then `execute()` (streamed rows) or `run()` (rows changed).
 ///
@@ -80,32 +81,59 @@ public final class PreparedStatement {
 
     /// Executes with the current bindings and streams the result.
     public func execute() throws -> QueryResult {
-        try connection.handle.checkNotInterrupted()
-        var pending: duckdb_pending_result?
-        defer { duckdb_destroy_pending(&pending) }
-        if duckdb_pending_prepared_streaming(handle, &pending) != DuckDBSuccess {
-            let message = pending.flatMap { duckdb_pending_error($0) }.map { String(cString: $0) }
-            throw DuckDBError.statementFailed(
-                message: message ?? "cannot execute statement", kind: DuckDBError.kind(ofMessage: message))
-        }
-        var result = duckdb_result()
-        if duckdb_execute_pending(pending, &result) != DuckDBSuccess {
-            defer { duckdb_destroy_result(&result) }
-            throw DuckDBError(result: &result)
-        }
+        let result = try executePending(streaming: true)
         return QueryResult(result: result, owner: self, connection: connection.handle)
     }
 
     /// Executes with the current bindings and returns how many rows changed (0 for queries).
     @discardableResult
     public func run() throws -> Int {
-        try connection.handle.checkNotInterrupted()
-        var result = duckdb_result()
+        var result = try executePending(streaming: false)
         defer { duckdb_destroy_result(&result) }
-        if duckdb_execute_prepared(handle, &result) != DuckDBSuccess {
+        return Int(duckdb_rows_changed(&result))
+    }
+
+    /// Runs the statement task by task, checking the connection's interrupt flag between tasks.
+    ///
+    /// DuckDB clears its own interrupt flag when a query starts, so an interrupt that lands just before would be
+    /// lost and the query would run to its end; checking our flag after the query has started (the pending result
+    /// exists) and between tasks closes that window.
+    private func executePending(streaming: Bool) throws -> duckdb_result {
+        let interruptible = connection.handle
+        try interruptible.checkNotInterrupted()
+        var pending: duckdb_pending_result?
+        defer { duckdb_destroy_pending(&pending) }
+        let state =
+            streaming
+            ? duckdb_pending_prepared_streaming(handle, &pending) : duckdb_pending_prepared(handle, &pending)
+        if state != DuckDBSuccess {
+            let message = pending.flatMap { duckdb_pending_error($0) }.map { String(cString: $0) }
+            throw DuckDBError.statementFailed(
+                message: message ?? "cannot execute statement", kind: DuckDBError.kind(ofMessage: message))
+        }
+        loop: while true {
+            try interruptible.checkNotInterrupted()
+            switch duckdb_pending_execute_task(pending) {
+            case DUCKDB_PENDING_RESULT_READY:
+                break loop
+            case DUCKDB_PENDING_ERROR:
+                let message = pending.flatMap { duckdb_pending_error($0) }.map { String(cString: $0) }
+                let kind = DuckDBError.kind(ofMessage: message)
+                if kind == .interrupt { throw DuckDBError.interrupted }
+                throw DuckDBError.statementFailed(message: message ?? "the statement failed", kind: kind)
+            case DUCKDB_PENDING_NO_TASKS_AVAILABLE:
+                // Other threads hold the remaining work; wait a moment instead of spinning.
+                usleep(200)
+            default:
+                continue
+            }
+        }
+        var result = duckdb_result()
+        if duckdb_execute_pending(pending, &result) != DuckDBSuccess {
+            defer { duckdb_destroy_result(&result) }
             throw DuckDBError(result: &result)
         }
-        return Int(duckdb_rows_changed(&result))
+        return result
     }
 }
 

@@ -49,6 +49,7 @@ public struct InstanceConfig: Sendable {
         "email.smtp_user": .string,
         "email.smtp_password": .string,
         "email.smtp_tls": .string,
+        "email.smtp_ca_file": .string,
         "data_source.type": .string,
         "telegram.bot_token": .string,
         "telegram.bot_username": .string,

@@ -1,6 +1,7 @@
 import AnalystCore
 import Foundation
 import Hummingbird
+import Logging
 
 /// `/auth/*`: first-admin bootstrap, password login and who-am-I.
 struct AuthController {
@@ -10,6 +11,19 @@ struct AuthController {
     let accessTokens: PersonalAccessTokens
     let loginLimiter: LoginRateLimiter
     let links: SignInLinks
+    let mailer: Mailer
+    let publicURL: String?
+    let tokenLifetime: Duration
+    let logger: Logger
+
+    struct EmailRequest: Decodable {
+        var email: String
+    }
+
+    struct EmailVerifyRequest: Decodable {
+        var email: String
+        var token: String
+    }
 
     struct PasswordSetupRequest: Decodable {
         var email: String
@@ -79,6 +93,49 @@ struct AuthController {
             try await users.setPassword(id: user.id, hash: try await passwords.hashNewPassword(body.password))
             return PasswordSetupResponse(access_token: try await tokenResponse(for: user).access_token)
         }
+        group.post("email/send-link") { request, _ -> MessageResponse in
+            let body = try await request.decodeJSON(EmailRequest.self)
+            if let user = try await users.find(email: body.email) {
+                let (secret, _) = try await links.create(userID: user.id, purpose: .login)
+                let link = PublicLinks.url(
+                    publicURL: publicURL, request: request, path: "/auth/email/verify",
+                    query: [("email", user.email), ("token", secret)])
+                // Sent in the background: the answer (and its timing) is the same whether or not the email exists.
+                let mailer = self.mailer, logger = self.logger
+                Task {
+                    do {
+                        try await mailer.send(
+                            to: user.email, subject: "Your sign-in link",
+                            body: "Sign in to AI Data Analyst with this link (valid for one hour, once):\n\n\(link)\n\n"
+                                + "If you did not ask for it, ignore this email.\n")
+                    } catch {
+                        logger.error("could not send a sign-in link", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            return MessageResponse(message: "If this email is registered, you will receive a login link.")
+        }
+        group.post("email/verify") { request, _ -> PasswordLoginResponse in
+            let body = try await request.decodeJSON(EmailVerifyRequest.self)
+            guard let user = try await redeemLoginLink(email: body.email, token: body.token) else {
+                throw APIError(.unauthorized, "Invalid or expired link")
+            }
+            let response = try await tokenResponse(for: user)
+            return PasswordLoginResponse(access_token: response.access_token, email: user.email, role: user.role)
+        }
+        // The link in the email: a click signs the browser in (cookie) and lands on the home page.
+        group.get("email/verify") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            guard let email = query["email"].map(String.init), let token = query["token"].map(String.init),
+                let user = try await redeemLoginLink(email: email, token: token)
+            else {
+                return Response(status: .found, headers: [.location: "/login?error=invalid_link"])
+            }
+            let accessToken = try await tokenResponse(for: user).access_token
+            var cookie = "access_token=\(accessToken); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(tokenLifetime.components.seconds)"
+            if publicURL?.lowercased().hasPrefix("https://") == true { cookie += "; Secure" }
+            return Response(status: .found, headers: [.location: "/", .setCookie: cookie])
+        }
         authenticated.post("logout") { _, context -> MessageResponse in
             let user = try context.requireUser()
             switch context.credential {
@@ -94,6 +151,14 @@ struct AuthController {
         authenticated.get("me") { _, context -> UserResponse in
             UserResponse(try context.requireUser())
         }
+    }
+
+    /// The user a login link belongs to, if it is valid, unexpired and unused (it is used up now).
+    func redeemLoginLink(email: String, token: String) async throws -> User? {
+        guard let user = try await users.find(email: email),
+            try await links.redeem(secret: token, purpose: .login, userID: user.id) != nil
+        else { return nil }
+        return user
     }
 
     func tokenResponse(for user: User) async throws -> TokenResponse {

@@ -1,0 +1,96 @@
+import Foundation
+
+/// A real SMTP server (Python's aiosmtpd, from Debian's python3-aiosmtpd) on a free loopback port, requiring
+/// STARTTLS with a throw-away self-signed certificate for `localhost` and AUTH with `user`/`password`.
+public final class SMTPServerProcess: @unchecked Sendable {
+    public let port: Int
+    public let user = "mailer"
+    public let password = "mail-secret"
+    /// The certificate to trust (PEM).
+    public let certificatePath: String
+    private let maildir: String
+    private let process = Process()
+
+    /// Starts the server; waits (without blocking a thread) until it listens.
+    public init(in directory: TemporaryDirectory) async throws {
+        port = try FreePort.find()
+        maildir = directory.appending("maildir")
+        try FileManager.default.createDirectory(atPath: maildir, withIntermediateDirectories: true)
+        certificatePath = directory.appending("smtp-cert.pem")
+        let keyPath = directory.appending("smtp-key.pem")
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certificatePath, "-days", "1",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+        ]
+        openssl.standardOutput = FileHandle.nullDevice
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        while openssl.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        guard openssl.terminationStatus == 0 else { throw SMTPServerError.certificate }
+
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/smtp_server.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script, String(port), maildir, certificatePath, keyPath, user, password]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: maildir + "/ready") {
+            guard process.isRunning else { throw SMTPServerError.notStarted("see \(maildir)/server.log") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard FileManager.default.fileExists(atPath: maildir + "/ready") else {
+            throw SMTPServerError.notStarted("not listening after 12 s; see \(maildir)/server.log")
+        }
+    }
+
+    /// A received message: its raw text and what the server saw (`from`, `to`, `authenticated`, `tls`).
+    public struct Received: Sendable {
+        public let raw: String
+        public let envelope: [String: String]
+        public let recipients: [String]
+        public let authenticated: Bool
+        public let tls: Bool
+
+        /// The decoded text body of a base64 text/plain message.
+        public var body: String {
+            let parts = raw.components(separatedBy: "\r\n\r\n")
+            let encoded = parts.dropFirst().joined(separator: "\r\n\r\n").replacingOccurrences(of: "\r\n", with: "")
+            return Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+    }
+
+    /// Waits for the `count`-th message (1-based) for up to `timeout`.
+    public func message(_ count: Int = 1, timeout: Duration = .seconds(20)) async throws -> Received {
+        let deadline = ContinuousClock.now + timeout
+        let base = maildir + "/\(count)"
+        while ContinuousClock.now < deadline {
+            if let raw = try? String(contentsOfFile: base + ".eml", encoding: .utf8),
+                let data = FileManager.default.contents(atPath: base + ".json"),
+                let facts = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            {
+                return Received(
+                    raw: raw, envelope: ["from": facts["from"] as? String ?? ""],
+                    recipients: facts["to"] as? [String] ?? [], authenticated: facts["authenticated"] as? Bool ?? false,
+                    tls: facts["tls"] as? Bool ?? false)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw SMTPServerError.noMessage
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+public enum SMTPServerError: Error {
+    case certificate
+    case notStarted(String)
+    case noMessage
+}
