@@ -29,7 +29,6 @@ struct AccessRequestsController {
         var created_at: String
 
         init(_ request: Permissions.AccessRequest) {
-            let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
             id = request.id
             user_id = request.userID
             user_email = request.userEmail
@@ -37,8 +36,8 @@ struct AccessRequestsController {
             reason = request.reason
             status = request.status
             reviewed_by = request.reviewedBy
-            reviewed_at = request.reviewedAt?.formatted(format)
-            created_at = request.createdAt.formatted(format)
+            reviewed_at = request.reviewedAt?.apiTimestamp
+            created_at = request.createdAt.apiTimestamp
         }
     }
 

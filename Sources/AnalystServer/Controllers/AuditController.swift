@@ -20,7 +20,7 @@ struct AuditController {
 
         init(_ entry: AuditEntry) {
             id = entry.id
-            timestamp = entry.timestamp.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            timestamp = entry.timestamp.apiTimestamp
             user_id = entry.userID
             action = entry.action
             resource = entry.resource

@@ -21,12 +21,11 @@ struct TokensController {
         var token: String?
 
         init(_ token: PersonalAccessTokens.Token, secret: String? = nil) {
-            let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
             id = token.id
             name = token.name
             prefix = token.prefix
-            created_at = token.createdAt.formatted(format)
-            expires_at = token.expiresAt?.formatted(format)
+            created_at = token.createdAt.apiTimestamp
+            expires_at = token.expiresAt?.apiTimestamp
             self.token = secret
         }
     }

@@ -15,6 +15,6 @@ struct UserResponse: ResponseEncodable, Equatable {
         email = user.email
         name = user.name
         role = user.role
-        created_at = user.createdAt.map { $0.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
+        created_at = user.createdAt?.apiTimestamp
     }
 }

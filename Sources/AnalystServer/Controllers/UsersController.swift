@@ -61,7 +61,7 @@ struct UsersController {
                 status: .created,
                 response: SetupLinkResponse(
                     user_id: user.id, email: user.email, token: secret, link: link,
-                    expires_at: expiresAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))))
+                    expires_at: expiresAt.apiTimestamp))
         }
         group.delete(":id") { _, context -> HTTPResponse.Status in
             let id = try context.parameters.require("id")
