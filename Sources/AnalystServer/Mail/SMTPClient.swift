@@ -58,14 +58,15 @@ struct SMTPClient: Sendable {
     private func converse(_ session: SMTPSession, message: MailMessage, tlsContext: NIOSSLContext?) async throws {
         try await session.expect(220, step: "greeting")
         let helloName = settings.heloName
-        var capabilities = try await session.command("EHLO \(helloName)", expect: 250, step: "EHLO")
+        let capabilities = try await session.command("EHLO \(helloName)", expect: 250, step: "EHLO")
         if settings.security == .starttls {
             guard capabilities.lines.contains(where: { $0.uppercased().hasPrefix("STARTTLS") }), let tlsContext else {
                 throw MailError.refused(step: "STARTTLS", reply: "the server does not offer STARTTLS")
             }
             _ = try await session.command("STARTTLS", expect: 220, step: "STARTTLS")
             try await session.startTLS(context: tlsContext, serverHostname: settings.serverNameForTLS)
-            capabilities = try await session.command("EHLO \(helloName)", expect: 250, step: "EHLO after STARTTLS")
+            // Capabilities may differ after TLS; only AUTH follows, and the server answers it either way.
+            _ = try await session.command("EHLO \(helloName)", expect: 250, step: "EHLO after STARTTLS")
         }
         if let user = settings.user {
             let credentials = Data(("\u{0}" + user + "\u{0}" + (settings.password ?? "")).utf8).base64EncodedString()
@@ -81,7 +82,6 @@ struct SMTPClient: Sendable {
         _ = try await session.command("DATA", expect: 354, step: "DATA")
         _ = try await session.command(message.rendered() + "\r\n.", expect: 250, step: "message", redacted: "<message>")
         _ = try? await session.command("QUIT", expect: 221, step: "QUIT")
-        _ = capabilities
     }
 }
 
