@@ -73,11 +73,12 @@ public final class ServerDependencies: Sendable {
     /// Creates the `SEED_ADMIN_EMAIL` admin when no user has that email yet.
     private func seedAdmin(email: String, password: String?) async throws {
         guard try await users.find(email: email) == nil else { return }
-        if let password, password.count < PasswordHasher.minimumLength {
-            throw LaunchError.invalidSetting(
-                "SEED_ADMIN_PASSWORD is too short: use at least \(PasswordHasher.minimumLength) characters")
+        let hash: String?
+        do {
+            hash = try await password.asyncMap(passwords.hashNewPassword)
+        } catch let error as PasswordError {
+            throw LaunchError.invalidSetting("SEED_ADMIN_PASSWORD: \(error.description)")
         }
-        let hash: String? = if let password { try await passwords.hash(password) } else { nil }
         do {
             let user = try await users.create(email: email, name: "Admin", role: .admin, passwordHash: hash)
             logger.info("created the seed admin", metadata: ["email": "\(user.email)"])

@@ -7,9 +7,7 @@ public enum DevelopmentSecret {
             let trimmed = existing.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.count >= 32 { return trimmed }
         }
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }
-            .joined()
+        let secret = Secrets.hex(Secrets.randomBytes(32))
         let created = FileManager.default.createFile(
             atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
         guard created else {

@@ -60,8 +60,7 @@ public final class PasswordHasher: Sendable {
     }
 
     static func hashNow(_ password: String, parameters: Parameters) throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let salt = (0..<parameters.saltLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let salt = Secrets.randomBytes(parameters.saltLength)
         let length = argon2_encodedlen(
             parameters.timeCost, parameters.memoryKiB, parameters.parallelism, UInt32(salt.count),
             UInt32(parameters.hashLength), Argon2_id)

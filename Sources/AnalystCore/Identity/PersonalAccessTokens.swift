@@ -1,4 +1,3 @@
-import Crypto
 import DuckDB
 import Foundation
 
@@ -32,7 +31,7 @@ public struct PersonalAccessTokens: Sendable {
             id: UUID().uuidString.lowercased(), userID: userID, name: name,
             prefix: String(secret.prefix(PersonalAccessTokens.secretPrefix.count + 6)), createdAt: now,
             expiresAt: expiresInDays.map { now.addingTimeInterval(Double($0) * 86_400) })
-        let hash = PersonalAccessTokens.hash(secret)
+        let hash = Secrets.storedHash(of: secret)
         try await system.withConnection { connection in
             try connection.run(
                 """
@@ -69,7 +68,7 @@ public struct PersonalAccessTokens: Sendable {
 
     /// Deletes the token with this secret (logout with a personal access token).
     public func revoke(secret: String) async throws {
-        let hash = PersonalAccessTokens.hash(secret)
+        let hash = Secrets.storedHash(of: secret)
         try await system.withConnection { connection in
             try connection.run("DELETE FROM personal_access_tokens WHERE token_hash = ?", [.varchar(hash)])
         }
@@ -77,7 +76,7 @@ public struct PersonalAccessTokens: Sendable {
 
     /// The owner of an unexpired token with this secret, or `nil`.
     public func userID(forSecret secret: String, now: Date = Date()) async throws -> String? {
-        let hash = PersonalAccessTokens.hash(secret)
+        let hash = Secrets.storedHash(of: secret)
         return try await system.withConnection { connection in
             let owner = try connection.query(
                 """
@@ -88,11 +87,6 @@ public struct PersonalAccessTokens: Sendable {
             if case .varchar(let userID) = owner { return userID }
             return nil
         }
-    }
-
-    /// SHA-256 hex: enough for secrets with ~238 bits of entropy (no salt or slow hash needed).
-    static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     static func newSecret() -> String {

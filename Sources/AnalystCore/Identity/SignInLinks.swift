@@ -1,4 +1,3 @@
-import Crypto
 import DuckDB
 import Foundation
 
@@ -25,9 +24,7 @@ public struct SignInLinks: Sendable {
 
     /// Creates a link secret for `userID`; returns it with its expiry.
     public func create(userID: String, purpose: Purpose, now: Date = Date()) async throws -> (secret: String, expiresAt: Date) {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let secret = Data(bytes).base64EncodedString()
+        let secret = Data(Secrets.randomBytes(32)).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         let expiresAt = now.addingTimeInterval(purpose.lifetime)
@@ -35,7 +32,7 @@ public struct SignInLinks: Sendable {
             try connection.run(
                 "INSERT INTO auth_links (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 [
-                    .varchar(SignInLinks.hash(secret)), .varchar(userID), .varchar(purpose.rawValue),
+                    .varchar(Secrets.storedHash(of: secret)), .varchar(userID), .varchar(purpose.rawValue),
                     .timestamp(TimestampValue(now)), .timestamp(TimestampValue(expiresAt)),
                 ])
         }
@@ -45,7 +42,7 @@ public struct SignInLinks: Sendable {
     /// Uses up a link: the user id when the secret is valid for `purpose`, unexpired and unused (and belongs to
     /// `userID` when given); `nil` otherwise. Two concurrent redemptions cannot both succeed.
     public func redeem(secret: String, purpose: Purpose, userID: String? = nil, now: Date = Date()) async throws -> String? {
-        let hash = SignInLinks.hash(secret)
+        let hash = Secrets.storedHash(of: secret)
         return try await system.withConnection { connection in
             do {
                 let owner = try connection.query(
@@ -71,7 +68,4 @@ public struct SignInLinks: Sendable {
         }
     }
 
-    static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
 }

@@ -28,11 +28,7 @@ public struct UserRepository: Sendable {
 
     /// Creates a user; the email is normalised and must be unused.
     public func create(email: String, name: String?, role: Role, passwordHash: String?) async throws -> User {
-        let email = User.normalizeEmail(email)
-        guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(email) }
-        let user = User(
-            id: UUID().uuidString.lowercased(), email: email, name: name, role: role, passwordHash: passwordHash,
-            createdAt: Date())
+        let user = try UserRepository.newUser(email: email, name: name, role: role, passwordHash: passwordHash)
         try await system.withConnection { connection in
             try UserRepository.insert(user, into: connection)
         }
@@ -41,11 +37,7 @@ public struct UserRepository: Sendable {
 
     /// Creates the first admin, atomically refusing when any user exists (two racing bootstraps: one wins).
     public func bootstrapAdmin(email: String, name: String?, passwordHash: String?) async throws -> User {
-        let email = User.normalizeEmail(email)
-        guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(email) }
-        let user = User(
-            id: UUID().uuidString.lowercased(), email: email, name: name, role: .admin, passwordHash: passwordHash,
-            createdAt: Date())
+        let user = try UserRepository.newUser(email: email, name: name, role: .admin, passwordHash: passwordHash)
         try await system.withConnection { connection in
             do {
                 try connection.transaction {
@@ -64,6 +56,15 @@ public struct UserRepository: Sendable {
             }
         }
         return user
+    }
+
+    /// A user not yet stored: a fresh id, the email normalised and checked.
+    static func newUser(email: String, name: String?, role: Role, passwordHash: String?) throws -> User {
+        let email = User.normalizeEmail(email)
+        guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(email) }
+        return User(
+            id: UUID().uuidString.lowercased(), email: email, name: name, role: role, passwordHash: passwordHash,
+            createdAt: Date())
     }
 
     static func insert(_ user: User, into connection: Connection) throws {
