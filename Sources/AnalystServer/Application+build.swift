@@ -44,6 +44,12 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         tokenLifetime: dependencies.configuration.tokenLifetime, logger: dependencies.logger
     )
     .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
+    GoogleAuthController(
+        provider: dependencies.oidcProvider, pending: dependencies.pendingSignIns, users: dependencies.users,
+        tokens: dependencies.tokens, publicURL: dependencies.configuration.publicURL,
+        tokenLifetime: dependencies.configuration.tokenLifetime, logger: dependencies.logger
+    )
+    .addRoutes(to: router.group("auth/google"))
     TokensController(accessTokens: dependencies.accessTokens)
         .addRoutes(to: router.group("api/tokens").add(middleware: authentication))
     let adminOnly = RoleMiddleware(minimum: .admin)

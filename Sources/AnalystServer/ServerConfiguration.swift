@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String?
     /// SMTP settings; `nil` when email is not configured.
     public var mail: MailSettings?
+    /// Google (OpenID Connect) sign-in; `nil` when not configured.
+    public var oidc: OIDCSettings?
     /// An admin to create at start if missing (`SEED_ADMIN_EMAIL`, optional `SEED_ADMIN_PASSWORD`).
     public var seedAdmin: (email: String, password: String?)?
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.
@@ -39,8 +41,9 @@ public struct ServerConfiguration: Sendable {
         instance: InstanceConfig = InstanceConfig(), queryPoolSize: Int = 4, duckDBThreads: Int? = nil,
         duckDBMemoryLimit: String? = nil, extensionDirectory: String? = nil, jwtSecret: String? = nil,
         tokenLifetime: Duration = .seconds(24 * 3600), seedAdmin: (email: String, password: String?)? = nil,
-        publicURL: String? = nil, mail: MailSettings? = nil
+        publicURL: String? = nil, mail: MailSettings? = nil, oidc: OIDCSettings? = nil
     ) {
+        self.oidc = oidc
         self.mail = mail
         self.publicURL = publicURL
         self.seedAdmin = seedAdmin

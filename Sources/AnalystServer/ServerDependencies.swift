@@ -19,6 +19,9 @@ public final class ServerDependencies: Sendable {
     public let accessPolicy: AccessPolicy
     let tokens: TokenService
     let loginLimiter: LoginRateLimiter
+    /// Google sign-in; `nil` when not configured.
+    let oidcProvider: OIDCProvider?
+    let pendingSignIns = PendingSignIns()
     public let logger: Logger
 
     private init(
@@ -38,6 +41,7 @@ public final class ServerDependencies: Sendable {
         self.accessPolicy = AccessPolicy(system: system)
         self.tokens = tokens
         self.loginLimiter = LoginRateLimiter()
+        self.oidcProvider = configuration.oidc.map { OIDCProvider(settings: $0) }
         self.logger = logger
     }
 

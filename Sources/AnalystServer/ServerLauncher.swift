@@ -67,7 +67,8 @@ public enum ServerLauncher {
             tokenLifetime: .seconds(lifetimeHours * 3600),
             seedAdmin: nonEmpty(environment["SEED_ADMIN_EMAIL"]).map { ($0, nonEmpty(environment["SEED_ADMIN_PASSWORD"])) },
             publicURL: nonEmpty(environment["SERVER_URL"]) ?? instance.string("server.public_url"),
-            mail: try mailSettings(instance: instance, environment: environment))
+            mail: try mailSettings(instance: instance, environment: environment),
+            oidc: try OIDCSettings.resolve(instance: instance, environment: environment))
     }
 
     /// Opens everything and serves until a graceful shutdown completes.

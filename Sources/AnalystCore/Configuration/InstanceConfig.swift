@@ -40,6 +40,7 @@ public struct InstanceConfig: Sendable {
         "auth.webapp_secret_key": .string,
         "auth.google_client_id": .string,
         "auth.google_client_secret": .string,
+        "auth.google_discovery_url": .string,
         "auth.disabled_providers": .list,
         "auth.jwt_lifetime_hours": .int,
         "email.from_address": .string,

@@ -27,6 +27,11 @@ struct TokenService: Sendable {
         return try await keys.sign(claims)
     }
 
+    /// A token for `user` at the user's current token generation (what every sign-in hands out).
+    func issue(for user: User, users: UserRepository) async throws -> String {
+        try await issue(for: user, generation: try await users.tokenGeneration(userID: user.id))
+    }
+
     /// The token's claims if it is ours, unexpired and intact; `nil` otherwise.
     func verify(_ token: String) async -> AccessTokenClaims? {
         try? await keys.verify(token, as: AccessTokenClaims.self)

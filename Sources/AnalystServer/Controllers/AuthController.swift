@@ -131,10 +131,10 @@ struct AuthController {
             else {
                 return Response(status: .found, headers: [.location: "/login?error=invalid_link"])
             }
-            let accessToken = try await tokenResponse(for: user).access_token
-            var cookie = "access_token=\(accessToken); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(tokenLifetime.components.seconds)"
-            if publicURL?.lowercased().hasPrefix("https://") == true { cookie += "; Secure" }
-            return Response(status: .found, headers: [.location: "/", .setCookie: cookie])
+            let accessToken = try await tokens.issue(for: user, users: users)
+            var response = Response(status: .found, headers: [.location: "/"])
+            response.setCookie(SessionCookie.signedIn(token: accessToken, lifetime: tokenLifetime, publicURL: publicURL))
+            return response
         }
         authenticated.post("logout") { _, context -> MessageResponse in
             let user = try context.requireUser()
@@ -162,9 +162,8 @@ struct AuthController {
     }
 
     func tokenResponse(for user: User) async throws -> TokenResponse {
-        let generation = try await users.tokenGeneration(userID: user.id)
-        return TokenResponse(
-            access_token: try await tokens.issue(for: user, generation: generation), user_id: user.id, email: user.email,
+        TokenResponse(
+            access_token: try await tokens.issue(for: user, users: users), user_id: user.id, email: user.email,
             role: user.role)
     }
 
