@@ -39,7 +39,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         tokens: dependencies.tokens, users: dependencies.users, accessTokens: dependencies.accessTokens)
     AuthController(
         users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens,
-        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter, links: dependencies.links,
+        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter, linkLimiters: dependencies.linkLimiters, links: dependencies.links,
         mailer: dependencies.mailer, publicURL: dependencies.configuration.publicURL,
         tokenLifetime: dependencies.configuration.tokenLifetime, logger: dependencies.logger
     )

@@ -18,7 +18,13 @@ public final class ServerDependencies: Sendable {
     /// The one access rule every data endpoint uses.
     public let accessPolicy: AccessPolicy
     let tokens: TokenService
-    let loginLimiter: LoginRateLimiter
+    /// 10 failed logins per email or client address in 15 minutes.
+    let loginLimiter = RateLimiter(limit: 10, window: .seconds(15 * 60))
+    /// Sign-in links (each one an email sent): 5 per email and 20 per client address in 15 minutes.
+    let linkLimiters = (
+        perEmail: RateLimiter(limit: 5, window: .seconds(15 * 60)),
+        perAddress: RateLimiter(limit: 20, window: .seconds(15 * 60))
+    )
     /// Google sign-in; `nil` when not configured.
     let oidcProvider: OIDCProvider?
     let pendingSignIns = PendingSignIns()
@@ -40,7 +46,6 @@ public final class ServerDependencies: Sendable {
         self.mailer = Mailer(settings: configuration.mail)
         self.accessPolicy = AccessPolicy(system: system)
         self.tokens = tokens
-        self.loginLimiter = LoginRateLimiter()
         self.oidcProvider = configuration.oidc.map { OIDCProvider(settings: $0) }
         self.logger = logger
     }

@@ -62,6 +62,28 @@ struct SignInLinkRouteTests {
         }
     }
 
+    @Test func sendLinkIsRateLimitedPerEmailWhetherOrNotItExists() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        _ = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            for email in ["ana@example.com", "nobody@example.com"] {
+                for attempt in 1...5 {
+                    let response = try await client.post("/auth/email/send-link", json: #"{"email":"\#(email)"}"#)
+                    #expect(response.status == .ok, "\(email) attempt \(attempt)")
+                }
+                let refused = try await client.post("/auth/email/send-link", json: #"{"email":"\#(email.uppercased())"}"#)
+                #expect(refused.status == .tooManyRequests)
+                #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0)
+                #expect(try detail(refused)?.hasPrefix("Too many sign-in links requested; try again in ") == true)
+            }
+            let other = try await client.post("/auth/email/send-link", json: #"{"email":"someone@example.com"}"#)
+            #expect(other.status == .ok, "another email still gets its links")
+        }
+        await dependencies.close()
+    }
+
     @Test func concurrentRedemptionsOfOneLinkSucceedOnce() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

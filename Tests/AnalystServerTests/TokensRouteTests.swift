@@ -98,10 +98,10 @@ struct TokensRouteTests {
     }
 
     @Test func theLimiterForgetsOldFailures() async {
-        let limiter = LoginRateLimiter(limit: 2, window: .seconds(60))
+        let limiter = RateLimiter(limit: 2, window: .seconds(60))
         let start = ContinuousClock.now
-        await limiter.recordFailure(keys: ["email:a"], now: start)
-        await limiter.recordFailure(keys: ["email:a"], now: start + .seconds(10))
+        await limiter.record(keys: ["email:a"], now: start)
+        await limiter.record(keys: ["email:a"], now: start + .seconds(10))
         #expect(await limiter.retryAfter(keys: ["email:a"], now: start + .seconds(20)) == .seconds(40))
         #expect(await limiter.retryAfter(keys: ["email:b"], now: start + .seconds(20)) == nil)
         #expect(await limiter.retryAfter(keys: ["email:a"], now: start + .seconds(61)) == nil)

@@ -9,7 +9,8 @@ struct AuthController {
     let passwords: PasswordHasher
     let tokens: TokenService
     let accessTokens: PersonalAccessTokens
-    let loginLimiter: LoginRateLimiter
+    let loginLimiter: RateLimiter
+    let linkLimiters: (perEmail: RateLimiter, perAddress: RateLimiter)
     let links: SignInLinks
     let mailer: Mailer
     let publicURL: String?
@@ -93,8 +94,17 @@ struct AuthController {
             try await users.setPassword(id: user.id, hash: try await passwords.hashNewPassword(body.password))
             return PasswordSetupResponse(access_token: try await tokenResponse(for: user).access_token)
         }
-        group.post("email/send-link") { request, _ -> MessageResponse in
+        group.post("email/send-link") { request, context -> MessageResponse in
             let body = try await request.decodeJSON(EmailRequest.self)
+            // Counted whether or not the email exists, so a 429 reveals nothing about accounts.
+            let emailKey = ["email:" + User.normalizeEmail(body.email)], addressKey = ["address:" + context.clientAddress]
+            let wait = [
+                await linkLimiters.perEmail.retryAfter(keys: emailKey),
+                await linkLimiters.perAddress.retryAfter(keys: addressKey),
+            ].compactMap { $0 }.max()
+            if let wait { throw RateLimitedError(retryAfter: wait, what: "Too many sign-in links requested") }
+            await linkLimiters.perEmail.record(keys: emailKey)
+            await linkLimiters.perAddress.record(keys: addressKey)
             if let user = try await users.find(email: body.email) {
                 let (secret, _) = try await links.create(userID: user.id, purpose: .login)
                 let link = PublicLinks.url(
@@ -184,13 +194,12 @@ struct AuthController {
         let emailKey = "email:" + User.normalizeEmail(body.email)
         let keys = [emailKey, "address:" + clientAddress]
         if let wait = await loginLimiter.retryAfter(keys: keys) {
-            let seconds = max(1, Int(wait.components.seconds) + 1)
-            throw RateLimitedError(retryAfterSeconds: seconds)
+            throw RateLimitedError(retryAfter: wait, what: "Too many failed login attempts")
         }
         let user = try await users.find(email: body.email)
         let matches = await passwords.verify(body.password, against: user?.passwordHash ?? AuthController.decoyHash)
         guard let user, user.passwordHash != nil, matches else {
-            await loginLimiter.recordFailure(keys: keys)
+            await loginLimiter.record(keys: keys)
             throw APIError(.unauthorized, "Invalid email or password")
         }
         await loginLimiter.reset(key: emailKey)
@@ -198,13 +207,19 @@ struct AuthController {
     }
 }
 
-/// 429 with `Retry-After` and a `{"detail"}` body.
+/// 429 with `Retry-After` and a `{"detail"}` body saying what was refused and when to try again.
 struct RateLimitedError: HTTPResponseError {
     let retryAfterSeconds: Int
+    let what: String
     var status: HTTPResponse.Status { .tooManyRequests }
 
+    init(retryAfter wait: Duration, what: String) {
+        self.retryAfterSeconds = max(1, Int(wait.components.seconds) + 1)
+        self.what = what
+    }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try APIError(status, "Too many failed login attempts; try again in \(retryAfterSeconds) seconds")
+        var response = try APIError(status, "\(what); try again in \(retryAfterSeconds) seconds")
             .response(from: request, context: context)
         response.headers[.retryAfter] = String(retryAfterSeconds)
         return response

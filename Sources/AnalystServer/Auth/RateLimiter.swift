@@ -1,13 +1,14 @@
 import Foundation
 
-/// Counts failed logins per email and per client address; past `limit` failures within `window`, further
-/// attempts are refused (429 with `Retry-After`) until the oldest failure ages out.
-actor LoginRateLimiter {
+/// Counts events (failed logins, requested sign-in links) per key, such as an email or a client address; past
+/// `limit` events within `window`, further attempts are refused (429 with `Retry-After`) until the oldest event
+/// ages out.
+actor RateLimiter {
     let limit: Int
     let window: Duration
     private var failures: [String: [ContinuousClock.Instant]] = [:]
 
-    init(limit: Int = 10, window: Duration = .seconds(15 * 60)) {
+    init(limit: Int, window: Duration) {
         self.limit = limit
         self.window = window
     }
@@ -25,13 +26,14 @@ actor LoginRateLimiter {
         return wait
     }
 
-    func recordFailure(keys: [String], now: ContinuousClock.Instant = .now) {
+    /// Counts one event for each key.
+    func record(keys: [String], now: ContinuousClock.Instant = .now) {
         for key in keys {
             failures[key, default: []].append(now)
         }
     }
 
-    /// Forgets an email's failures after a successful login (the address keeps its count).
+    /// Forgets a key's events (an email's failures after a successful login; the address keeps its count).
     func reset(key: String) {
         failures[key] = nil
     }
