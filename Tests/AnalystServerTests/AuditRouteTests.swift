@@ -64,6 +64,39 @@ struct AuditRouteTests {
         }
     }
 
+    @Test func loginsAreRecordedWithWhoAndTheBodyWithoutSecrets() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        let hash = try await dependencies.passwords.hashNewPassword("a long password")
+        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .admin, passwordHash: hash)
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            let failed = try await client.post("/auth/token", json: #"{"email":"ana@example.com","password":"wrong guess"}"#)
+            #expect(failed.status == .unauthorized)
+            let ok = try await client.post("/auth/token", json: #"{"email":"ana@example.com","password":"a long password"}"#)
+            #expect(ok.status == .ok, "the handler still reads the body the audit read")
+            try await dependencies.audit.flush()
+            let rows = try await dependencies.audit.search(action: "POST /auth/token", limit: 10)
+            #expect(rows.count == 2)
+            let failedRow = try #require(rows.first { $0.status == 401 })
+            #expect(failedRow.userID == nil)
+            #expect(failedRow.params == #"{"email":"ana@example.com","password":"***"}"#)
+            let okRow = try #require(rows.first { $0.status == 200 })
+            #expect(okRow.userID == ana.id, "a successful login is recorded as the user's")
+            #expect(okRow.params?.contains("a long password") == false)
+        }
+        await dependencies.close()
+    }
+
+    @Test func bodyRedactionReachesNestedSecretsAndShortensLongValues() {
+        let body = Data(#"{"name":"x","config":{"api_token":"t","n":1},"items":[{"secret":"s"}],"long":"\#(String(repeating: "a", count: 600))"}"#.utf8)
+        let params = AuditEntry.redactedParams(query: [("page", "2")], jsonBody: body)
+        #expect(
+            params == #"{"page":"2","config":{"api_token":"***","n":1},"items":[{"secret":"***"}],"long":"<602 bytes>","name":"x"}"#)
+        #expect(AuditEntry.redactedParams(query: [], jsonBody: Data(#"["orders","customers"]"#.utf8)) == #"{"body":["orders","customers"]}"#)
+        #expect(AuditEntry.redactedParams(query: [], jsonBody: Data("not json".utf8)) == nil)
+    }
+
     @Test func redactionHidesSecretLookingKeys() {
         let params = AuditEntry.redactedParams([("password", "hunter2"), ("api_key", "k"), ("q", "select 1")])
         #expect(params == #"{"password":"***","api_key":"***","q":"select 1"}"#)

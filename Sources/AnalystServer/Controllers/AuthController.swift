@@ -75,13 +75,13 @@ struct AuthController {
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>, authenticated: RouterGroup<AppRequestContext>) {
-        group.post("bootstrap") { request, _ in try await bootstrap(request) }
-        group.post("token") { request, context in try await login(request, from: context.clientAddress) }
+        group.post("bootstrap") { request, context in try await bootstrap(request, context: context) }
+        group.post("token") { request, context in try await login(request, context: context) }
         group.post("password/login") { request, context -> PasswordLoginResponse in
-            let response = try await login(request, from: context.clientAddress)
+            let response = try await login(request, context: context)
             return PasswordLoginResponse(access_token: response.access_token, email: response.email, role: response.role)
         }
-        group.post("password/setup") { request, _ -> PasswordSetupResponse in
+        group.post("password/setup") { request, context -> PasswordSetupResponse in
             let body = try await request.decodeJSON(PasswordSetupRequest.self)
             // Checked before the link is used up, so a too-short password does not burn it.
             guard body.password.count >= PasswordHasher.minimumLength else {
@@ -92,7 +92,7 @@ struct AuthController {
             guard let user = try await users.find(email: body.email) else { throw invalid }
             guard try await links.redeem(secret: body.token, purpose: .setup, userID: user.id) != nil else { throw invalid }
             try await users.setPassword(id: user.id, hash: try await passwords.hashNewPassword(body.password))
-            return PasswordSetupResponse(access_token: try await tokenResponse(for: user).access_token)
+            return PasswordSetupResponse(access_token: try await signIn(user, context: context).access_token)
         }
         group.post("email/send-link") { request, context -> MessageResponse in
             let body = try await request.decodeJSON(EmailRequest.self)
@@ -125,23 +125,23 @@ struct AuthController {
             }
             return MessageResponse(message: "If this email is registered, you will receive a login link.")
         }
-        group.post("email/verify") { request, _ -> PasswordLoginResponse in
+        group.post("email/verify") { request, context -> PasswordLoginResponse in
             let body = try await request.decodeJSON(EmailVerifyRequest.self)
             guard let user = try await redeemLoginLink(email: body.email, token: body.token) else {
                 throw APIError(.unauthorized, "Invalid or expired link")
             }
-            let response = try await tokenResponse(for: user)
+            let response = try await signIn(user, context: context)
             return PasswordLoginResponse(access_token: response.access_token, email: user.email, role: user.role)
         }
         // The link in the email: a click signs the browser in (cookie) and lands on the home page.
-        group.get("email/verify") { request, _ -> Response in
+        group.get("email/verify") { request, context -> Response in
             let query = request.uri.queryParameters
             guard let email = query["email"].map(String.init), let token = query["token"].map(String.init),
                 let user = try await redeemLoginLink(email: email, token: token)
             else {
                 return Response(status: .found, headers: [.location: "/login?error=invalid_link"])
             }
-            let accessToken = try await tokens.issue(for: user, users: users)
+            let accessToken = try await signIn(user, context: context).access_token
             var response = Response(status: .found, headers: [.location: "/"])
             response.setCookie(SessionCookie.signedIn(token: accessToken, lifetime: tokenLifetime, publicURL: publicURL))
             return response
@@ -171,28 +171,30 @@ struct AuthController {
         return user
     }
 
-    func tokenResponse(for user: User) async throws -> TokenResponse {
-        TokenResponse(
+    /// A token for `user`; the request is recorded in the audit log as theirs.
+    func signIn(_ user: User, context: AppRequestContext) async throws -> TokenResponse {
+        context.identity.userID = user.id
+        return TokenResponse(
             access_token: try await tokens.issue(for: user, users: users), user_id: user.id, email: user.email,
             role: user.role)
     }
 
-    func bootstrap(_ request: Request) async throws -> TokenResponse {
+    func bootstrap(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
         let body = try await request.decodeJSON(BootstrapRequest.self)
         let email = User.normalizeEmail(body.email)
         guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(body.email) }
         let hash = try await body.password.flatMap { $0.isEmpty ? nil : $0 }.asyncMap(passwords.hashNewPassword)
         let name = body.name.flatMap { $0.isEmpty ? nil : $0 } ?? String(email.prefix { $0 != "@" })
         let user = try await users.bootstrapAdmin(email: email, name: name, passwordHash: hash)
-        return try await tokenResponse(for: user)
+        return try await signIn(user, context: context)
     }
 
     /// Password login: unknown email, missing password hash and wrong password all give the same 401, after the
     /// same argon2 work. Repeated failures per email or per client address answer 429 with `Retry-After`.
-    func login(_ request: Request, from clientAddress: String) async throws -> TokenResponse {
+    func login(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
         let body = try await request.decodeJSON(LoginRequest.self)
         let emailKey = "email:" + User.normalizeEmail(body.email)
-        let keys = [emailKey, "address:" + clientAddress]
+        let keys = [emailKey, "address:" + context.clientAddress]
         if let wait = await loginLimiter.retryAfter(keys: keys) {
             throw RateLimitedError(retryAfter: wait, what: "Too many failed login attempts")
         }
@@ -203,7 +205,7 @@ struct AuthController {
             throw APIError(.unauthorized, "Invalid email or password")
         }
         await loginLimiter.reset(key: emailKey)
-        return try await tokenResponse(for: user)
+        return try await signIn(user, context: context)
     }
 }
 

@@ -3,17 +3,24 @@ import Foundation
 import Hummingbird
 
 /// Records every API call in the audit log: user, method and route pattern, the route's `id`, query parameters
-/// (secrets removed), status, duration, client address and request id. Recording only buffers, so it adds no
-/// I/O to the request. Health checks are not recorded (probes would drown everything else).
+/// and the fields of a small JSON body (secrets removed), status, duration, client address and request id.
+/// Recording only buffers, so it adds no I/O to the request. Health checks are not recorded (probes would drown
+/// everything else). Bodies that are not JSON or larger than `largestRecordedBody` (uploads) are not read here.
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let audit: AuditLog
+    static let largestRecordedBody = 64 * 1024
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         guard request.uri.path != "/api/health" else { return try await next(request, context) }
         let started = ContinuousClock.now
+        var request = request
+        var jsonBody: Data?
+        if AuditMiddleware.isSmallJSON(request) {
+            jsonBody = Data(buffer: try await request.collectBody(upTo: AuditMiddleware.largestRecordedBody))
+        }
         var status = 500
         defer {
             let elapsed = started.duration(to: .now)
@@ -23,12 +30,21 @@ struct AuditMiddleware: RouterMiddleware {
                 AuditEntry(
                     userID: context.identity.userID, action: "\(request.method.rawValue) \(pattern)",
                     resource: context.parameters.get("id"),
-                    params: AuditEntry.redactedParams(request.uri.queryParameters.map { (String($0.key), String($0.value)) }),
+                    params: AuditEntry.redactedParams(
+                        query: request.uri.queryParameters.map { (String($0.key), String($0.value)) }, jsonBody: jsonBody),
                     status: status, durationMilliseconds: (milliseconds * 100).rounded() / 100,
                     clientAddress: context.clientAddress, requestID: context.id))
         }
         let response = try await next(request, context)
         status = Int(response.status.code)
         return response
+    }
+
+    /// A JSON body whose declared length is small enough to read twice (here and in the handler).
+    static func isSmallJSON(_ request: Request) -> Bool {
+        guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json"),
+            let length = request.headers[.contentLength].flatMap({ Int($0) })
+        else { return false }
+        return length <= largestRecordedBody
     }
 }
