@@ -39,7 +39,8 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         tokens: dependencies.tokens, users: dependencies.users, accessTokens: dependencies.accessTokens)
     AuthController(
         users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens,
-        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter, linkLimiters: dependencies.linkLimiters, links: dependencies.links,
+        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter, linkLimiters: dependencies.linkLimiters,
+        links: dependencies.links,
         mailer: dependencies.mailer, publicURL: dependencies.configuration.publicURL,
         tokenLifetime: dependencies.configuration.tokenLifetime, logger: dependencies.logger
     )
@@ -65,9 +66,15 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
                 .add(middleware: RoleMiddleware(minimum: .admin)))
     UsersController(
         users: dependencies.users, passwords: dependencies.passwords, links: dependencies.links,
-        publicURL: dependencies.configuration.publicURL
+        publicURL: dependencies.configuration.publicURL, mailer: dependencies.mailer, logger: dependencies.logger
     )
     .addRoutes(
         to: router.group("api/users").add(middleware: authentication).add(middleware: RoleMiddleware(minimum: .admin)))
+    WebController(
+        users: dependencies.users, passwords: dependencies.passwords, links: dependencies.links,
+        tokens: dependencies.tokens, authentication: authentication, googleConfigured: dependencies.oidcProvider != nil,
+        publicURL: dependencies.configuration.publicURL, tokenLifetime: dependencies.configuration.tokenLifetime
+    )
+    .addRoutes(to: router)
     return router
 }

@@ -89,11 +89,13 @@ struct AuditRouteTests {
     }
 
     @Test func bodyRedactionReachesNestedSecretsAndShortensLongValues() {
-        let body = Data(#"{"name":"x","config":{"api_token":"t","n":1},"items":[{"secret":"s"}],"long":"\#(String(repeating: "a", count: 600))"}"#.utf8)
+        let body = Data(
+            #"{"name":"x","config":{"api_token":"t","n":1},"items":[{"secret":"s"}],"long":"\#(String(repeating: "a", count: 600))"}"#.utf8)
         let params = AuditEntry.redactedParams(query: [("page", "2")], jsonBody: body)
         #expect(
             params == #"{"page":"2","config":{"api_token":"***","n":1},"items":[{"secret":"***"}],"long":"<602 bytes>","name":"x"}"#)
-        #expect(AuditEntry.redactedParams(query: [], jsonBody: Data(#"["orders","customers"]"#.utf8)) == #"{"body":["orders","customers"]}"#)
+        #expect(
+            AuditEntry.redactedParams(query: [], jsonBody: Data(#"["orders","customers"]"#.utf8)) == #"{"body":["orders","customers"]}"#)
         #expect(AuditEntry.redactedParams(query: [], jsonBody: Data("not json".utf8)) == nil)
     }
 

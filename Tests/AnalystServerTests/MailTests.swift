@@ -88,6 +88,71 @@ struct MailTests {
             #expect(try detail(viaAPI) == "Invalid or expired link")
         }
     }
+    @Test func anAdminsEmailedSetupLinkOpensAFormThatSetsThePassword() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let smtp = try await SMTPServerProcess(in: directory)
+        let configuration = ServerConfiguration(
+            dataDirectory: DataDirectory(directory.appending("data")), port: 0, duckDBThreads: 1,
+            jwtSecret: "test-secret-0123456789-0123456789-abcdef", publicURL: "https://analyst.example.com",
+            mail: settings(for: smtp))
+        let dependencies = try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
+        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let adminToken = try await dependencies.tokens.issue(for: admin, generation: 0)
+        let bo = try await dependencies.users.create(email: "bo@example.com", name: "Bo <b>", role: .analyst, passwordHash: nil)
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            let created = try await client.execute(
+                uri: "/api/users/\(bo.id)/setup-link", method: .post, headers: [.authorization: "Bearer \(adminToken)"])
+            #expect(created.status == .created)
+            #expect(try jsonObject(created)["emailed"] as? Bool == true)
+            let mail = try await smtp.message()
+            #expect(mail.recipients == ["bo@example.com"])
+            #expect(mail.body.contains("Hello Bo <b>,"))
+            let link = try #require(
+                mail.body.split(separator: "\n").first { $0.hasPrefix("https://analyst.example.com/setup-password?") })
+            let pathAndQuery = String(link.dropFirst("https://analyst.example.com".count))
+
+            let form = try await client.execute(uri: pathAndQuery, method: .get)
+            #expect(form.status == .ok)
+            #expect(form.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(form.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+            let html = String(buffer: form.body)
+            #expect(html.contains(#"<input type="hidden" name="email" value="bo@example.com">"#))
+            let token = try #require(URLComponents(string: String(link))?.queryItems?.first { $0.name == "token" }?.value)
+
+            func submit(_ password: String, _ confirm: String) async throws -> TestResponse {
+                var allowed = CharacterSet.alphanumerics
+                allowed.insert(charactersIn: "-._~")
+                let fields = [("email", "bo@example.com"), ("token", token), ("password", password), ("confirm", confirm)]
+                let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
+                    .joined(separator: "&")
+                return try await client.execute(
+                    uri: "/setup-password", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: body))
+            }
+            let mismatch = try await submit("a long password", "another password")
+            #expect(mismatch.status == .unprocessableContent)
+            #expect(String(buffer: mismatch.body).contains("The two passwords differ."))
+            let set = try await submit("a long password+&=", "a long password+&=")
+            #expect(set.status == .ok)
+            #expect(String(buffer: set.body).contains("Your password is set."))
+            let session = try #require(set.headers[values: .setCookie].first { $0.hasPrefix("access_token=") })
+            let home = try await client.execute(uri: "/", method: .get, headers: [.cookie: Browser.cookiePair(session)])
+            #expect(home.status == .ok)
+            #expect(String(buffer: home.body).contains("Bo &lt;b&gt;"), "names are escaped")
+
+            let login = try await client.post("/auth/token", json: #"{"email":"bo@example.com","password":"a long password+&="}"#)
+            #expect(login.status == .ok, "the form's password is the account's password")
+            let reused = try await submit("a third password", "a third password")
+            #expect(reused.status == .badRequest, "the link works once")
+
+            let notSent = try await client.execute(
+                uri: "/api/users/\(bo.id)/setup-link", method: .post,
+                headers: [.authorization: "Bearer \(adminToken)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"send_email":false}"#))
+            #expect(try jsonObject(notSent)["emailed"] as? Bool == false)
+        }
+    }
 }
 
 struct MailTimeoutTests {

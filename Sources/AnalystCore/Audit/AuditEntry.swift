@@ -79,7 +79,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     private static func encoded(_ value: Any) -> String {
         guard
-            let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(
+                withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes])
         else { return "null" }
         return data.count > longestValue ? JSONText.quote("<\(data.count) bytes>") : String(decoding: data, as: UTF8.self)
     }

@@ -27,6 +27,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
                     + "header of this server (or use an Authorization: Bearer token)")
         }
         var context = context
+        (context.user, context.credential) = try await authenticate(token)
+        context.identity.userID = context.user?.id
+        return try await next(request, context)
+    }
+
+    /// The user a token belongs to (role from the database) and how it authenticated; throws the 401 to answer.
+    func authenticate(_ token: String) async throws -> (User, AppRequestContext.Credential) {
         if token.hasPrefix(PersonalAccessTokens.secretPrefix) {
             guard let userID = try await accessTokens.userID(forSecret: token) else {
                 throw APIError(.unauthorized, "Invalid or expired token")
@@ -34,21 +41,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
             guard let user = try await users.find(id: userID) else {
                 throw APIError(.unauthorized, "User not found")
             }
-            context.user = user
-            context.credential = .personalAccessToken(secret: token)
-        } else {
-            guard let claims = await tokens.verify(token) else {
-                throw APIError(.unauthorized, "Invalid or expired token")
-            }
-            switch try await users.authenticate(userID: claims.sub.value, jti: claims.jti.value, generation: claims.gen) {
-            case .valid(let user): context.user = user
-            case .revoked: throw APIError(.unauthorized, "Invalid or expired token")
-            case .userNotFound: throw APIError(.unauthorized, "User not found")
-            }
-            context.credential = .accessToken(claims)
+            return (user, .personalAccessToken(secret: token))
         }
-        context.identity.userID = context.user?.id
-        return try await next(request, context)
+        guard let claims = await tokens.verify(token) else {
+            throw APIError(.unauthorized, "Invalid or expired token")
+        }
+        switch try await users.authenticate(userID: claims.sub.value, jti: claims.jti.value, generation: claims.gen) {
+        case .valid(let user): return (user, .accessToken(claims))
+        case .revoked: throw APIError(.unauthorized, "Invalid or expired token")
+        case .userNotFound: throw APIError(.unauthorized, "User not found")
+        }
     }
 
     /// The bearer token, else the cookie (and whether it came from the cookie); `nil` when neither is usable.

@@ -1,6 +1,7 @@
 import AnalystCore
 import Foundation
 import Hummingbird
+import Logging
 
 /// `/api/users` (admin only): list, create, change name or role, delete.
 struct UsersController {
@@ -8,6 +9,13 @@ struct UsersController {
     let passwords: PasswordHasher
     let links: SignInLinks
     let publicURL: String?
+    let mailer: Mailer
+    let logger: Logger
+
+    struct SetupLinkRequest: Decodable {
+        /// Email the link to the user; default: when email is configured.
+        var send_email: Bool?
+    }
 
     struct SetupLinkResponse: ResponseEncodable {
         var user_id: String
@@ -15,6 +23,10 @@ struct UsersController {
         var token: String
         var link: String
         var expires_at: String
+        /// Whether the link was emailed to the user.
+        var emailed: Bool
+        /// Why emailing failed, when it was asked for and failed (the link itself is valid either way).
+        var email_error: String?
     }
 
     struct CreateRequest: Decodable {
@@ -52,16 +64,30 @@ struct UsersController {
         }
         group.post(":id/setup-link") { request, context -> EditedResponse<SetupLinkResponse> in
             let id = try context.parameters.require("id")
+            let sendEmail = try await request.decodeOptionalJSON(SetupLinkRequest.self)?.send_email ?? mailer.isConfigured
             guard let user = try await users.find(id: id) else { throw APIError(.notFound, "User not found") }
             let (secret, expiresAt) = try await links.create(userID: user.id, purpose: .setup)
             let link = PublicLinks.url(
                 publicURL: publicURL, request: request, path: "/setup-password",
                 query: [("email", user.email), ("token", secret)])
+            var emailError: String?
+            if sendEmail {
+                do {
+                    try await mailer.send(
+                        to: user.email, subject: "Set your AI Data Analyst password",
+                        body: "Hello \(user.name ?? user.email),\n\nan administrator created an account for you. Choose your "
+                            + "password with this link (valid for 72 hours, once):\n\n\(link)\n\nThen connect the CLI with "
+                            + "`da login`.\n")
+                } catch {
+                    logger.error("could not email a setup link", metadata: ["user": "\(user.email)", "error": "\(error)"])
+                    emailError = "\(error)"
+                }
+            }
             return EditedResponse(
                 status: .created,
                 response: SetupLinkResponse(
                     user_id: user.id, email: user.email, token: secret, link: link,
-                    expires_at: expiresAt.apiTimestamp))
+                    expires_at: expiresAt.apiTimestamp, emailed: sendEmail && emailError == nil, email_error: emailError))
         }
         group.delete(":id") { _, context -> HTTPResponse.Status in
             let id = try context.parameters.require("id")

@@ -2,6 +2,14 @@ import Foundation
 import Hummingbird
 
 extension Request {
+    /// Like `decodeJSON`, but an empty body gives `nil` (for endpoints whose body is optional).
+    func decodeOptionalJSON<T: Decodable>(_ type: T.Type, limit: Int = 1 << 20) async throws -> T? {
+        var request = self
+        let buffer = try await request.collectBody(upTo: limit)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try await request.decodeJSON(type, limit: limit)
+    }
+
     /// Decodes a JSON body of at most `limit` bytes; malformed or missing fields answer 422 with a message
     /// naming the problem (the reference answered 422 for validation errors too).
     func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int = 1 << 20) async throws -> T {
