@@ -1,5 +1,6 @@
 import AnalystCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import TestSupport

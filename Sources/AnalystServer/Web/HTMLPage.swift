@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The server's few HTML pages (sign-in landing, password setup): one plain layout, no scripts, strict headers.
