@@ -13,6 +13,7 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
         services: [
             DatabaseService(dependencies: dependencies),
             AuditService(audit: dependencies.audit, logger: dependencies.logger),
+            SyncService(jobs: dependencies.syncJobs),
         ],
         onServerRunning: { channel in
             dependencies.logger.info(
@@ -60,6 +61,30 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         .addRoutes(
             user: router.group("api/access-requests").add(middleware: authentication),
             admin: router.group("api/access-requests").add(middleware: authentication).add(middleware: adminOnly))
+    SyncController(
+        manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy, registry: dependencies.registry,
+        jobs: dependencies.syncJobs
+    )
+    .addRoutes(
+        user: router.group("api/sync").add(middleware: authentication),
+        admin: router.group("api/sync").add(middleware: authentication).add(middleware: adminOnly))
+    DataController(
+        manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy,
+        directory: dependencies.configuration.dataDirectory
+    )
+    .addRoutes(to: router.group("api/data").add(middleware: authentication))
+    UploadTableController(
+        registry: dependencies.registry, jobs: dependencies.syncJobs, manifest: dependencies.manifest,
+        directory: dependencies.configuration.dataDirectory, maxBytes: dependencies.configuration.maxUploadBytes
+    )
+    .addRoutes(to: router.group("api/admin/tables").add(middleware: authentication).add(middleware: adminOnly))
+    CatalogController(
+        registry: dependencies.registry, manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy,
+        system: dependencies.system, directory: dependencies.configuration.dataDirectory
+    )
+    .addRoutes(to: router.group("api/catalog").add(middleware: authentication))
+    RegistryController(registry: dependencies.registry)
+        .addRoutes(to: router.group("api/admin").add(middleware: authentication).add(middleware: adminOnly))
     AuditController(audit: dependencies.audit)
         .addRoutes(
             to: router.group("api/admin/audit").add(middleware: authentication)

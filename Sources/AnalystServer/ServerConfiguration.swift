@@ -33,6 +33,16 @@ public struct ServerConfiguration: Sendable {
     public var oidc: OIDCSettings?
     /// An admin to create at start if missing (`SEED_ADMIN_EMAIL`, optional `SEED_ADMIN_PASSWORD`).
     public var seedAdmin: (email: String, password: String?)?
+    /// The longest an analyst's query may run (`QUERY_TIMEOUT_SECONDS`, `query.timeout_seconds`, default 30 s).
+    public var queryTimeout: Duration = .seconds(30)
+    /// The largest `limit` a query may ask for (`query.max_rows`, default 100,000).
+    public var queryMaxRows: Int = 100_000
+    /// DuckDB's memory limit for analysts' queries (`query.memory_limit`, e.g. "2GB"); else `duckdb.memory_limit`.
+    public var queryMemoryLimit: String?
+    /// The largest file an admin may upload (`data.max_upload_mb`, default 1024 MB).
+    public var maxUploadBytes: Int64 = 1024 << 20
+    /// The process environment (tokens named by `_remote_attach`, connector secrets).
+    public var environment: [String: String] = [:]
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.
     public var extensionDirectory: String?
 

@@ -8,11 +8,20 @@ public final class ServerDependencies: Sendable {
     public let configuration: ServerConfiguration
     public let system: SystemDatabase
     public let analytics: AnalyticsDatabase
+    /// Rebuilds `server.duckdb` from the extracts.
+    public let orchestrator: Orchestrator
+    /// What is published now (`sync_state`).
+    public let syncState: SyncStateStore
+    /// The manifest, prepared per change.
+    public let manifest = SyncManifest()
+    /// Background sync runs (extract → rebuild → publish).
+    public let syncJobs: SyncJobs
     public let users: UserRepository
     public let passwords: PasswordHasher
     public let accessTokens: PersonalAccessTokens
     public let audit: AuditLog
     public let permissions: Permissions
+    public let registry: TableRegistry
     public let links: SignInLinks
     public let mailer: Mailer
     /// The one access rule every data endpoint uses.
@@ -32,8 +41,32 @@ public final class ServerDependencies: Sendable {
 
     private init(
         configuration: ServerConfiguration, system: SystemDatabase, analytics: AnalyticsDatabase,
-        tokens: TokenService, logger: Logger
+        orchestrator: Orchestrator, tokens: TokenService, logger: Logger
     ) {
+        self.orchestrator = orchestrator
+        self.syncState = SyncStateStore(system: system)
+        let extractExecutor = BlockingExecutor(name: "extract")
+        let publication = Publication(
+            manifest: manifest, syncState: syncState, system: system, directory: configuration.dataDirectory, logger: logger)
+        self.syncJobs = SyncJobs(
+            orchestrator: orchestrator, analytics: analytics, logger: logger,
+            extract: { tables in
+                let files = FilesSource(directory: configuration.dataDirectory)
+                do {
+                    return try await extractExecutor.run { try files.extract(only: tables) }
+                } catch {
+                    return [FilesSource.sourceName: "\(error)"]
+                }
+            },
+            onPublished: { _ in
+                do {
+                    try await publication.refreshManifest()
+                    return [:]
+                } catch {
+                    logger.error("could not refresh the manifest", metadata: ["error": "\(error)"])
+                    return ["manifest": "\(error)"]
+                }
+            })
         self.configuration = configuration
         self.system = system
         self.analytics = analytics
@@ -42,6 +75,7 @@ public final class ServerDependencies: Sendable {
         self.accessTokens = PersonalAccessTokens(system: system)
         self.audit = AuditLog(system: system)
         self.permissions = Permissions(system: system)
+        self.registry = TableRegistry(system: system)
         self.links = SignInLinks(system: system)
         self.mailer = Mailer(settings: configuration.mail)
         self.accessPolicy = AccessPolicy(system: system)
@@ -67,14 +101,25 @@ public final class ServerDependencies: Sendable {
             threads: configuration.duckDBThreads, memoryLimit: configuration.duckDBMemoryLimit,
             extensionDirectory: configuration.extensionDirectory)
         let system = try SystemDatabase(path: directory.systemDatabase.path, configuration: duckDB, logger: logger)
+        let attacher = ExtractAttacher(extracts: directory.extracts, environment: configuration.environment)
+        var queryDuckDB = duckDB
+        queryDuckDB.memoryLimit = configuration.queryMemoryLimit ?? configuration.duckDBMemoryLimit
         let analytics = try AnalyticsDatabase(
-            path: directory.analyticsDatabase.path, poolSize: configuration.queryPoolSize, configuration: duckDB,
-            logger: logger)
+            path: directory.analyticsDatabase.path, poolSize: configuration.queryPoolSize, configuration: queryDuckDB,
+            attacher: attacher, drainPeriod: configuration.queryTimeout + .seconds(30), logger: logger)
         let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime)
+        let orchestrator = Orchestrator(
+            directory: directory, system: system, attacher: attacher, extensionDirectory: configuration.extensionDirectory,
+            logger: logger)
         let dependencies = ServerDependencies(
-            configuration: configuration, system: system, analytics: analytics, tokens: tokens, logger: logger)
+            configuration: configuration, system: system, analytics: analytics, orchestrator: orchestrator, tokens: tokens,
+            logger: logger)
         if let seed = configuration.seedAdmin {
             try await dependencies.seedAdmin(email: seed.email, password: seed.password)
+        }
+        let report = try await dependencies.syncJobs.rebuildNow()
+        for (source, error) in report.sourceErrors {
+            logger.error("a source could not be published", metadata: ["source": "\(source)", "error": "\(error)"])
         }
         return dependencies
     }

@@ -59,7 +59,7 @@ public enum ServerLauncher {
         guard lifetimeHours >= 1 else {
             throw LaunchError.invalidSetting("auth.jwt_lifetime_hours must be at least 1, got \(lifetimeHours)")
         }
-        return ServerConfiguration(
+        var configuration = ServerConfiguration(
             dataDirectory: DataDirectory(absoluteDataDir), host: host, port: port,
             developmentMode: flags.developmentMode, instance: instance, queryPoolSize: poolSize,
             duckDBThreads: instance.int("duckdb.threads"), duckDBMemoryLimit: instance.string("duckdb.memory_limit"),
@@ -69,6 +69,26 @@ public enum ServerLauncher {
             publicURL: nonEmpty(environment["SERVER_URL"]) ?? instance.string("server.public_url"),
             mail: try mailSettings(instance: instance, environment: environment),
             oidc: try OIDCSettings.resolve(instance: instance, environment: environment))
+        configuration.environment = environment
+        if let text = nonEmpty(environment["QUERY_TIMEOUT_SECONDS"]) {
+            guard let seconds = Int(text), seconds >= 1 else {
+                throw LaunchError.invalidSetting("QUERY_TIMEOUT_SECONDS must be a whole number of seconds ≥ 1, got \"\(text)\"")
+            }
+            configuration.queryTimeout = .seconds(seconds)
+        } else if let seconds = instance.int("query.timeout_seconds") {
+            guard seconds >= 1 else { throw LaunchError.invalidSetting("query.timeout_seconds must be at least 1, got \(seconds)") }
+            configuration.queryTimeout = .seconds(seconds)
+        }
+        if let rows = instance.int("query.max_rows") {
+            guard rows >= 1 else { throw LaunchError.invalidSetting("query.max_rows must be at least 1, got \(rows)") }
+            configuration.queryMaxRows = rows
+        }
+        configuration.queryMemoryLimit = instance.string("query.memory_limit")
+        if let megabytes = instance.int("data.max_upload_mb") {
+            guard megabytes >= 1 else { throw LaunchError.invalidSetting("data.max_upload_mb must be at least 1, got \(megabytes)") }
+            configuration.maxUploadBytes = Int64(megabytes) << 20
+        }
+        return configuration
     }
 
     /// Opens everything and serves until a graceful shutdown completes.

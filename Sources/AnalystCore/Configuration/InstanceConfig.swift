@@ -67,6 +67,7 @@ public struct InstanceConfig: Sendable {
         "query.timeout_seconds": .int,
         "query.max_rows": .int,
         "query.memory_limit": .string,
+        "data.max_upload_mb": .int,
         "duckdb.threads": .int,
         "duckdb.memory_limit": .string,
     ]

@@ -22,12 +22,14 @@ public struct DataDirectory: Sendable, Hashable {
     public var extracts: URL { root.appendingPathComponent("extracts", isDirectory: true) }
     /// `docs/`: metric YAML and table docs.
     public var docs: URL { root.appendingPathComponent("docs", isDirectory: true) }
+    /// `inbox/<table>.{csv,parquet}`: files waiting to be published by the files source.
+    public var inbox: URL { root.appendingPathComponent("inbox", isDirectory: true) }
     /// `uploads/<user>/…`: what analysts upload.
     public var uploads: URL { root.appendingPathComponent("uploads", isDirectory: true) }
 
     /// Creates the directory and its fixed subdirectories; says which path failed and why.
     public func prepare() throws {
-        for directory in [root, state, analytics, extracts, docs, uploads] {
+        for directory in [root, state, analytics, extracts, docs, inbox, uploads] {
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {

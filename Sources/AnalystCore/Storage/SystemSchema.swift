@@ -146,6 +146,21 @@ public enum SystemSchema {
                     used_at TIMESTAMP
                 );
                 """),
+        Migration(
+            version: 8, name: "published tables: source, mode, columns, file identity; profiles; sync jobs",
+            sql: """
+                ALTER TABLE sync_state ADD COLUMN source VARCHAR;
+                ALTER TABLE sync_state ADD COLUMN query_mode VARCHAR;
+                ALTER TABLE sync_state ADD COLUMN column_list VARCHAR;
+                ALTER TABLE sync_state ADD COLUMN file_mtime_ns BIGINT;
+                ALTER TABLE sync_state ADD COLUMN description VARCHAR;
+                CREATE TABLE table_profiles (
+                    table_id VARCHAR PRIMARY KEY,
+                    profile VARCHAR NOT NULL,
+                    profiled_at TIMESTAMP NOT NULL,
+                    source_hash VARCHAR
+                );
+                """),
     ]
 
     /// The highest version this build knows.

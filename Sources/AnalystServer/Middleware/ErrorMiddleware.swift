@@ -16,6 +16,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try APIError(error.status, error.description).response(from: request, context: context)
         } catch let error as PasswordError {
             return try APIError(error.status, error.description).response(from: request, context: context)
+        } catch let error as RegistryError {
+            return try APIError(error.status, error.description).response(from: request, context: context)
         } catch let error as HTTPError {
             let detail = error.body ?? error.status.reasonPhrase
             return try APIError(error.status, detail).response(from: request, context: context)
@@ -63,6 +65,16 @@ extension PasswordError {
         switch self {
         case .tooShort: .unprocessableContent
         case .hashingFailed: .internalServerError
+        }
+    }
+}
+
+extension RegistryError {
+    var status: HTTPResponse.Status {
+        switch self {
+        case .invalidID, .emptyName, .invalidValue: .unprocessableContent
+        case .alreadyRegistered: .conflict
+        case .notFound: .notFound
         }
     }
 }

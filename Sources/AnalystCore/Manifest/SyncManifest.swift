@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// The answer to `GET /api/sync/manifest`, prepared once per change instead of per request: every served table's
+/// JSON entry is rendered when the published set changes, and a request only joins the entries its user may read.
+/// Nothing here touches the disk or hashes a file while answering.
+public final class SyncManifest: Sendable {
+    struct Snapshot: Sendable {
+        /// Table id → its rendered `"<id>":{…}` member, in id order.
+        var entries: [(id: String, json: String)] = []
+        var tables: [String: PublishedTable] = [:]
+        var docsHash: String?
+        var profilesHash: String?
+    }
+
+    private let snapshot = Mutex(Snapshot())
+
+    public init() {}
+
+    /// Replaces the published tables (those with data to serve) and the asset hashes.
+    public func update(tables: [PublishedTable], docsHash: String?, profilesHash: String?) {
+        var next = Snapshot()
+        for table in tables.sorted(by: { $0.id < $1.id }) where table.isServed {
+            next.entries.append((table.id, JSONText.quote(table.id) + ":" + SyncManifest.render(table)))
+            next.tables[table.id] = table
+        }
+        next.docsHash = docsHash
+        next.profilesHash = profilesHash
+        snapshot.withLock { $0 = next }
+    }
+
+    /// Changes only the profiles hash (after profiling).
+    public func update(profilesHash: String?) {
+        snapshot.withLock { $0.profilesHash = profilesHash }
+    }
+
+    /// The published table `id`, if it is served.
+    public func table(_ id: String) -> PublishedTable? {
+        snapshot.withLock { $0.tables[id] }
+    }
+
+    /// Every served table.
+    public var tables: [PublishedTable] {
+        snapshot.withLock { Array($0.tables.values) }.sorted { $0.id < $1.id }
+    }
+
+    /// The manifest JSON for a user who may read `readable` tables (`nil`: every table, for admins).
+    public func render(readable: Set<String>?, now: Date = Date()) -> String {
+        let current = snapshot.withLock { $0 }
+        var json = "{\"tables\":{"
+        var first = true
+        for entry in current.entries where readable?.contains(entry.id) ?? true {
+            if !first { json += "," }
+            json += entry.json
+            first = false
+        }
+        json += "},\"assets\":{"
+        var assets: [String] = []
+        if let docs = current.docsHash { assets.append("\"docs\":{\"hash\":\(JSONText.quote(docs))}") }
+        if let profiles = current.profilesHash { assets.append("\"profiles\":{\"hash\":\(JSONText.quote(profiles))}") }
+        json += assets.joined(separator: ",") + "},\"server_time\":" + JSONText.quote(SyncManifest.timestamp(now)) + "}"
+        return json
+    }
+
+    static func render(_ table: PublishedTable) -> String {
+        let columns = table.columns.map { "{\"name\":\(JSONText.quote($0.name)),\"type\":\(JSONText.quote($0.type))}" }
+        return "{\"hash\":\(JSONText.quote(table.hash)),"
+            + "\"updated\":\(table.lastSync.map { JSONText.quote(timestamp($0)) } ?? "null"),"
+            + "\"size_bytes\":\(table.fileSizeBytes),\"rows\":\(table.rows),"
+            + "\"query_mode\":\(JSONText.quote(table.queryMode.rawValue)),"
+            + "\"columns\":[\(columns.joined(separator: ","))]}"
+    }
+
+    static func timestamp(_ date: Date) -> String { date.apiTimestamp }
+
+    /// A content hash of every file under `directory` (paths and bytes); `nil` when it holds no files.
+    public static func directoryHash(_ directory: URL) -> String? {
+        guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else {
+            return nil
+        }
+        var files: [(String, URL)] = []
+        for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+            files.append((String(url.standardizedFileURL.path.dropFirst(directory.standardizedFileURL.path.count)), url))
+        }
+        guard !files.isEmpty else { return nil }
+        var hasher = SHA256()
+        for (relative, url) in files.sorted(by: { $0.0 < $1.0 }) {
+            hasher.update(data: Data(relative.utf8))
+            hasher.update(data: (try? Data(contentsOf: url)) ?? Data())
+        }
+        return Secrets.hex(hasher.finalize())
+    }
+}

@@ -1,0 +1,183 @@
+import Crypto
+import DuckDB
+import Foundation
+import Logging
+
+/// What one rebuild did.
+public struct RebuildReport: Sendable, Equatable {
+    /// Tables published, by source.
+    public var published: [String: [String]] = [:]
+    /// Sources skipped as a whole, with the reason (a corrupt extract, a remote database that cannot be reached…).
+    public var sourceErrors: [String: String] = [:]
+    /// Tables not published, with the reason (two sources publishing one name, a view that does not bind…).
+    public var tableErrors: [String: String] = [:]
+    /// Tables whose parquet file changed since the last rebuild (their profiles are stale).
+    public var changedTables: [String] = []
+    public var elapsed: Duration = .zero
+
+    public var tableCount: Int { published.values.reduce(0) { $0 + $1.count } }
+}
+
+/// Builds `analytics/server.duckdb` from every source's extract: attaches each `extract.duckdb` read-only,
+/// creates one view per published table in a temporary file and renames it over the old one, then records
+/// `sync_state` (rows, columns, size, SHA-256 of the parquet file — computed only when size or mtime changed).
+///
+/// A failing source is skipped and reported; the others still publish. Two sources publishing one table name is
+/// an error for both, never a silent last-wins. Rebuilds run one at a time on the orchestrator's own thread.
+public final class Orchestrator: Sendable {
+    public let directory: DataDirectory
+    public let attacher: ExtractAttacher
+    let store: SyncStateStore
+    let extensionDirectory: String?
+    let logger: Logger
+    private let executor = BlockingExecutor(name: "orchestrator")
+
+    public init(
+        directory: DataDirectory, system: SystemDatabase, attacher: ExtractAttacher, extensionDirectory: String?, logger: Logger
+    ) {
+        self.directory = directory
+        self.store = SyncStateStore(system: system)
+        self.attacher = attacher
+        self.extensionDirectory = extensionDirectory
+        self.logger = logger
+    }
+
+    /// Rebuilds the analytics database from every source and records what is published.
+    public func rebuild() async throws -> RebuildReport {
+        let started = ContinuousClock.now
+        let previous = Dictionary(uniqueKeysWithValues: try await store.all().map { ($0.id, $0) })
+        var (report, published) = try await executor.run { try self.build(previous: previous) }
+        report.elapsed = started.duration(to: .now)
+        let milliseconds = Int(report.elapsed.components.seconds * 1_000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000)
+        var failed = report.tableErrors
+        for (source, message) in report.sourceErrors {
+            for table in previous.values where table.source == source && failed[table.id] == nil {
+                failed[table.id] = "source \(source) failed: \(message)"
+            }
+        }
+        try await store.record(published: published, failed: failed, rebuildMilliseconds: milliseconds, now: Date())
+        logger.info(
+            "rebuilt the analytics database",
+            metadata: [
+                "tables": "\(report.tableCount)", "source_errors": "\(report.sourceErrors.count)",
+                "table_errors": "\(report.tableErrors.count)", "changed": "\(report.changedTables.count)",
+                "ms": "\(milliseconds)",
+            ])
+        return report
+    }
+
+    /// The blocking part: builds the temporary file, renames it, hashes changed files.
+    private func build(previous: [String: PublishedTable]) throws -> (RebuildReport, [PublishedTable]) {
+        var report = RebuildReport()
+        let target = directory.analyticsDatabase
+        let temporary = URL(fileURLWithPath: target.path + ".tmp")
+        for leftover in [temporary.path, temporary.path + ".wal"] {
+            try? FileManager.default.removeItem(atPath: leftover)
+        }
+        var published: [PublishedTable] = []
+        do {
+            let database = try Database(
+                path: temporary.path, configuration: .init(threads: 2, extensionDirectory: extensionDirectory))
+            let connection = try database.connect()
+            // Which source offers which table, for every source that attaches.
+            var offers: [String: [(source: ExtractSource, table: ExtractTable)]] = [:]
+            for candidate in attacher.candidates() {
+                switch candidate {
+                case .skipped(let name, let reason):
+                    logger.warning("skipping an extract folder", metadata: ["source": "\(name)", "reason": "\(reason)"])
+                    report.sourceErrors[name] = reason
+                case .source(let source):
+                    do {
+                        for table in try attacher.attach(source, to: connection) {
+                            guard Identifier.isValid(table.name) else {
+                                logger.warning(
+                                    "skipping a table with an invalid name",
+                                    metadata: ["source": "\(source.name)", "table": "\(table.name)"])
+                                continue
+                            }
+                            offers[table.name, default: []].append((source, table))
+                        }
+                    } catch {
+                        logger.error("source failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
+                        report.sourceErrors[source.name] = Orchestrator.message(error)
+                    }
+                }
+            }
+            let now = Date()
+            for (name, sources) in offers.sorted(by: { $0.key < $1.key }) {
+                guard sources.count == 1, let (source, table) = sources.first else {
+                    let names = sources.map(\.source.name).joined(separator: ", ")
+                    report.tableErrors[name] = "table \(name) is published by several sources (\(names)); rename it in all but one"
+                    continue
+                }
+                do {
+                    try connection.execute(
+                        "CREATE VIEW \(Identifier.quoted(name)) AS SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(name))"
+                    )
+                    let columns = try connection.query(
+                        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ? ORDER BY column_index",
+                        [.varchar(name)]
+                    ).rows().compactMap { row -> ColumnInfo? in
+                        guard let column = row[0].stringValue, let type = row[1].stringValue else { return nil }
+                        return ColumnInfo(name: column, type: type)
+                    }
+                    var entry = PublishedTable(
+                        id: name, source: source.name, queryMode: table.queryMode, description: table.description,
+                        rows: table.rows, columns: columns, fileSizeBytes: 0, hash: "", fileModifiedNanoseconds: nil,
+                        lastSync: now)
+                    if table.queryMode == .local {
+                        let file = source.parquetFile(for: name)
+                        if let identity = Orchestrator.fileIdentity(file.path) {
+                            entry.fileSizeBytes = identity.size
+                            entry.fileModifiedNanoseconds = identity.modified
+                            let old = previous[name]
+                            if let old, old.source == source.name, old.fileSizeBytes == identity.size,
+                                old.fileModifiedNanoseconds == identity.modified, !old.hash.isEmpty
+                            {
+                                entry.hash = old.hash
+                                entry.lastSync = old.lastSync ?? now
+                            } else {
+                                entry.hash = try Orchestrator.sha256(ofFile: file.path)
+                                report.changedTables.append(name)
+                            }
+                        }
+                    }
+                    published.append(entry)
+                    report.published[source.name, default: []].append(name)
+                } catch {
+                    report.tableErrors[name] = Orchestrator.message(error)
+                }
+            }
+            try connection.execute("CHECKPOINT")
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ExtractError("could not build \(temporary.path): \(Orchestrator.message(error))")
+        }
+        guard rename(temporary.path, target.path) == 0 else {
+            throw ExtractError("could not move the rebuilt analytics database into place: \(String(cString: strerror(errno)))")
+        }
+        return (report, published)
+    }
+
+    static func message(_ error: any Error) -> String {
+        (error as? DuckDBError)?.message ?? "\(error)"
+    }
+
+    /// Size and modification time (ns) of a regular file; `nil` when there is none.
+    static func fileIdentity(_ path: String) -> (size: Int64, modified: Int64)? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return (Int64(info.st_size), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+
+    /// SHA-256 hex of a file, read in 1 MiB blocks.
+    public static func sha256(ofFile path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ExtractError("cannot read \(path)") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
+            hasher.update(data: block)
+        }
+        return Secrets.hex(hasher.finalize())
+    }
+}

@@ -1,0 +1,167 @@
+import AnalystCore
+import DuckDB
+import Foundation
+import Hummingbird
+import Yams
+
+/// `/api/catalog` (any user, reference §1.11): registered tables with whether the caller may read them, a
+/// table's profile (access-checked), and the metric definitions under `docs/metrics/`.
+struct CatalogController {
+    let registry: TableRegistry
+    let manifest: SyncManifest
+    let accessPolicy: AccessPolicy
+    let system: SystemDatabase
+    let directory: DataDirectory
+
+    struct TableEntry: ResponseEncodable {
+        var id: String
+        var name: String
+        var description: String?
+        var source_type: String?
+        var sync_strategy: String
+        var query_mode: String
+        var bucket: String?
+        var is_public: Bool
+        var rows: Int64?
+        var size_bytes: Int64?
+        var last_sync: String?
+        var can_read: Bool
+    }
+
+    struct TablesResponse: ResponseEncodable {
+        var tables: [TableEntry]
+        var count: Int
+    }
+
+    struct MetricEntry: ResponseEncodable {
+        var path: String
+        var category: String
+        var name: String
+        var display_name: String?
+        var description: String?
+        var tables: [String]
+    }
+
+    struct MetricsResponse: ResponseEncodable {
+        var metrics: [MetricEntry]
+        var count: Int
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("tables") { _, context -> TablesResponse in
+            let user = try context.requireUser()
+            let readable = try await accessPolicy.accessibleTables(for: user)
+            let tables = try await registry.list().map { table in
+                let published = manifest.table(table.id)
+                return TableEntry(
+                    id: table.id, name: table.name, description: table.description ?? published?.description,
+                    source_type: table.sourceType, sync_strategy: table.syncStrategy.rawValue,
+                    query_mode: table.queryMode.rawValue, bucket: table.bucket, is_public: table.isPublic,
+                    rows: published?.rows, size_bytes: published?.fileSizeBytes, last_sync: published?.lastSync?.apiTimestamp,
+                    can_read: readable?.contains(table.id) ?? true)
+            }
+            return TablesResponse(tables: tables, count: tables.count)
+        }
+        group.get("profile/:table") { _, context -> Response in
+            let table = try context.parameters.require("table")
+            guard try await accessPolicy.canAccessTable(try context.requireUser(), table) else {
+                throw APIError(.forbidden, "Access denied to this table")
+            }
+            let stored = try await system.withConnection { connection in
+                try connection.query("SELECT profile, profiled_at FROM table_profiles WHERE table_id = ?", [.varchar(table)])
+                    .rows().first
+            }
+            guard let stored, let profile = stored[0].stringValue, profile.hasPrefix("{") else {
+                throw APIError(.notFound, "Profile not found for '\(table)'")
+            }
+            // The stored JSON with `profiled_at` added, as the reference answered.
+            let profiledAt = stored[1].dateValue.map { JSONText.quote($0.apiTimestamp) } ?? "null"
+            let body = profile.dropLast() + (profile == "{}" ? "" : ",") + "\"profiled_at\":\(profiledAt)}"
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: String(body))))
+        }
+        group.get("metrics") { _, _ -> MetricsResponse in
+            let metrics = MetricFiles(root: directory.docs.appendingPathComponent("metrics")).list()
+            return MetricsResponse(metrics: metrics, count: metrics.count)
+        }
+        group.get("metrics/:category/:file") { _, context -> Response in
+            let path = try context.parameters.require("category") + "/" + context.parameters.require("file")
+            let json = try MetricFiles(root: directory.docs.appendingPathComponent("metrics")).json(path: path)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        }
+    }
+}
+
+/// Metric definitions: `docs/metrics/<category>/<name>.yml`, each a YAML list with one mapping (reference §8.3).
+struct MetricFiles {
+    let root: URL
+
+    /// Every metric file, by path, with its name, title, description and tables.
+    func list() -> [CatalogController.MetricEntry] {
+        let categories = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        var entries: [CatalogController.MetricEntry] = []
+        for category in categories.sorted() where MetricFiles.isName(category) {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(category).path)) ?? []
+            for file in files.sorted() where file.hasSuffix(".yml") && MetricFiles.isName(String(file.dropLast(4))) {
+                let path = category + "/" + file
+                let definition = (try? definition(path: path)) ?? [:]
+                var tables = (definition["tables"] as? [Any])?.compactMap { $0 as? String } ?? []
+                if let table = definition["table"] as? String, !tables.contains(table) { tables.insert(table, at: 0) }
+                entries.append(
+                    CatalogController.MetricEntry(
+                        path: path, category: category, name: (definition["name"] as? String) ?? String(file.dropLast(4)),
+                        display_name: definition["display_name"] as? String, description: definition["description"] as? String,
+                        tables: tables))
+            }
+        }
+        return entries
+    }
+
+    /// The file at `path` as JSON (the parsed YAML); 400 for a path outside the rule, 404 when missing.
+    func json(path: String) throws -> String {
+        let value = try parsed(path: path)
+        guard let data = try? JSONSerialization.data(withJSONObject: MetricFiles.jsonSafe(value), options: [.fragmentsAllowed]) else {
+            throw APIError(.internalServerError, "Metric file \(path) cannot be shown as JSON")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The first mapping of the file (a single mapping is accepted too).
+    func definition(path: String) throws -> [String: Any] {
+        let value = try parsed(path: path)
+        if let list = value as? [Any], let first = list.first as? [String: Any] { return first }
+        return value as? [String: Any] ?? [:]
+    }
+
+    private func parsed(path: String) throws -> Any {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, MetricFiles.isName(String(parts[0])), parts[1].hasSuffix(".yml"),
+            MetricFiles.isName(String(parts[1].dropLast(4)))
+        else { throw APIError(.badRequest, "Invalid metric path") }
+        let file = root.appendingPathComponent(String(parts[0])).appendingPathComponent(String(parts[1]))
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { throw APIError(.notFound, "Metric file not found") }
+        do {
+            return try Yams.load(yaml: text) ?? NSNull()
+        } catch {
+            throw APIError(.unprocessableContent, "Metric file \(path) is not valid YAML: \(error)")
+        }
+    }
+
+    /// `^[a-z_]+$`, the reference's rule for categories and file names.
+    static func isName(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
+    }
+
+    /// YAML values JSON can carry (dates become ISO strings, other scalars their text).
+    static func jsonSafe(_ value: Any) -> Any {
+        switch value {
+        case let list as [Any]: return list.map(jsonSafe)
+        case let mapping as [String: Any]: return mapping.mapValues(jsonSafe)
+        case let mapping as [AnyHashable: Any]:
+            return Dictionary(mapping.map { ("\($0.key)", jsonSafe($0.value)) }, uniquingKeysWith: { first, _ in first })
+        case let date as Date: return date.apiTimestamp
+        case is String, is Int, is Double, is Bool, is NSNull: return value
+        default: return "\(value)"
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import AnalystCore
+import DuckDB
+import Foundation
+import Logging
+
+/// What follows a rebuild: the manifest cache is refreshed from `sync_state`, docs and profiles.
+struct Publication: Sendable {
+    let manifest: SyncManifest
+    let syncState: SyncStateStore
+    let system: SystemDatabase
+    let directory: DataDirectory
+    let logger: Logger
+
+    /// Reloads the manifest cache (published tables, docs hash, profiles hash).
+    func refreshManifest() async throws {
+        let tables = try await syncState.all()
+        let docsHash = SyncManifest.directoryHash(directory.docs)
+        manifest.update(tables: tables, docsHash: docsHash, profilesHash: try await profilesHash())
+    }
+
+    /// A hash over every stored profile's table and time; `nil` when there are none.
+    func profilesHash() async throws -> String? {
+        let rows = try await system.withConnection { connection in
+            try connection.query(
+                "SELECT string_agg(table_id || '@' || CAST(profiled_at AS VARCHAR), ',' ORDER BY table_id) FROM table_profiles"
+            ).scalar()
+        }
+        guard let text = rows?.stringValue, !text.isEmpty else { return nil }
+        return Secrets.storedHash(of: text)
+    }
+}

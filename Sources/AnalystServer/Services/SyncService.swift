@@ -1,0 +1,15 @@
+import AnalystCore
+import Logging
+import ServiceLifecycle
+
+/// Runs queued sync jobs while the server runs; a graceful shutdown stops taking new ones (a running rebuild
+/// finishes on its own thread). Listed after `DatabaseService`, so it stops before the databases close.
+struct SyncService: Service {
+    let jobs: SyncJobs
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await jobs.run()
+        }
+    }
+}
