@@ -10,12 +10,13 @@ import Testing
 /// Opens a server's dependencies in a fresh data directory.
 func makeDependencies(
     in directory: TemporaryDirectory, queryPoolSize: Int = 2, tokenLifetime: Duration = .seconds(3600),
-    publicURL: String? = nil, oidc: OIDCSettings? = nil
+    publicURL: String? = nil, oidc: OIDCSettings? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }
 ) async throws -> ServerDependencies {
-    let configuration = ServerConfiguration(
+    var configuration = ServerConfiguration(
         dataDirectory: DataDirectory(directory.appending("data")), port: 0, queryPoolSize: queryPoolSize,
         duckDBThreads: 1, jwtSecret: "test-secret-0123456789-0123456789-abcdef", tokenLifetime: tokenLifetime,
         publicURL: publicURL, oidc: oidc)
+    configure(&configuration)
     return try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
 }
 

@@ -1,0 +1,152 @@
+import DuckDB
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AnalystCore
+
+struct OrchestratorTests {
+    /// A data directory with a system database and helpers to write sources.
+    struct Setup {
+        let directory: DataDirectory
+        let system: SystemDatabase
+        let orchestrator: Orchestrator
+        let attacher: ExtractAttacher
+
+        init(_ temporary: TemporaryDirectory) throws {
+            directory = DataDirectory(temporary.appending("data"))
+            try directory.prepare()
+            system = try SystemDatabase(path: directory.systemDatabase.path, logger: LogCapture().logger())
+            attacher = ExtractAttacher(extracts: directory.extracts, environment: [:])
+            orchestrator = Orchestrator(
+                directory: directory, system: system, attacher: attacher, extensionDirectory: nil, logger: LogCapture().logger())
+        }
+
+        /// Writes source `name` with tables of `rows` rows each (parquet via DuckDB).
+        func writeSource(_ name: String, tables: [String: Int], remote: [String: String] = [:]) throws {
+            let source = ExtractSource(name: name, in: directory.extracts)
+            try FileManager.default.createDirectory(at: source.dataDirectory, withIntermediateDirectories: true)
+            let connection = try Database().connect()
+            var entries: [ExtractTable] = []
+            for (table, rows) in tables.sorted(by: { $0.key < $1.key }) {
+                try connection.execute(
+                    "COPY (SELECT range AS id, 'row ' || range AS label FROM range(\(rows))) TO '\(source.parquetFile(for: table).path)' (FORMAT parquet)"
+                )
+                entries.append(ExtractTable(name: table, rows: Int64(rows), sizeBytes: 0))
+            }
+            for table in remote.keys.sorted() {
+                entries.append(ExtractTable(name: table, rows: 0, sizeBytes: 0, queryMode: .remote))
+            }
+            try ExtractContract.write(source, tables: entries, remoteViews: remote)
+        }
+    }
+
+    @Test func publishesEverySourceAndHashesOnlyChangedFiles() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try Setup(temporary)
+        try setup.writeSource("shop", tables: ["orders": 10, "customers": 5])
+        try setup.writeSource("crm", tables: ["leads": 3], remote: ["live_calls": "SELECT 42 AS answer"])
+        let first = try await setup.orchestrator.rebuild()
+        #expect(first.published == ["shop": ["customers", "orders"], "crm": ["leads", "live_calls"]])
+        #expect(Set(first.changedTables) == ["orders", "customers", "leads"])
+        let state = Dictionary(uniqueKeysWithValues: try await SyncStateStore(system: setup.system).all().map { ($0.id, $0) })
+        let orders = try #require(state["orders"])
+        let file = ExtractSource(name: "shop", in: setup.directory.extracts).parquetFile(for: "orders")
+        #expect(orders.hash == (try Orchestrator.sha256(ofFile: file.path)))
+        #expect(orders.rows == 10)
+        #expect(orders.columns == [ColumnInfo(name: "id", type: "BIGINT"), ColumnInfo(name: "label", type: "VARCHAR")])
+        #expect(state["live_calls"]?.queryMode == .remote)
+        #expect(state["live_calls"]?.hash == "")
+
+        let second = try await setup.orchestrator.rebuild()
+        #expect(second.changedTables.isEmpty, "unchanged files are not hashed again")
+
+        // The views resolve through a query epoch, which attaches the extracts.
+        let analytics = try AnalyticsDatabase(
+            path: setup.directory.analyticsDatabase.path, poolSize: 1, attacher: setup.attacher, logger: LogCapture().logger())
+        let count = try await analytics.withConnection { try $0.query("SELECT count(*) FROM orders").scalar() }
+        #expect(count == .bigint(10))
+        let answer = try await analytics.withConnection { try $0.query("SELECT answer FROM live_calls").scalar() }
+        #expect(answer == .integer(42))
+        let outside = await #expect(throws: DuckDBError.self) {
+            try await analytics.withConnection { try $0.query("SELECT * FROM read_csv('/etc/passwd')").rows() }
+        }
+        #expect(outside?.description.contains("disabled by configuration") == true, "external access is off")
+        let locked = await #expect(throws: DuckDBError.self) {
+            try await analytics.withConnection { try $0.execute("SET enable_external_access = true") }
+        }
+        #expect(locked?.description.contains("locked") == true)
+        await analytics.close()
+        await setup.system.close()
+    }
+
+    @Test func aFailingSourceAndAConflictAreReportedWhileTheRestPublishes() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try Setup(temporary)
+        try setup.writeSource("alpha", tables: ["orders": 3, "only_alpha": 1])
+        try setup.writeSource("beta", tables: ["orders": 4, "only_beta": 2])
+        let broken = ExtractSource(name: "broken", in: setup.directory.extracts)
+        try FileManager.default.createDirectory(at: broken.directory, withIntermediateDirectories: true)
+        try Data("not a database".utf8).write(to: broken.database)
+        let badName = ExtractSource(name: "Bad-Name", in: setup.directory.extracts)
+        try FileManager.default.createDirectory(at: badName.directory, withIntermediateDirectories: true)
+        try Data().write(to: badName.database)
+
+        let report = try await setup.orchestrator.rebuild()
+        #expect(report.published == ["alpha": ["only_alpha"], "beta": ["only_beta"]])
+        #expect(report.tableErrors["orders"]?.contains("published by several sources (alpha, beta)") == true)
+        #expect(report.sourceErrors["broken"] != nil)
+        #expect(report.sourceErrors["Bad-Name"]?.contains("not an identifier") == true)
+        let state = try await SyncStateStore(system: setup.system).all()
+        #expect(state.first { $0.id == "orders" }?.status == "error")
+
+        // Fixing the conflict publishes the table on the next rebuild; the other sources keep theirs.
+        try FileManager.default.removeItem(at: ExtractSource(name: "beta", in: setup.directory.extracts).directory)
+        let fixed = try await setup.orchestrator.rebuild()
+        #expect(fixed.published["alpha"] == ["only_alpha", "orders"])
+        let after = try await SyncStateStore(system: setup.system).all()
+        #expect(after.first { $0.id == "orders" }?.status == "ok")
+        #expect(after.first { $0.id == "only_beta" } == nil, "a table nobody publishes leaves sync_state")
+        await setup.system.close()
+    }
+
+    @Test func queriesRunningDuringReloadsAllSucceed() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try Setup(temporary)
+        try setup.writeSource("shop", tables: ["orders": 50_000])
+        _ = try await setup.orchestrator.rebuild()
+        let analytics = try AnalyticsDatabase(
+            path: setup.directory.analyticsDatabase.path, poolSize: 2, attacher: setup.attacher, logger: LogCapture().logger())
+        let failures = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    var failed = 0
+                    for _ in 0..<40 {
+                        do {
+                            let sum = try await analytics.withConnection { try $0.query("SELECT sum(id) FROM orders").scalar() }
+                            if sum != .hugeint(1_249_975_000) { failed += 1 }
+                        } catch {
+                            failed += 1
+                        }
+                    }
+                    return failed
+                }
+            }
+            group.addTask {
+                for _ in 0..<5 {
+                    _ = try await setup.orchestrator.rebuild()
+                    try await analytics.reload()
+                }
+                return 0
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(failures == 0)
+        #expect(analytics.epoch == 6)
+        await analytics.close()
+        await setup.system.close()
+    }
+}

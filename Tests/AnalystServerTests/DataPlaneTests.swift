@@ -1,0 +1,209 @@
+import AnalystCore
+import Crypto
+import DuckDB
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@testable import AnalystServer
+
+/// Registry, uploads, manifest, downloads and the catalog through HTTP, with an admin and an analyst.
+struct DataPlaneTests {
+    struct Fixture {
+        let dependencies: ServerDependencies
+        let adminToken: String
+        let analystToken: String
+    }
+
+    func fixture(in directory: TemporaryDirectory, maxUpload: Int64 = 1 << 20) async throws -> Fixture {
+        let dependencies = try await makeDependencies(in: directory) { $0.maxUploadBytes = maxUpload }
+        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        return Fixture(
+            dependencies: dependencies, adminToken: try await dependencies.tokens.issue(for: admin, users: dependencies.users),
+            analystToken: try await dependencies.tokens.issue(for: ana, users: dependencies.users))
+    }
+
+    static let ordersCSV = "order_id,customer,total,created\n1,alice,10.50,2026-01-02\n2,bob,7.25,2026-01-03\n3,carol,99.00,2026-02-01\n"
+
+    @Test func anUploadedCSVIsPublishedAndServedOnlyToThoseWhoMayReadIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory)
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let admin: HTTPFields = [.authorization: "Bearer \(fixture.adminToken)"]
+            let analyst: HTTPFields = [.authorization: "Bearer \(fixture.analystToken)"]
+            #expect(try await client.post("/api/admin/register-table", json: #"{"name":"Orders"}"#, headers: admin).status == .created)
+            let registered = try await client.post(
+                "/api/admin/register-table", json: #"{"name":"salaries","is_public":false}"#, headers: admin)
+            #expect(registered.status == .created)
+
+            let uploaded = try await client.execute(
+                uri: "/api/admin/tables/orders/upload", method: .post, headers: admin.merging([.contentType: "text/csv"]),
+                body: ByteBuffer(string: DataPlaneTests.ordersCSV))
+            #expect(uploaded.status == .created)
+            let upload = try jsonObject(uploaded)
+            #expect(upload["rows"] as? Int == 3)
+            let columns = try #require(upload["columns"] as? [[String: Any]])
+            #expect(columns.map { $0["name"] as? String } == ["order_id", "customer", "total", "created"])
+            #expect(columns.last?["type"] as? String == "DATE", "types are inferred from the CSV")
+            let salaryCSV = "person,salary\nana,100\n"
+            #expect(
+                try await client.execute(
+                    uri: "/api/admin/tables/salaries/upload", method: .post, headers: admin, body: ByteBuffer(string: salaryCSV)
+                ).status == .created)
+
+            let manifest = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: analyst))
+            let tables = try #require(manifest["tables"] as? [String: [String: Any]])
+            #expect(Set(tables.keys) == ["orders"], "the private table is hidden from the analyst")
+            let orders = try #require(tables["orders"])
+            #expect(orders["rows"] as? Int == 3)
+            #expect(orders["query_mode"] as? String == "local")
+            let hash = try #require(orders["hash"] as? String)
+            #expect(hash.count == 64)
+            let adminManifest = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: admin))
+            #expect(Set((adminManifest["tables"] as? [String: Any])?.keys.map { $0 } ?? []) == ["orders", "salaries"])
+
+            let download = try await client.execute(uri: "/api/data/orders/download", method: .get, headers: analyst)
+            #expect(download.status == .ok)
+            let bytes = Data(buffer: download.body)
+            #expect(Secrets.hex(SHA256.hash(data: bytes)) == hash, "the manifest hash is the SHA-256 of the bytes")
+            #expect(download.headers[.eTag] == "\"\(hash)\"")
+            #expect(download.headers[.contentDisposition] == "attachment; filename=\"orders.parquet\"")
+            #expect(download.headers[.contentLength] == String(bytes.count))
+            #expect(bytes.prefix(4) == Data("PAR1".utf8))
+
+            let notModified = try await client.execute(
+                uri: "/api/data/orders/download", method: .get, headers: analyst.merging([.ifNoneMatch: "\"\(hash)\""]))
+            #expect(notModified.status == .notModified)
+            #expect(notModified.body.readableBytes == 0)
+            let part = try await client.execute(
+                uri: "/api/data/orders/download", method: .get, headers: analyst.merging([.range: "bytes=4-13"]))
+            #expect(part.status == .partialContent)
+            #expect(part.headers[.contentRange] == "bytes 4-13/\(bytes.count)")
+            #expect(Data(buffer: part.body) == bytes[4...13])
+            let tail = try await client.execute(
+                uri: "/api/data/orders/download", method: .get, headers: analyst.merging([.range: "bytes=-8"]))
+            #expect(Data(buffer: tail.body) == bytes.suffix(8))
+            let beyond = try await client.execute(
+                uri: "/api/data/orders/download", method: .get, headers: analyst.merging([.range: "bytes=\(bytes.count)-"]))
+            #expect(beyond.status == .rangeNotSatisfiable)
+            let head = try await client.execute(uri: "/api/data/orders/download", method: .head, headers: analyst)
+            #expect(head.status == .ok)
+            #expect(head.headers[.contentLength] == String(bytes.count))
+            #expect(head.body.readableBytes == 0)
+
+            let denied = try await client.execute(uri: "/api/data/salaries/download", method: .get, headers: analyst)
+            #expect(denied.status == .forbidden)
+            #expect(try detail(denied) == "Access denied to this table")
+            let unknown = try await client.execute(uri: "/api/data/nothing/download", method: .get, headers: admin)
+            #expect(unknown.status == .notFound)
+
+            let catalog = try jsonObject(try await client.execute(uri: "/api/catalog/tables", method: .get, headers: analyst))
+            let entries = try #require(catalog["tables"] as? [[String: Any]])
+            #expect(entries.first { $0["id"] as? String == "salaries" }?["can_read"] as? Bool == false)
+            #expect(entries.first { $0["id"] as? String == "orders" }?["rows"] as? Int == 3)
+            let profile = try await client.execute(uri: "/api/catalog/profile/salaries", method: .get, headers: analyst)
+            #expect(profile.status == .forbidden)
+
+            // Granting access makes the table appear for the analyst.
+            let ana = try #require(try await fixture.dependencies.users.find(email: "ana@example.com"))
+            #expect(
+                try await client.post(
+                    "/api/admin/permissions", json: #"{"user_id":"\#(ana.id)","dataset":"salaries"}"#, headers: admin
+                ).status == .created)
+            let after = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: analyst))
+            #expect((after["tables"] as? [String: Any])?["salaries"] != nil)
+        }
+        await fixture.dependencies.close()
+    }
+
+    @Test func uploadsAreCheckedBeforeAnythingIsPublished() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory, maxUpload: 1_000)
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let admin: HTTPFields = [.authorization: "Bearer \(fixture.adminToken)"]
+            let analyst: HTTPFields = [.authorization: "Bearer \(fixture.analystToken)"]
+            let unregistered = try await client.execute(
+                uri: "/api/admin/tables/ghost/upload", method: .post, headers: admin, body: ByteBuffer(string: "a\n1\n"))
+            #expect(unregistered.status == .notFound)
+            #expect(try await client.post("/api/admin/register-table", json: #"{"name":"big"}"#, headers: admin).status == .created)
+            let tooLarge = try await client.execute(
+                uri: "/api/admin/tables/big/upload", method: .post, headers: admin,
+                body: ByteBuffer(string: "a\n" + String(repeating: "1\n", count: 1_000)))
+            #expect(tooLarge.status == .contentTooLarge)
+            let broken = try await client.execute(
+                uri: "/api/admin/tables/big/upload?format=parquet", method: .post, headers: admin,
+                body: ByteBuffer(string: "this is not parquet"))
+            #expect(broken.status == .unprocessableContent)
+            #expect(try detail(broken)?.hasPrefix("The file could not be read") == true)
+            let asAnalyst = try await client.execute(
+                uri: "/api/admin/tables/big/upload", method: .post, headers: analyst, body: ByteBuffer(string: "a\n1\n"))
+            #expect(asAnalyst.status == .forbidden)
+            let manifest = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: admin))
+            #expect((manifest["tables"] as? [String: Any])?.isEmpty == true, "nothing half-published")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: fixture.dependencies.configuration.dataDirectory.inbox.path)
+            #expect(leftovers.isEmpty, "refused uploads leave nothing in the inbox")
+        }
+        await fixture.dependencies.close()
+    }
+
+    @Test func registryValidatesItsFields() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory)
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let admin: HTTPFields = [.authorization: "Bearer \(fixture.adminToken)"]
+            let created = try await client.post(
+                "/api/admin/register-table",
+                json: #"{"name":"Web Sessions","sync_schedule":"daily 05:00,13:00","bucket":"web","primary_key":"session_id"}"#,
+                headers: admin)
+            #expect(created.status == .created)
+            #expect(try jsonObject(created)["id"] as? String == "web_sessions")
+            let duplicate = try await client.post("/api/admin/register-table", json: #"{"name":"web sessions"}"#, headers: admin)
+            #expect(duplicate.status == .conflict)
+            #expect(try detail(duplicate) == "Table 'web_sessions' already registered")
+            for (body, message) in [
+                (#"{"name":"1st table"}"#, "table id \"1st_table\" is not valid"),
+                (#"{"name":"   "}"#, "Table name cannot be empty"),
+                (#"{"name":"x","sync_strategy":"sometimes"}"#, "sync_strategy \"sometimes\" is not valid"),
+                (#"{"name":"x","query_mode":"hybrid"}"#, "query_mode \"hybrid\" is not valid"),
+                (#"{"name":"x","sync_schedule":"every 15"}"#, "sync_schedule \"every 15\" is not valid"),
+                (#"{"name":"x","sync_schedule":"daily 25:00"}"#, "sync_schedule \"daily 25:00\" is not valid"),
+            ] {
+                let refused = try await client.post("/api/admin/register-table", json: body, headers: admin)
+                #expect(refused.status == .unprocessableContent, "\(body)")
+                let refusal = try detail(refused) ?? ""
+                #expect(refusal.hasPrefix(message), "\(body): \(refusal)")
+            }
+            let updated = try await client.execute(
+                uri: "/api/admin/registry/web_sessions", method: .put, headers: admin.merging([.contentType: "application/json"]),
+                body: ByteBuffer(string: #"{"sync_schedule":"every 2h","is_public":false}"#))
+            #expect(try jsonObject(updated)["updated"] as? [String] == ["sync_schedule", "is_public"])
+            let list = try jsonObject(try await client.execute(uri: "/api/admin/registry", method: .get, headers: admin))
+            let row = try #require((list["tables"] as? [[String: Any]])?.first)
+            #expect(row["sync_schedule"] as? String == "every 2h")
+            #expect(row["is_public"] as? Bool == false)
+            #expect(row["registered_by"] as? String == "admin@example.com")
+            #expect(row["folder"] is NSNull, "unset fields are null, not missing")
+            let removed = try await client.execute(uri: "/api/admin/registry/web_sessions", method: .delete, headers: admin)
+            #expect(removed.status == .noContent)
+            let again = try await client.execute(uri: "/api/admin/registry/web_sessions", method: .delete, headers: admin)
+            #expect(again.status == .notFound)
+        }
+        await fixture.dependencies.close()
+    }
+}
+
+extension HTTPFields {
+    /// These fields plus `other`'s (other's win).
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var result = self
+        for field in other { result[field.name] = field.value }
+        return result
+    }
+}
