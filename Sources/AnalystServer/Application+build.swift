@@ -63,7 +63,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
             admin: router.group("api/access-requests").add(middleware: authentication).add(middleware: adminOnly))
     SyncController(
         manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy, registry: dependencies.registry,
-        jobs: dependencies.syncJobs
+        jobs: dependencies.syncJobs, system: dependencies.system, directory: dependencies.configuration.dataDirectory
     )
     .addRoutes(
         user: router.group("api/sync").add(middleware: authentication),

@@ -8,6 +8,8 @@ struct SyncController {
     let accessPolicy: AccessPolicy
     let registry: TableRegistry
     let jobs: SyncJobs
+    let system: SystemDatabase
+    let directory: DataDirectory
 
     struct TriggerResponse: ResponseEncodable {
         var status = "triggered"
@@ -68,6 +70,14 @@ struct SyncController {
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: manifest.render(readable: readable))))
         }
+        // The assets the manifest's `assets` hashes describe, for `da sync`.
+        user.get("assets/docs") { _, _ -> Response in
+            try await docsBundle()
+        }
+        user.get("assets/profiles") { _, context -> Response in
+            let readable = try await accessPolicy.accessibleTables(for: try context.requireUser())
+            return try await profilesBundle(readable: readable)
+        }
         admin.post("trigger") { request, _ -> EditedResponse<TriggerResponse> in
             let tables = try await requestedTables(request)
             let job = jobs.trigger(tables: tables)
@@ -97,5 +107,35 @@ struct SyncController {
             throw APIError(.unprocessableContent, "not registered: \(unknown.joined(separator: ", "))")
         }
         return ids.isEmpty ? nil : ids
+    }
+
+    /// `{"hash", "files": [{"path", "content"}]}`: every text file under `docs/` (metric YAML, table docs).
+    private func docsBundle() async throws -> Response {
+        let root = directory.docs.standardizedFileURL
+        var files: [String] = []
+        if let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) {
+            for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                guard let content = try? String(contentsOf: url, encoding: .utf8) else { continue }
+                let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+                files.append("{\"path\":\(JSONText.quote(relative)),\"content\":\(JSONText.quote(content))}")
+            }
+        }
+        let hash = SyncManifest.directoryHash(root).map(JSONText.quote) ?? "null"
+        let json = "{\"hash\":\(hash),\"files\":[\(files.sorted().joined(separator: ","))]}"
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    /// `{"generated_at", "tables": {id: profile}}` for the tables the caller may read (the reference's profiles.json).
+    private func profilesBundle(readable: Set<String>?) async throws -> Response {
+        let rows = try await system.withConnection { connection in
+            try connection.query("SELECT table_id, profile FROM table_profiles ORDER BY table_id").rows()
+        }
+        var members: [String] = []
+        for row in rows {
+            guard let id = row[0].stringValue, let profile = row[1].stringValue, readable?.contains(id) ?? true else { continue }
+            members.append(JSONText.quote(id) + ":" + profile)
+        }
+        let json = "{\"generated_at\":\(JSONText.quote(Date().apiTimestamp)),\"version\":\"1.0\",\"tables\":{\(members.joined(separator: ","))}}"
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }
