@@ -11,12 +11,13 @@ SWIFT_BUILD_FLAGS ?=
 # System packages later features need (Debian names); installed only when missing.
 APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl python3-aiosmtpd
 
-.PHONY: run test build lint format deps duckdb clean help
+.PHONY: run test build lint format deps duckdb clean help bench
 
 help:
 	@echo "make run    - install what is missing, build, and serve on http://$(HOST):$(PORT) (data in $(DATA_DIR))"
 	@echo "make test   - install what is missing, build, and run every test"
 	@echo "make build  - build da-server and da (debug)"
+	@echo "make bench  - release build, then data-plane figures next to their physical limits"
 	@echo "make lint   - check formatting with swift format"
 	@echo "make format - rewrite sources with swift format"
 
@@ -51,6 +52,13 @@ run: build
 test: deps
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build
+
+BENCH_DIR ?= $(CURDIR)/.build/bench
+bench: deps
+	@dpkg -s wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+	@[ -x "$(BENCH_DIR)-venv/bin/python" ] || { python3 -m venv "$(BENCH_DIR)-venv" && "$(BENCH_DIR)-venv/bin/pip" install -q duckdb==$(DUCKDB_VERSION); }
+	swift build -c release --product da-server
+	"$(BENCH_DIR)-venv/bin/python" scripts/bench.py "$$(swift build -c release --show-bin-path)" "$(BENCH_DIR)"
 
 lint:
 	swift format lint --strict --recursive Sources Tests Package.swift

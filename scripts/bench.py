@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Data-plane benchmark for `make bench`.
+
+Starts the release `da-server` on a fresh data directory with the sample dataset (size m), a 1M-row table,
+a ~100 MB table and 1,000 small tables, then measures each figure next to its physical limit, measured in the
+same run on the same machine:
+
+  manifest      p50/p99 latency of GET /api/sync/manifest (1,000+ tables) under wrk, 32 connections,
+                next to GET /api/health (the server's floor for any request)
+  query         POST /api/query vs the same SQL run directly in DuckDB (same version, same files)
+  download      GET /api/data/<100 MB table>/download vs `cp` of the same file
+  rebuild       orchestrator rebuild of 1,000+ small tables (sync job duration)
+
+Usage: bench.py <bin-dir> <work-dir>   (the Makefile passes both). Needs wrk and a venv with duckdb==1.5.5.
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+import duckdb
+
+BIN, WORK = sys.argv[1], sys.argv[2]
+DATA = os.path.join(WORK, "data")
+SECRET = "bench-secret-0123456789-0123456789-0123456789"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(port, method, path, token=None, body=None, headers=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    all_headers = dict(headers or {})
+    if token:
+        all_headers["Authorization"] = "Bearer " + token
+    if body is not None and not isinstance(body, (bytes, bytearray)):
+        body = json.dumps(body).encode()
+        all_headers["Content-Type"] = "application/json"
+    connection.request(method, path, body=body, headers=all_headers)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data
+
+
+def write_bench_source(name, tables):
+    """Writes the extract contract for `tables` = {name: SQL producing its rows}."""
+    directory = os.path.join(DATA, "extracts", name)
+    os.makedirs(os.path.join(directory, "data"), exist_ok=True)
+    con = duckdb.connect()
+    metas = []
+    for table, sql in tables.items():
+        path = os.path.join(directory, "data", table + ".parquet")
+        con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        rows = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
+        metas.append((table, rows, os.path.getsize(path), path))
+    con.close()
+    tmp = os.path.join(directory, "extract.duckdb.tmp")
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    ext = duckdb.connect(tmp)
+    ext.execute("CREATE TABLE _meta (table_name VARCHAR NOT NULL, description VARCHAR, rows BIGINT, size_bytes BIGINT, "
+                "extracted_at TIMESTAMP, query_mode VARCHAR DEFAULT 'local')")
+    for table, rows, size, path in metas:
+        ext.execute("INSERT INTO _meta VALUES (?, NULL, ?, ?, now(), 'local')", [table, rows, size])
+        ext.execute(f"CREATE VIEW \"{table}\" AS SELECT * FROM read_parquet('{path}')")
+    ext.close()
+    os.replace(tmp, os.path.join(directory, "extract.duckdb"))
+
+
+def wrk(url, token):
+    output = subprocess.run(
+        ["wrk", "-t2", "-c32", "-d10s", "--latency", "-H", f"Authorization: Bearer {token}", url],
+        capture_output=True, text=True, check=True).stdout
+    def latency(label):
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return latency("50"), latency("99"), rate
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(DATA)
+    print("generating the sample dataset (size m)…", flush=True)
+    started = time.time()
+    subprocess.run([os.path.join(BIN, "da-server"), "sample-data", "--data-dir", DATA, "--size", "m", "--seed", "42"],
+                   check=True, stdout=subprocess.DEVNULL)
+    print(f"  {time.time() - started:.1f} s", flush=True)
+    print("writing the 1M-row, ~100 MB and 1,000 small tables…", flush=True)
+    write_bench_source("bench", {
+        "events_1m": "SELECT range AS id, range % 1000 AS customer, (range * 7919) % 100000 / 100.0 AS amount, "
+                     "TIMESTAMP '2026-01-01' + INTERVAL (range) SECOND AS at FROM range(1000000)",
+        "wide_100mb": "SELECT range AS id, md5(range::VARCHAR) || md5((range + 1)::VARCHAR) AS a, "
+                      "md5((range * 3)::VARCHAR) AS b, random() AS c FROM range(1300000)",
+    })
+    write_bench_source("many", {f"t{i:04d}": f"SELECT range AS id FROM range({10 + i % 7})" for i in range(1000)})
+
+    port = free_port()
+    env = dict(os.environ, JWT_SECRET_KEY=SECRET, DATA_DIR=DATA, PORT=str(port), LOG_LEVEL="warning")
+    server = subprocess.Popen([os.path.join(BIN, "da-server"), "serve"], env=env, stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                if request(port, "GET", "/api/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        status, body = request(port, "POST", "/auth/bootstrap", body={"email": "bench@example.com", "password": "bench-password-123"})
+        token = json.loads(body)["access_token"]
+
+        # Rebuild of every table (the 1,000 small ones included), as the sync job measures it.
+        durations = []
+        for _ in range(3):
+            status, body = request(port, "POST", "/api/sync/trigger", token)
+            job = json.loads(body)["job_id"]
+            while True:
+                status, body = request(port, "GET", f"/api/sync/jobs/{job}", token)
+                state = json.loads(body)
+                if state["status"] in ("succeeded", "failed"):
+                    break
+                time.sleep(0.05)
+            durations.append(state["duration_ms"])
+        status, body = request(port, "GET", "/api/sync/manifest", token)
+        tables = len(json.loads(body)["tables"])
+        rebuild_ms = min(durations)
+
+        # Manifest under load, next to the health endpoint.
+        base = f"http://127.0.0.1:{port}"
+        m50, m99, mrate = wrk(base + "/api/sync/manifest", token)
+        h50, h99, hrate = wrk(base + "/api/health", token)
+
+        # A query through the API vs the same SQL directly in DuckDB on the same parquet file.
+        parquet = os.path.join(DATA, "extracts", "bench", "data", "events_1m.parquet")
+        sql = "SELECT customer, count(*) AS n, sum(amount) AS total FROM {} GROUP BY customer ORDER BY total DESC LIMIT 20"
+        con = duckdb.connect()
+        raw = []
+        for _ in range(7):
+            t = time.perf_counter()
+            con.execute(sql.format(f"read_parquet('{parquet}')")).fetchall()
+            raw.append(time.perf_counter() - t)
+        api = []
+        for _ in range(7):
+            t = time.perf_counter()
+            status, body = request(port, "POST", "/api/query", token, {"sql": sql.format("events_1m")})
+            api.append(time.perf_counter() - t)
+            assert status == 200, body
+        raw_ms, api_ms = statistics.median(raw) * 1000, statistics.median(api) * 1000
+
+        # Download vs cp of the same file.
+        big = os.path.join(DATA, "extracts", "bench", "data", "wide_100mb.parquet")
+        size = os.path.getsize(big)
+        copies = []
+        for _ in range(3):
+            target = os.path.join(WORK, "copy.parquet")
+            t = time.perf_counter()
+            shutil.copyfile(big, target)
+            copies.append(time.perf_counter() - t)
+            os.remove(target)
+        downloads = []
+        for _ in range(3):
+            t = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            connection.request("GET", "/api/data/wide_100mb/download", headers={"Authorization": "Bearer " + token})
+            response = connection.getresponse()
+            received = 0
+            with open(os.path.join(WORK, "download.parquet"), "wb") as out:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    received += len(chunk)
+            connection.close()
+            downloads.append(time.perf_counter() - t)
+            assert received == size
+        cp_rate = size / min(copies) / 1e6
+        dl_rate = size / min(downloads) / 1e6
+
+        print()
+        print(f"tables published: {tables}")
+        print(f"rebuild ({tables} tables):  {rebuild_ms} ms            goal ≤ 2000 ms")
+        print(f"manifest p50/p99:          {m50:.2f} / {m99:.2f} ms, {mrate:.0f} req/s   (health floor p50/p99 {h50:.2f} / {h99:.2f} ms, {hrate:.0f} req/s)   goal p99 ≤ 5 ms")
+        print(f"query (GROUP BY over 1M):  api {api_ms:.1f} ms vs raw DuckDB {raw_ms:.1f} ms = {api_ms / raw_ms:.2f}×   goal ≤ 1.2× raw + 1 ms ({raw_ms * 1.2 + 1:.1f} ms)")
+        print(f"download ({size / 1e6:.0f} MB):        {dl_rate:.0f} MB/s vs cp {cp_rate:.0f} MB/s = {dl_rate / cp_rate:.2f}×   goal ≥ 0.8×")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()
