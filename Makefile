@@ -47,6 +47,10 @@ run: build
 	echo "         -d '{\"email\":\"you@example.com\",\"password\":\"at-least-10-characters\"}'"; \
 	echo "  then log in with POST /auth/token {email, password} and send 'Authorization: Bearer <access_token>'."; \
 	echo ""; \
+	if [ ! -e "$(DATA_DIR)/extracts/sample/extract.duckdb" ]; then \
+		echo "  first start: loading the sample dataset (size s) — da-server sample-data --help for more"; \
+		$$bin/da-server sample-data --data-dir "$(DATA_DIR)" --size s --seed 42 >/dev/null || exit 1; \
+	fi; \
 	exec $$bin/da-server serve --data-dir "$(DATA_DIR)" --host "$(HOST)" --port "$(PORT)" --dev
 
 test: deps

@@ -10,7 +10,7 @@ struct DAServerCommand: AsyncParsableCommand {
         commandName: "da-server",
         abstract: "AI Data Analyst server: catalog, access control, sandboxed SQL and parquet downloads.",
         version: AnalystVersion.current,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, SampleDataCommand.self],
         defaultSubcommand: Serve.self
     )
 }

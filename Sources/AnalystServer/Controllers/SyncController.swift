@@ -135,7 +135,8 @@ struct SyncController {
             guard let id = row[0].stringValue, let profile = row[1].stringValue, readable?.contains(id) ?? true else { continue }
             members.append(JSONText.quote(id) + ":" + profile)
         }
-        let json = "{\"generated_at\":\(JSONText.quote(Date().apiTimestamp)),\"version\":\"1.0\",\"tables\":{\(members.joined(separator: ","))}}"
+        let json =
+            "{\"generated_at\":\(JSONText.quote(Date().apiTimestamp)),\"version\":\"1.0\",\"tables\":{\(members.joined(separator: ","))}}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }
