@@ -237,6 +237,10 @@ struct ProfilerTests {
         #expect(try profile(setup, primaryKey: ["a"]).duplicateRows == 4)
         #expect(try profile(setup, primaryKey: ["c"]).duplicateRows == 0)
         #expect(try profile(setup).duplicateRows == 0)
+        // Rows without a key value repeat each other's (missing) key.
+        let nullKeys = "CREATE TABLE t AS SELECT * FROM (VALUES (NULL, 1), (NULL, 1), (1, NULL), (2, NULL)) v(a, b)"
+        #expect(try profile(nullKeys, primaryKey: ["a"]).duplicateRows == 1)
+        #expect(try profile(nullKeys, primaryKey: ["a", "b"]).duplicateRows == 1)
         // A key naming a column the table lacks cannot be checked.
         let missing = try profile(setup, primaryKey: ["a", "nope"])
         #expect(missing.duplicateRows == 0)
