@@ -70,6 +70,16 @@ public struct InstanceConfig: Sendable {
         "data.max_upload_mb": .int,
         "duckdb.threads": .int,
         "duckdb.memory_limit": .string,
+        "profiler.sample_size": .int,
+        "profiler.max_categorical_distinct": .int,
+        "profiler.top_values_limit": .int,
+        "profiler.histogram_bins": .int,
+        "profiler.sample_rows_limit": .int,
+        "profiler.sample_values_limit": .int,
+        "profiler.alert_high_missing_pct": .double,
+        "profiler.alert_missing_pct": .double,
+        "profiler.alert_imbalance_pct": .double,
+        "profiler.alert_high_cardinality": .int,
     ]
 
     /// Known string keys limited to a fixed set of values.
