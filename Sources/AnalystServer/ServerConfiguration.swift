@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     public var queryMemoryLimit: String?
     /// The largest file an admin may upload (`data.max_upload_mb`, default 1024 MB).
     public var maxUploadBytes: Int64 = 1024 << 20
+    /// Profiler thresholds and sampling (`profiler.*`).
+    public var profilerOptions = ProfilerOptions()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).
     public var environment: [String: String] = [:]
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.

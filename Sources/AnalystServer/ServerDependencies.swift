@@ -47,7 +47,10 @@ public final class ServerDependencies: Sendable {
         self.syncState = SyncStateStore(system: system)
         let extractExecutor = BlockingExecutor(name: "extract")
         let publication = Publication(
-            manifest: manifest, syncState: syncState, system: system, directory: configuration.dataDirectory, logger: logger)
+            manifest: manifest, syncState: syncState, system: system, directory: configuration.dataDirectory,
+            profiles: TableProfiles(
+                system: system, directory: configuration.dataDirectory, options: configuration.profilerOptions, logger: logger),
+            registry: TableRegistry(system: system), logger: logger)
         self.syncJobs = SyncJobs(
             orchestrator: orchestrator, analytics: analytics, logger: logger,
             extract: { tables in
@@ -66,7 +69,8 @@ public final class ServerDependencies: Sendable {
                     logger.error("could not refresh the manifest", metadata: ["error": "\(error)"])
                     return ["manifest": "\(error)"]
                 }
-            })
+            },
+            refreshProfiles: { await publication.refreshProfiles() })
         self.configuration = configuration
         self.system = system
         self.analytics = analytics

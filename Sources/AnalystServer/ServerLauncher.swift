@@ -84,6 +84,11 @@ public enum ServerLauncher {
             configuration.queryMaxRows = rows
         }
         configuration.queryMemoryLimit = instance.string("query.memory_limit")
+        do {
+            configuration.profilerOptions = try ProfilerOptions(instance: instance)
+        } catch let error as ConfigError {
+            throw LaunchError.invalidSetting(error.description)
+        }
         if let megabytes = instance.int("data.max_upload_mb") {
             guard megabytes >= 1 else { throw LaunchError.invalidSetting("data.max_upload_mb must be at least 1, got \(megabytes)") }
             configuration.maxUploadBytes = Int64(megabytes) << 20

@@ -108,6 +108,16 @@ struct DataPlaneTests {
             #expect(entries.first { $0["id"] as? String == "orders" }?["rows"] as? Int == 3)
             let profile = try await client.execute(uri: "/api/catalog/profile/salaries", method: .get, headers: analyst)
             #expect(profile.status == .forbidden)
+            let ordersProfile = try await client.execute(uri: "/api/catalog/profile/orders", method: .get, headers: analyst)
+            #expect(ordersProfile.status == .ok, "the sync that published the upload profiled it")
+            let profileBody = try jsonObject(ordersProfile)
+            #expect(profileBody["row_count"] as? Int == 3)
+            #expect((profileBody["columns"] as? [[String: Any]])?.count == 4)
+            #expect(profileBody["profiled_at"] is String)
+            let assets = try jsonObject(try await client.execute(uri: "/api/sync/assets/profiles", method: .get, headers: analyst))
+            #expect(Set((assets["tables"] as? [String: Any])?.keys.map { $0 } ?? []) == ["orders"], "profiles are filtered by access")
+            let manifestNow = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: analyst))
+            #expect((manifestNow["assets"] as? [String: [String: String]])?["profiles"]?["hash"] != nil)
 
             // Granting access makes the table appear for the analyst.
             let ana = try #require(try await fixture.dependencies.users.find(email: "ana@example.com"))

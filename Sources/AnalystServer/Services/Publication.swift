@@ -9,7 +9,21 @@ struct Publication: Sendable {
     let syncState: SyncStateStore
     let system: SystemDatabase
     let directory: DataDirectory
+    let profiles: TableProfiles
+    let registry: TableRegistry
     let logger: Logger
+
+    /// Profiles tables whose file changed, then updates the manifest's profiles hash; returns errors by table.
+    func refreshProfiles() async -> [String: String] {
+        do {
+            let errors = try await profiles.refresh(published: try await syncState.all(), registry: try await registry.list())
+            manifest.update(profilesHash: try await profilesHash())
+            return errors
+        } catch {
+            logger.error("could not refresh profiles", metadata: ["error": "\(error)"])
+            return ["profiles": "\(error)"]
+        }
+    }
 
     /// Reloads the manifest cache (published tables, docs hash, profiles hash).
     func refreshManifest() async throws {

@@ -31,6 +31,7 @@ public final class SyncJobs: Sendable {
     let orchestrator: Orchestrator
     let analytics: AnalyticsDatabase
     let onPublished: @Sendable (RebuildReport) async -> [String: String]
+    let refreshProfiles: @Sendable () async -> [String: String]
     let logger: Logger
     private let jobs = Mutex<[SyncJob]>([])
     private let queue: AsyncStream<String>.Continuation
@@ -38,12 +39,15 @@ public final class SyncJobs: Sendable {
 
     /// - Parameters:
     ///   - extract: runs the extract step for the tables (all when `nil`); returns errors by table or source.
-    ///   - onPublished: runs after a rebuild; returns errors by table (e.g. profiling).
+    ///   - onPublished: runs after a rebuild (the manifest); returns errors.
+    ///   - refreshProfiles: profiles changed tables, then refreshes what depends on profiles; returns errors by table.
     public init(
         orchestrator: Orchestrator, analytics: AnalyticsDatabase, logger: Logger,
         extract: @escaping @Sendable ([String]?) async -> [String: String],
-        onPublished: @escaping @Sendable (RebuildReport) async -> [String: String]
+        onPublished: @escaping @Sendable (RebuildReport) async -> [String: String],
+        refreshProfiles: @escaping @Sendable () async -> [String: String]
     ) {
+        self.refreshProfiles = refreshProfiles
         self.orchestrator = orchestrator
         self.analytics = analytics
         self.logger = logger
@@ -78,14 +82,16 @@ public final class SyncJobs: Sendable {
         return nil
     }
 
-    /// Runs queued jobs until the task is cancelled (the server's lifetime).
+    /// Profiles what the start-up rebuild left unprofiled, then runs queued jobs until the task is cancelled (the
+    /// server's lifetime).
     public func run() async {
+        _ = await refreshProfiles()
         for await id in pending {
             await execute(id)
         }
     }
 
-    /// Runs one rebuild now, outside any job (server start).
+    /// Runs one rebuild now, outside any job (server start); profiles follow when the sync service starts.
     public func rebuildNow() async throws -> RebuildReport {
         let report = try await orchestrator.rebuild()
         try await analytics.reload()
@@ -94,36 +100,44 @@ public final class SyncJobs: Sendable {
     }
 
     private func execute(_ id: String) async {
-        guard
-            let job = update(
-                id,
-                {
-                    $0.status = .running; $0.startedAt = Date(); $0.step = "extract"
-                })
-        else { return }
+        guard let job = update(id, { Self.start(&$0) }) else { return }
         var errors = await extract(job.tables)
-        update(id) {
-            $0.step = "rebuild"; $0.errors = errors
-        }
+        update(id) { Self.step(&$0, "rebuild", errors: errors) }
         do {
             let report = try await orchestrator.rebuild()
             try await analytics.reload()
             errors.merge(report.sourceErrors) { first, _ in first }
             errors.merge(report.tableErrors) { first, _ in first }
-            update(id) {
-                $0.step = "profile"; $0.report = report; $0.errors = errors
-            }
             errors.merge(await onPublished(report)) { first, _ in first }
             update(id) {
-                $0.status = .succeeded; $0.step = "done"; $0.errors = errors; $0.finishedAt = Date()
+                $0.report = report
+                Self.step(&$0, "profile", errors: errors)
             }
+            errors.merge(await refreshProfiles()) { first, _ in first }
+            update(id) { Self.finish(&$0, .succeeded, errors: errors) }
         } catch {
             logger.error("sync job failed", metadata: ["job": "\(id)", "error": "\(error)"])
             errors["rebuild"] = "\(error)"
-            update(id) {
-                $0.status = .failed; $0.errors = errors; $0.finishedAt = Date()
-            }
+            update(id) { Self.finish(&$0, .failed, errors: errors) }
         }
+    }
+
+    private static func start(_ job: inout SyncJob) {
+        job.status = .running
+        job.startedAt = Date()
+        job.step = "extract"
+    }
+
+    private static func step(_ job: inout SyncJob, _ name: String, errors: [String: String]) {
+        job.step = name
+        job.errors = errors
+    }
+
+    private static func finish(_ job: inout SyncJob, _ status: SyncJob.Status, errors: [String: String]) {
+        job.status = status
+        job.step = "done"
+        job.errors = errors
+        job.finishedAt = Date()
     }
 
     @discardableResult

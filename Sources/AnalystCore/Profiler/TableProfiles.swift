@@ -1,0 +1,81 @@
+import DuckDB
+import Foundation
+import Logging
+
+/// Keeps `table_profiles` current: profiles every published local table whose parquet file changed since its
+/// profile was made (and that the registry does not exclude with `profile_after_sync: false`), on its own thread
+/// with its own in-memory DuckDB, so analysts' queries are not slowed down.
+public struct TableProfiles: Sendable {
+    public let system: SystemDatabase
+    public let directory: DataDirectory
+    public let options: ProfilerOptions
+    let logger: Logger
+    private let executor = BlockingExecutor(name: "profiler")
+
+    public init(system: SystemDatabase, directory: DataDirectory, options: ProfilerOptions, logger: Logger) {
+        self.system = system
+        self.directory = directory
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Profiles the tables whose stored profile is missing or older than their file; returns errors by table.
+    @discardableResult
+    public func refresh(published: [PublishedTable], registry: [RegisteredTable]) async throws -> [String: String] {
+        let stored = try await storedHashes()
+        let settings = Dictionary(uniqueKeysWithValues: registry.map { ($0.id, $0) })
+        let due = published.filter { table in
+            table.queryMode == .local && !table.hash.isEmpty && table.source != nil && stored[table.id] != table.hash
+                && settings[table.id]?.profileAfterSync != false
+        }
+        guard !due.isEmpty else { return [:] }
+        let metrics = MetricUsageIndex(docsDirectory: directory.docs.path)
+        for problem in metrics.problems {
+            logger.warning("a metric file could not be read", metadata: ["problem": "\(problem)"])
+        }
+        var errors: [String: String] = [:]
+        for table in due {
+            guard let source = table.source else { continue }
+            let registered = settings[table.id]
+            let input = ProfileInput(
+                tableID: table.id,
+                relation:
+                    "read_parquet(\(Identifier.literal(ExtractSource(name: source, in: directory.extracts).parquetFile(for: table.id).path)))",
+                description: registered?.description ?? table.description,
+                primaryKey: registered?.primaryKeyColumns ?? [], syncStrategy: registered?.syncStrategy.rawValue,
+                lastSync: table.lastSync, fileSizeBytes: table.fileSizeBytes, usedByMetrics: metrics.metrics(using: table.id))
+            let options = self.options
+            do {
+                let json = try await executor.run { () -> String in
+                    let connection = try Database(configuration: .init(threads: 2)).connect()
+                    let profile = try Profiler.profile(input, options: options, on: connection)
+                    return String(decoding: try JSONEncoder().encode(profile), as: UTF8.self)
+                }
+                try await store(table.id, profile: json, sourceHash: table.hash)
+            } catch {
+                logger.error("profiling failed", metadata: ["table": "\(table.id)", "error": "\(error)"])
+                errors[table.id] = "profiling failed: \(error)"
+            }
+        }
+        logger.info("profiled tables", metadata: ["count": "\(due.count - errors.count)", "failed": "\(errors.count)"])
+        return errors
+    }
+
+    private func storedHashes() async throws -> [String: String] {
+        try await system.withConnection { connection in
+            var hashes: [String: String] = [:]
+            for row in try connection.query("SELECT table_id, source_hash FROM table_profiles").rows() {
+                if let id = row[0].stringValue { hashes[id] = row[1].stringValue ?? "" }
+            }
+            return hashes
+        }
+    }
+
+    private func store(_ id: String, profile: String, sourceHash: String) async throws {
+        try await system.withConnection { connection in
+            _ = try connection.run(
+                "INSERT OR REPLACE INTO table_profiles (table_id, profile, profiled_at, source_hash) VALUES (?, ?, ?, ?)",
+                [.varchar(id), .varchar(profile), .timestamp(TimestampValue(Date())), .varchar(sourceHash)])
+        }
+    }
+}
