@@ -444,5 +444,19 @@ struct SQLSandboxTests {
         #expect(throws: SandboxError.unsupported(construct: "the expression function read_file")) {
             try walker.visit(futureExpression, scope: [], depth: 0)
         }
+        // Shapes the parser does not produce today, refused all the same.
+        let emptySelect = ParseTree.object(["type": .string("SELECT_NODE"), "from_table": .object(["type": .string("EMPTY")])])
+        let showWithQuery = ParseTree.object([
+            "type": .string("SHOW_REF"), "show_type": .string("SHOW_FROM"), "query": emptySelect,
+        ])
+        #expect(throws: SandboxError.catalogListingNotAllowed) { try walker.visit(showWithQuery, scope: [], depth: 0) }
+        let pivotOverEnum = ParseTree.object([
+            "type": .string("PIVOT"), "source": .object(["type": .string("EMPTY")]),
+            "pivots": .array([.object(["pivot_enum": .string("status_enum")])]),
+        ])
+        #expect(throws: SandboxError.unsupported(construct: "a PIVOT without an IN list")) {
+            try walker.visit(pivotOverEnum, scope: [], depth: 0)
+        }
+        #expect(walker.tableReferences.isEmpty)
     }
 }
