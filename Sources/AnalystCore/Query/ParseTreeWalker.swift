@@ -30,7 +30,7 @@ struct ParseTreeWalker {
         self.allowedTableFunctions = allowedTableFunctions
     }
 
-    /// Visits `node` and everything below it; `scope` holds the lower-cased CTE names visible there.
+    /// Visits `node` and everything below it; `scope` holds the CTE names visible there, case-folded.
     mutating func visit(_ node: ParseTree, scope: Set<String>, depth: Int) throws(SandboxError) {
         guard depth <= Self.maximumDepth else { throw .tooComplex }
         switch node {

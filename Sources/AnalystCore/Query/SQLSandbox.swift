@@ -27,8 +27,7 @@ public struct SQLSandbox: Sendable {
     ///
     /// `canRead` is asked about every table the query names that is not one of its own CTEs; it gets the name
     /// with ASCII letters lower-cased (as DuckDB compares names) and must answer `true` only for views the
-    /// analyst may read. Runs on the connection's
-    /// thread, like any other use of `connection`.
+    /// analyst may read. Runs on the connection's thread, like any other use of `connection`.
     public func check(
         _ sql: String, using connection: Connection, canRead: (String) -> Bool
     ) throws(SandboxError) -> SandboxedQuery {
