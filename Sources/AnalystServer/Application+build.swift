@@ -83,6 +83,11 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         system: dependencies.system, directory: dependencies.configuration.dataDirectory
     )
     .addRoutes(to: router.group("api/catalog").add(middleware: authentication))
+    QueryController(
+        analytics: dependencies.analytics, accessPolicy: dependencies.accessPolicy, sandbox: SQLSandbox(),
+        timeout: dependencies.configuration.queryTimeout, maxRows: dependencies.configuration.queryMaxRows
+    )
+    .addRoutes(to: router.group("api/query").add(middleware: authentication))
     RegistryController(registry: dependencies.registry)
         .addRoutes(to: router.group("api/admin").add(middleware: authentication).add(middleware: adminOnly))
     AuditController(audit: dependencies.audit)
