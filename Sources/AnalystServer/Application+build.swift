@@ -13,7 +13,11 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
         services: [
             DatabaseService(dependencies: dependencies),
             AuditService(audit: dependencies.audit, logger: dependencies.logger),
-            SyncService(jobs: dependencies.syncJobs),
+            SyncService(
+                jobs: dependencies.syncJobs,
+                scheduler: SyncScheduler(
+                    registry: dependencies.registry, syncState: dependencies.syncState, jobs: dependencies.syncJobs,
+                    logger: dependencies.logger)),
         ],
         onServerRunning: { channel in
             dependencies.logger.info(

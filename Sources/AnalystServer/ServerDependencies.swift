@@ -45,7 +45,7 @@ public final class ServerDependencies: Sendable {
     ) {
         self.orchestrator = orchestrator
         self.syncState = SyncStateStore(system: system)
-        let extractExecutor = BlockingExecutor(name: "extract")
+        let connectors: [any Connector] = [FilesSource(directory: configuration.dataDirectory)]
         let publication = Publication(
             manifest: manifest, syncState: syncState, system: system, directory: configuration.dataDirectory,
             profiles: TableProfiles(
@@ -54,12 +54,11 @@ public final class ServerDependencies: Sendable {
         self.syncJobs = SyncJobs(
             orchestrator: orchestrator, analytics: analytics, logger: logger,
             extract: { tables in
-                let files = FilesSource(directory: configuration.dataDirectory)
-                do {
-                    return try await extractExecutor.run { try files.extract(only: tables) }
-                } catch {
-                    return [FilesSource.sourceName: "\(error)"]
+                var errors: [String: String] = [:]
+                for connector in connectors {
+                    errors.merge(await connector.extract(tables: tables)) { first, _ in first }
                 }
+                return errors
             },
             onPublished: { _ in
                 do {

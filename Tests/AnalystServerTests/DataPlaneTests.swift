@@ -217,3 +217,27 @@ extension HTTPFields {
         return result
     }
 }
+
+struct SyncSchedulerTests {
+    @Test func onlyTablesWhoseScheduleIsDueAreSynced() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        for (name, schedule) in [("fresh", "every 15m"), ("stale", "every 15m"), ("never_synced", "daily 05:00"), ("manual", "")] {
+            _ = try await dependencies.registry.register(RegistryChanges(name: name, syncSchedule: schedule), by: nil)
+        }
+        let now = Date()
+        try await dependencies.system.withConnection { connection in
+            for (id, minutesAgo) in [("fresh", 5.0), ("stale", 20.0), ("manual", 10_000.0)] {
+                _ = try connection.run(
+                    "INSERT INTO sync_state (table_id, last_sync, status) VALUES (?, ?, 'ok')",
+                    [.varchar(id), .timestamp(TimestampValue(now.addingTimeInterval(-minutesAgo * 60)))])
+            }
+        }
+        let scheduler = SyncScheduler(
+            registry: dependencies.registry, syncState: dependencies.syncState, jobs: dependencies.syncJobs,
+            logger: LogCapture().logger())
+        #expect(try await scheduler.dueTables(now: now) == ["never_synced", "stale"])
+        await dependencies.close()
+    }
+}

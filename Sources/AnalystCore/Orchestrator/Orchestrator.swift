@@ -135,7 +135,6 @@ public final class Orchestrator: Sendable {
                                 old.fileModifiedNanoseconds == identity.modified, !old.hash.isEmpty
                             {
                                 entry.hash = old.hash
-                                entry.lastSync = old.lastSync ?? now
                             } else {
                                 entry.hash = try Orchestrator.sha256(ofFile: file.path)
                                 report.changedTables.append(name)

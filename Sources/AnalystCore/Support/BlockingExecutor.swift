@@ -6,6 +6,9 @@ import Foundation
 public final class BlockingExecutor: Sendable {
     private let queue: OperationQueue
 
+    /// A shared executor for short blocking steps that need no order (two threads).
+    public static let shared = BlockingExecutor(name: "blocking", maxConcurrent: 2)
+
     public init(name: String, maxConcurrent: Int = 1) {
         let queue = OperationQueue()
         queue.name = name

@@ -6,10 +6,14 @@ import ServiceLifecycle
 /// finishes on its own thread). Listed after `DatabaseService`, so it stops before the databases close.
 struct SyncService: Service {
     let jobs: SyncJobs
+    let scheduler: SyncScheduler
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await jobs.run()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await jobs.run() }
+                group.addTask { await scheduler.run() }
+            }
         }
     }
 }
