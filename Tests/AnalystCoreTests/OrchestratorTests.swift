@@ -112,6 +112,33 @@ struct OrchestratorTests {
         await setup.system.close()
     }
 
+    @Test func remoteAttachmentsAreCheckedBeforeAnythingLoads() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try Setup(temporary)
+        let cases: [(String, RemoteAttachment, String)] = [
+            ("evil", RemoteAttachment(alias: "x", extensionName: "httpfs", url: "https://example.com", tokenEnvironmentVariable: nil),
+             "extension \"httpfs\" is not allowed"),
+            ("tokenless", RemoteAttachment(alias: "kbc", extensionName: "keboola", url: "https://connection.keboola.com", tokenEnvironmentVariable: "KBC_TOKEN_FOR_TEST"),
+             "environment variable KBC_TOKEN_FOR_TEST"),
+            ("badalias", RemoteAttachment(alias: "main", extensionName: "keboola", url: "u", tokenEnvironmentVariable: nil),
+             "remote alias \"main\" is not an identifier"),
+        ]
+        for (source, attachment, _) in cases {
+            try ExtractContract.write(
+                ExtractSource(name: source, in: setup.directory.extracts),
+                tables: [ExtractTable(name: "\(source)_table", rows: 0, sizeBytes: 0, queryMode: .remote)],
+                attachments: [attachment], remoteViews: ["\(source)_table": "SELECT 1 AS one"])
+        }
+        try setup.writeSource("fine", tables: ["kept": 2])
+        let report = try await setup.orchestrator.rebuild()
+        for (source, _, message) in cases {
+            #expect(report.sourceErrors[source]?.contains(message) == true, "\(source): \(report.sourceErrors[source] ?? "-")")
+        }
+        #expect(report.published == ["fine": ["kept"]], "a source with a bad attachment does not stop the others")
+        await setup.system.close()
+    }
+
     @Test func queriesRunningDuringReloadsAllSucceed() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }

@@ -82,8 +82,6 @@ public struct ExtractAttacher: Sendable {
                 "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [.varchar(attachment.alias)]
             ).scalar()?.int64Value ?? 0
         guard attached == 0 else { return }
-        // LOAD only: extensions come from DUCKDB_HOME/extensions; nothing is downloaded at run time.
-        try connection.execute("LOAD \(attachment.extensionName)")
         var options = ["TYPE \(attachment.extensionName)", "READ_ONLY"]
         if let variable = attachment.tokenEnvironmentVariable {
             guard let token = environment[variable], !token.isEmpty else {
@@ -91,6 +89,8 @@ public struct ExtractAttacher: Sendable {
             }
             options.append("TOKEN \(Identifier.literal(token))")
         }
+        // LOAD only: extensions come from DUCKDB_HOME/extensions; nothing is downloaded at run time.
+        try connection.execute("LOAD \(attachment.extensionName)")
         try connection.execute(
             "ATTACH \(Identifier.literal(attachment.url)) AS \(Identifier.quoted(attachment.alias)) (\(options.joined(separator: ", ")))")
     }

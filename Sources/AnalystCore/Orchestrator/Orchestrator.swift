@@ -114,16 +114,9 @@ public final class Orchestrator: Sendable {
                     try connection.execute(
                         "CREATE VIEW \(Identifier.quoted(name)) AS SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(name))"
                     )
-                    let columns = try connection.query(
-                        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = ? ORDER BY column_index",
-                        [.varchar(name)]
-                    ).rows().compactMap { row -> ColumnInfo? in
-                        guard let column = row[0].stringValue, let type = row[1].stringValue else { return nil }
-                        return ColumnInfo(name: column, type: type)
-                    }
                     var entry = PublishedTable(
                         id: name, source: source.name, queryMode: table.queryMode, description: table.description,
-                        rows: table.rows, columns: columns, fileSizeBytes: 0, hash: "", fileModifiedNanoseconds: nil,
+                        rows: table.rows, columns: [], fileSizeBytes: 0, hash: "", fileModifiedNanoseconds: nil,
                         lastSync: now)
                     if table.queryMode == .local {
                         let file = source.parquetFile(for: name)
@@ -146,6 +139,21 @@ public final class Orchestrator: Sendable {
                 } catch {
                     report.tableErrors[name] = Orchestrator.message(error)
                 }
+            }
+            // Every view's columns in one catalogue scan (one scan per view costs seconds for a thousand tables).
+            var columns: [String: [ColumnInfo]] = [:]
+            let rows = try connection.query(
+                """
+                SELECT table_name, column_name, data_type FROM duckdb_columns()
+                WHERE database_name = current_database() ORDER BY table_name, column_index
+                """
+            ).rows()
+            for row in rows {
+                guard let table = row[0].stringValue, let column = row[1].stringValue, let type = row[2].stringValue else { continue }
+                columns[table, default: []].append(ColumnInfo(name: column, type: type))
+            }
+            for index in published.indices {
+                published[index].columns = columns[published[index].id] ?? []
             }
             try connection.execute("CHECKPOINT")
         } catch {
