@@ -56,7 +56,7 @@ struct DataController {
         if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)" }
         let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
         guard body, length > 0 else { return Response(status: status, headers: headers) }
-        let content = try await fileIO.loadFile(path: path, range: range ?? 0...(size - 1), context: context)
+        let content = try await fileIO.loadFile(path: path, range: range ?? 0...(size - 1), context: context, chunkLength: 1 << 20)
         return Response(status: status, headers: headers, body: content)
     }
 
