@@ -117,12 +117,21 @@ struct OrchestratorTests {
         defer { temporary.remove() }
         let setup = try Setup(temporary)
         let cases: [(String, RemoteAttachment, String)] = [
-            ("evil", RemoteAttachment(alias: "x", extensionName: "httpfs", url: "https://example.com", tokenEnvironmentVariable: nil),
-             "extension \"httpfs\" is not allowed"),
-            ("tokenless", RemoteAttachment(alias: "kbc", extensionName: "keboola", url: "https://connection.keboola.com", tokenEnvironmentVariable: "KBC_TOKEN_FOR_TEST"),
-             "environment variable KBC_TOKEN_FOR_TEST"),
-            ("badalias", RemoteAttachment(alias: "main", extensionName: "keboola", url: "u", tokenEnvironmentVariable: nil),
-             "remote alias \"main\" is not an identifier"),
+            (
+                "evil", RemoteAttachment(alias: "x", extensionName: "httpfs", url: "https://example.com", tokenEnvironmentVariable: nil),
+                "extension \"httpfs\" is not allowed"
+            ),
+            (
+                "tokenless",
+                RemoteAttachment(
+                    alias: "kbc", extensionName: "keboola", url: "https://connection.keboola.com",
+                    tokenEnvironmentVariable: "KBC_TOKEN_FOR_TEST"),
+                "environment variable KBC_TOKEN_FOR_TEST"
+            ),
+            (
+                "badalias", RemoteAttachment(alias: "main", extensionName: "keboola", url: "u", tokenEnvironmentVariable: nil),
+                "remote alias \"main\" is not an identifier"
+            ),
         ]
         for (source, attachment, _) in cases {
             try ExtractContract.write(
