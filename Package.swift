@@ -75,7 +75,14 @@ let package = Package(
         ),
         .target(
             name: "AnalystClient",
-            dependencies: ["AnalystCore"]
+            dependencies: [
+                "AnalystCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .executableTarget(
             name: "da-server",

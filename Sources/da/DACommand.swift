@@ -12,7 +12,8 @@ struct DACommand: AsyncParsableCommand {
             Configuration: \(ClientEnvironment.configurationSummary)
             Exit codes: 0 success, 1 error, 2 usage error.
             """,
-        version: AnalystVersion.current
+        version: AnalystVersion.current,
+        subcommands: [Auth.self, Login.self]
     )
 
     /// ArgumentParser exits with 64 on usage errors; `da` keeps the reference CLI's convention of 2.

@@ -1,0 +1,60 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// A small JSON client for the server's API: bearer token, a deadline per call (10 s by default; an unreachable
+/// server is retried until then), `{"detail"}` errors turned into `ClientError.server`, unreachable servers into
+/// `ClientError.offline`.
+public struct APIClient: Sendable {
+    public let server: String
+    public let token: String?
+    let httpClient: HTTPClient
+
+    public init(server: String, token: String?, httpClient: HTTPClient = .shared) {
+        self.server = server
+        self.token = token
+        self.httpClient = httpClient
+    }
+
+    /// Sends a request and returns the body of a 2xx answer.
+    public func send(_ method: HTTPMethod, _ path: String, json: Any? = nil, timeout: TimeAmount = .seconds(10)) async throws -> Data {
+        var request = HTTPClientRequest(url: server + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "da")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
+        }
+        let response: HTTPClientResponse
+        let body: Data
+        do {
+            response = try await httpClient.execute(request, timeout: timeout)
+            body = Data(buffer: try await response.body.collect(upTo: 64 << 20))
+        } catch {
+            throw ClientError.offline(server: server, reason: APIClient.describe(error))
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let detail = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["detail"] as? String
+            throw ClientError.server(status: Int(response.status.code), detail: detail ?? response.status.reasonPhrase)
+        }
+        return body
+    }
+
+    /// `send` and decode the answer as a JSON object.
+    public func object(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> [String: Any] {
+        let body = try await send(method, path, json: json)
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            throw ClientError.server(status: 200, detail: "the server's answer to \(path) is not a JSON object")
+        }
+        return object
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded { return "no answer within the time limit" }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// What went wrong, worded for the person at the terminal: what happened and what to do.
+public enum ClientError: Error, CustomStringConvertible, Equatable {
+    /// The server could not be reached at all.
+    case offline(server: String, reason: String)
+    /// The server answered with an error (`detail` is its `{"detail"}` text).
+    case server(status: Int, detail: String)
+    /// No token: not logged in.
+    case notLoggedIn
+    /// A local file (token.json, config.yaml) is unreadable.
+    case badLocalFile(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .offline(let server, let reason):
+            return "Cannot reach the server at \(server) (\(reason)). Check the address (--server, DA_SERVER) and your network."
+        case .server(let status, let detail):
+            return status == 401 ? "\(detail) (HTTP 401). Log in again: da auth login" : "\(detail) (HTTP \(status))"
+        case .notLoggedIn:
+            return "Not logged in. Run: da auth login"
+        case .badLocalFile(let path, let reason):
+            return "Cannot use \(path): \(reason). Fix or delete the file."
+        }
+    }
+}

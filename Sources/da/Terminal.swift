@@ -1,0 +1,32 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Prompts and output helpers for the terminal.
+enum Terminal {
+    /// Asks for a line on an interactive terminal; `nil` when standard input is not one.
+    static func ask(_ prompt: String) -> String? {
+        guard isatty(STDIN_FILENO) == 1 else { return nil }
+        print(prompt, terminator: "")
+        fflush(nil)  // every output stream; naming `stdout` is not concurrency-safe
+        return readLine(strippingNewline: true)
+    }
+
+    /// Asks for a secret without echoing it; `nil` when there is no terminal.
+    static func askSecret(_ prompt: String) -> String? {
+        guard isatty(STDIN_FILENO) == 1, let raw = getpass(prompt) else { return nil }
+        return String(cString: raw)
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    static func printJSON(_ object: [String: Any]) {
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        print(String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Runs the real `da` binary once, feeding `input` on standard input, without blocking a thread while it runs.
+public enum CLIProcess {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// `da <arguments>` with `environment` added to this process's (CONFIG-like variables of the test runner are
+    /// cleared first so the user's own setup cannot leak in).
+    public static func run(_ arguments: [String], environment: [String: String], input: String? = nil) async throws -> Result {
+        let process = Process()
+        process.executableURL = try ServerProcess.binary(named: "da")
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for name in ["DA_SERVER", "DA_TOKEN", "DA_CONFIG_DIR", "DA_LOCAL_DIR", "XDG_CONFIG_HOME"] { merged[name] = nil }
+        merged.merge(environment) { _, new in new }
+        process.environment = merged
+        let output = Collector(), errors = Collector()
+        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        stdout.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+        stderr.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
+        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+            try? stdin.fileHandleForWriting.close()
+        }
+        stdout.fileHandleForReading.readabilityHandler = nil
+        stderr.fileHandleForReading.readabilityHandler = nil
+        output.append(stdout.fileHandleForReading.readDataToEndOfFile())
+        errors.append(stderr.fileHandleForReading.readDataToEndOfFile())
+        return Result(status: status, stdout: output.text, stderr: errors.text)
+    }
+
+    /// Bytes gathered from a pipe's handler thread. `@unchecked Sendable`: `data` is only touched under `lock`.
+    final class Collector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+
+        func append(_ more: Data) { lock.withLock { data.append(more) } }
+        var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    }
+}
