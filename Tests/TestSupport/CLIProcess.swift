@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs the real `da` binary once, feeding `input` on standard input, without blocking a thread while it runs.
+/// Runs the real `da` (or `da-server`) binary once, feeding `input` on standard input, without blocking a thread while it runs.
 public enum CLIProcess {
     public struct Result: Sendable {
         public var status: Int32
@@ -10,9 +10,11 @@ public enum CLIProcess {
 
     /// `da <arguments>` with `environment` added to this process's (CONFIG-like variables of the test runner are
     /// cleared first so the user's own setup cannot leak in).
-    public static func run(_ arguments: [String], environment: [String: String], input: String? = nil) async throws -> Result {
+    public static func run(
+        _ arguments: [String], environment: [String: String], input: String? = nil, binary: String = "da"
+    ) async throws -> Result {
         let process = Process()
-        process.executableURL = try ServerProcess.binary(named: "da")
+        process.executableURL = try ServerProcess.binary(named: binary)
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         for name in ["DA_SERVER", "DA_TOKEN", "DA_CONFIG_DIR", "DA_LOCAL_DIR", "XDG_CONFIG_HOME"] { merged[name] = nil }

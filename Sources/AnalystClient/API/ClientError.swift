@@ -10,6 +10,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     case notLoggedIn
     /// A local file (token.json, config.yaml) is unreadable.
     case badLocalFile(path: String, reason: String)
+    /// The workspace has no local DuckDB yet.
+    case noLocalDatabase(path: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
             return "Not logged in. Run: da auth login"
         case .badLocalFile(let path, let reason):
             return "Cannot use \(path): \(reason). Fix or delete the file."
+        case .noLocalDatabase(let path):
+            return "Local DuckDB not found (\(path)). Run: da sync (or query the server with --remote)"
         }
     }
 }

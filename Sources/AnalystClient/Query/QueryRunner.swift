@@ -1,0 +1,77 @@
+import DuckDB
+import Foundation
+import NIOHTTP1
+
+/// Runs `da query`: on the local DuckDB of the workspace (read-only), or on the server (`POST /api/query`).
+public struct QueryRunner: Sendable {
+    public let workspace: String
+
+    public init(workspace: String) {
+        self.workspace = workspace
+    }
+
+    /// `user/duckdb/analytics.duckdb` in the workspace.
+    public var localDatabase: String { workspace + "/user/duckdb/analytics.duckdb" }
+
+    /// Runs `sql` on the local database, keeping at most `limit` rows. Blocking (DuckDB); the CLI runs it on its own
+    /// thread.
+    public func local(_ sql: String, limit: Int) throws -> ResultTable {
+        guard FileManager.default.fileExists(atPath: localDatabase) else {
+            throw ClientError.noLocalDatabase(path: localDatabase)
+        }
+        do {
+            let connection = try Database(path: localDatabase, configuration: .init(accessMode: .readOnly)).connect()
+            let result = try connection.query(sql)
+            var rows: [[String?]] = []
+            var truncated = false
+            chunks: while let chunk = try result.nextChunk() {
+                for row in 0..<chunk.count {
+                    guard rows.count < limit else {
+                        truncated = true
+                        break chunks
+                    }
+                    rows.append(chunk.row(row).map { $0.isNull ? nil : QueryRunner.text($0) })
+                }
+            }
+            return ResultTable(columns: result.columns.map(\.name), rows: rows, truncated: truncated)
+        } catch let error as DuckDBError {
+            throw ClientError.server(status: 0, detail: "Query error: \(error.description)")
+        }
+    }
+
+    /// Runs `sql` on the server through the sandboxed query API.
+    public func remote(_ sql: String, limit: Int, client: APIClient) async throws -> ResultTable {
+        let answer = try await client.object(.POST, "/api/query", json: ["sql": sql, "limit": limit])
+        let columns = answer["columns"] as? [String] ?? []
+        let rows = (answer["rows"] as? [[Any]] ?? []).map { row in row.map(QueryRunner.text(json:)) }
+        return ResultTable(columns: columns, rows: rows, truncated: answer["truncated"] as? Bool ?? false)
+    }
+
+    /// A DuckDB value as text (its JSON form for nested values).
+    static func text(_ value: Value) -> String {
+        switch value {
+        case .varchar(let text), .enumeration(let text): return text
+        case .list, .structure, .map:
+            let data = (try? JSONEncoder().encode(value)) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        default:
+            let data = (try? JSONEncoder().encode([value])) ?? Data("[\"\"]".utf8)
+            let text = String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+            return text.hasPrefix("\"") ? ((try? JSONDecoder().decode(String.self, from: Data(text.utf8))) ?? text) : text
+        }
+    }
+
+    /// A JSON value from the server as text (`nil` for null; nested values as JSON).
+    static func text(json value: Any) -> String? {
+        switch value {
+        case is NSNull: return nil
+        case let text as String: return text
+        case let number as NSNumber:
+            // Foundation decodes JSON booleans as a distinct NSNumber subclass.
+            return String(describing: type(of: number)).contains("Boolean") ? (number.boolValue ? "true" : "false") : number.stringValue
+        default:
+            let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+}
