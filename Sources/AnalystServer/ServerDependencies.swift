@@ -105,25 +105,28 @@ public final class ServerDependencies: Sendable {
             extensionDirectory: configuration.extensionDirectory)
         let system = try SystemDatabase(path: directory.systemDatabase.path, configuration: duckDB, logger: logger)
         let attacher = ExtractAttacher(extracts: directory.extracts, environment: configuration.environment)
+        let orchestrator = Orchestrator(
+            directory: directory, system: system, attacher: attacher, extensionDirectory: configuration.extensionDirectory,
+            logger: logger)
+        // The extracts may have changed while the server was down: rebuild before the query side opens the file,
+        // so it is opened once, already current.
+        let report = try await orchestrator.rebuild()
+        for (source, error) in report.sourceErrors {
+            logger.error("a source could not be published", metadata: ["source": "\(source)", "error": "\(error)"])
+        }
         var queryDuckDB = duckDB
         queryDuckDB.memoryLimit = configuration.queryMemoryLimit ?? configuration.duckDBMemoryLimit
         let analytics = try AnalyticsDatabase(
             path: directory.analyticsDatabase.path, poolSize: configuration.queryPoolSize, configuration: queryDuckDB,
             attacher: attacher, drainPeriod: configuration.queryTimeout + .seconds(30), logger: logger)
         let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime)
-        let orchestrator = Orchestrator(
-            directory: directory, system: system, attacher: attacher, extensionDirectory: configuration.extensionDirectory,
-            logger: logger)
         let dependencies = ServerDependencies(
             configuration: configuration, system: system, analytics: analytics, orchestrator: orchestrator, tokens: tokens,
             logger: logger)
         if let seed = configuration.seedAdmin {
             try await dependencies.seedAdmin(email: seed.email, password: seed.password)
         }
-        let report = try await dependencies.syncJobs.rebuildNow()
-        for (source, error) in report.sourceErrors {
-            logger.error("a source could not be published", metadata: ["source": "\(source)", "error": "\(error)"])
-        }
+        await dependencies.syncJobs.announce(report)
         return dependencies
     }
 

@@ -41,6 +41,10 @@ struct DataPlaneTests {
                 "/api/admin/register-table", json: #"{"name":"salaries","is_public":false}"#, headers: admin)
             #expect(registered.status == .created)
 
+            let metrics = fixture.dependencies.configuration.dataDirectory.docs.appendingPathComponent("metrics/revenue")
+            try FileManager.default.createDirectory(at: metrics, withIntermediateDirectories: true)
+            try "- name: total\n  sql: SELECT sum(total) FROM orders\n".write(
+                to: metrics.appendingPathComponent("total.yml"), atomically: true, encoding: .utf8)
             let uploaded = try await client.execute(
                 uri: "/api/admin/tables/orders/upload", method: .post, headers: admin.merging([.contentType: "text/csv"]),
                 body: ByteBuffer(string: DataPlaneTests.ordersCSV))
@@ -117,7 +121,12 @@ struct DataPlaneTests {
             let assets = try jsonObject(try await client.execute(uri: "/api/sync/assets/profiles", method: .get, headers: analyst))
             #expect(Set((assets["tables"] as? [String: Any])?.keys.map { $0 } ?? []) == ["orders"], "profiles are filtered by access")
             let manifestNow = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: analyst))
-            #expect((manifestNow["assets"] as? [String: [String: String]])?["profiles"]?["hash"] != nil)
+            let assetHashes = manifestNow["assets"] as? [String: [String: String]]
+            #expect(assetHashes?["profiles"]?["hash"] != nil)
+            let docs = try jsonObject(try await client.execute(uri: "/api/sync/assets/docs", method: .get, headers: analyst))
+            #expect((docs["files"] as? [[String: String]])?.map { $0["path"] } == ["metrics/revenue/total.yml"])
+            #expect((docs["files"] as? [[String: String]])?.first?["content"]?.contains("sum(total)") == true)
+            #expect(docs["hash"] as? String == assetHashes?["docs"]?["hash"], "the bundle is what the manifest's docs hash describes")
 
             // Granting access makes the table appear for the analyst.
             let ana = try #require(try await fixture.dependencies.users.find(email: "ana@example.com"))

@@ -50,11 +50,9 @@ struct MailTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let smtp = try await SMTPServerProcess(in: directory)
-        let configuration = ServerConfiguration(
-            dataDirectory: DataDirectory(directory.appending("data")), port: 0, duckDBThreads: 1,
-            jwtSecret: "test-secret-0123456789-0123456789-abcdef", publicURL: "https://analyst.example.com",
-            mail: settings(for: smtp))
-        let dependencies = try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
+        let dependencies = try await makeDependencies(in: directory, publicURL: "https://analyst.example.com") {
+            $0.mail = settings(for: smtp)
+        }
         _ = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let unknown = try await client.post("/auth/email/send-link", json: #"{"email":"nobody@example.com"}"#)
@@ -87,16 +85,15 @@ struct MailTests {
             #expect(viaAPI.status == .unauthorized)
             #expect(try detail(viaAPI) == "Invalid or expired link")
         }
+        await dependencies.close()
     }
     @Test func anAdminsEmailedSetupLinkOpensAFormThatSetsThePassword() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let smtp = try await SMTPServerProcess(in: directory)
-        let configuration = ServerConfiguration(
-            dataDirectory: DataDirectory(directory.appending("data")), port: 0, duckDBThreads: 1,
-            jwtSecret: "test-secret-0123456789-0123456789-abcdef", publicURL: "https://analyst.example.com",
-            mail: settings(for: smtp))
-        let dependencies = try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
+        let dependencies = try await makeDependencies(in: directory, publicURL: "https://analyst.example.com") {
+            $0.mail = settings(for: smtp)
+        }
         let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
         let adminToken = try await dependencies.tokens.issue(for: admin, generation: 0)
         let bo = try await dependencies.users.create(email: "bo@example.com", name: "Bo <b>", role: .analyst, passwordHash: nil)
@@ -130,6 +127,9 @@ struct MailTests {
                     uri: "/setup-password", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                     body: ByteBuffer(string: body))
             }
+            let short = try await submit("short", "short")
+            #expect(short.status == .unprocessableContent)
+            #expect(String(buffer: short.body).contains("Use at least 10 characters."), "and the link stays usable")
             let mismatch = try await submit("a long password", "another password")
             #expect(mismatch.status == .unprocessableContent)
             #expect(String(buffer: mismatch.body).contains("The two passwords differ."))
@@ -152,6 +152,7 @@ struct MailTests {
                 body: ByteBuffer(string: #"{"send_email":false}"#))
             #expect(try jsonObject(notSent)["emailed"] as? Bool == false)
         }
+        await dependencies.close()
     }
 }
 

@@ -1,3 +1,4 @@
+import AnalystCore
 import DuckDB
 import Foundation
 import NIOHTTP1
@@ -47,18 +48,14 @@ public struct QueryRunner: Sendable {
         return ResultTable(columns: columns, rows: rows, truncated: answer["truncated"] as? Bool ?? false)
     }
 
-    /// A DuckDB value as text (its JSON form for nested values).
+    /// A DuckDB value as text, mapped as the server's query API maps it (so local and remote results read alike):
+    /// what JSON writes as a string is shown without quotes, everything else in its JSON form.
     static func text(_ value: Value) -> String {
-        switch value {
-        case .varchar(let text), .enumeration(let text): return text
-        case .list, .structure, .map:
-            let data = (try? JSONEncoder().encode(value)) ?? Data()
-            return String(decoding: data, as: UTF8.self)
-        default:
-            let data = (try? JSONEncoder().encode([value])) ?? Data("[\"\"]".utf8)
-            let text = String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
-            return text.hasPrefix("\"") ? ((try? JSONDecoder().decode(String.self, from: Data(text.utf8))) ?? text) : text
-        }
+        if let text = value.stringValue { return text }
+        var json = ""
+        QueryResultJSON.append(value, to: &json)
+        if json.hasPrefix("\""), let unquoted = try? JSONDecoder().decode(String.self, from: Data(json.utf8)) { return unquoted }
+        return json
     }
 
     /// A JSON value from the server as text (`nil` for null; nested values as JSON).

@@ -1,4 +1,4 @@
-import DuckDB
+import AnalystCore
 import Foundation
 
 /// A query result on the client, from the server's JSON or the local DuckDB, and its renderings.
@@ -47,7 +47,7 @@ public struct ResultTable: Sendable, Equatable {
     /// An array of objects, one per row (the reference's `--format json`).
     func json() -> String {
         let objects = rows.map { row in
-            "{" + zip(columns, row).map { JSONQuote.quote($0) + ":" + ($1.map(JSONQuote.quote) ?? "null") }.joined(separator: ",") + "}"
+            "{" + zip(columns, row).map { JSONText.quote($0) + ":" + ($1.map(JSONText.quote) ?? "null") }.joined(separator: ",") + "}"
         }
         return "[" + objects.joined(separator: ",\n ") + "]"
     }
@@ -71,13 +71,5 @@ public struct ResultTable: Sendable, Equatable {
         var lines = ["| " + columns.map(cell).joined(separator: " | ") + " |", "|" + columns.map { _ in " --- |" }.joined()]
         lines += rows.map { "| " + $0.map(cell).joined(separator: " | ") + " |" }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// JSON string quoting for the client's own output.
-enum JSONQuote {
-    static func quote(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
     }
 }

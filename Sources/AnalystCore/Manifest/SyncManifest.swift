@@ -40,11 +40,6 @@ public final class SyncManifest: Sendable {
         snapshot.withLock { $0.tables[id] }
     }
 
-    /// Every served table.
-    public var tables: [PublishedTable] {
-        snapshot.withLock { Array($0.tables.values) }.sorted { $0.id < $1.id }
-    }
-
     /// The manifest JSON for a user who may read `readable` tables (`nil`: every table, for admins).
     public func render(readable: Set<String>?, now: Date = Date()) -> String {
         let current = snapshot.withLock { $0 }
@@ -74,21 +69,33 @@ public final class SyncManifest: Sendable {
 
     static func timestamp(_ date: Date) -> String { date.apiTimestamp }
 
-    /// A content hash of every file under `directory` (paths and bytes); `nil` when it holds no files.
-    public static func directoryHash(_ directory: URL) -> String? {
+    /// The regular files under `directory`: path relative to it and bytes, sorted by path.
+    public static func files(under directory: URL) -> [(path: String, data: Data)] {
+        let root = directory.standardizedFileURL.path
         guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else {
-            return nil
+            return []
         }
-        var files: [(String, URL)] = []
+        var files: [(path: String, data: Data)] = []
         for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
-            files.append((String(url.standardizedFileURL.path.dropFirst(directory.standardizedFileURL.path.count)), url))
+            guard let data = try? Data(contentsOf: url) else { continue }
+            files.append((String(url.standardizedFileURL.path.dropFirst(root.count + 1)), data))
         }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// A content hash of `files` (paths and bytes); `nil` when there are none.
+    public static func hash(of files: [(path: String, data: Data)]) -> String? {
         guard !files.isEmpty else { return nil }
         var hasher = SHA256()
-        for (relative, url) in files.sorted(by: { $0.0 < $1.0 }) {
-            hasher.update(data: Data(relative.utf8))
-            hasher.update(data: (try? Data(contentsOf: url)) ?? Data())
+        for file in files {
+            hasher.update(data: Data(file.path.utf8))
+            hasher.update(data: file.data)
         }
         return Secrets.hex(hasher.finalize())
+    }
+
+    /// A content hash of every file under `directory`; `nil` when it holds no files.
+    public static func directoryHash(_ directory: URL) -> String? {
+        hash(of: files(under: directory))
     }
 }

@@ -48,7 +48,7 @@ public final class Orchestrator: Sendable {
         let previous = Dictionary(uniqueKeysWithValues: try await store.all().map { ($0.id, $0) })
         var (report, published) = try await executor.run { try self.build(previous: previous) }
         report.elapsed = started.duration(to: .now)
-        let milliseconds = Int(report.elapsed.components.seconds * 1_000 + report.elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = report.elapsed.wholeMilliseconds
         var failed = report.tableErrors
         for (source, message) in report.sourceErrors {
             for table in previous.values where table.source == source && failed[table.id] == nil {

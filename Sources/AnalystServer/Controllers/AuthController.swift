@@ -83,15 +83,8 @@ struct AuthController {
         }
         group.post("password/setup") { request, context -> PasswordSetupResponse in
             let body = try await request.decodeJSON(PasswordSetupRequest.self)
-            // Checked before the link is used up, so a too-short password does not burn it.
-            guard body.password.count >= PasswordHasher.minimumLength else {
-                throw PasswordError.tooShort(minimum: PasswordHasher.minimumLength)
-            }
-            // One answer for an unknown email and a bad token, so the endpoint does not reveal who has an account.
-            let invalid = APIError(.badRequest, "Invalid or expired setup token")
-            guard let user = try await users.find(email: body.email) else { throw invalid }
-            guard try await links.redeem(secret: body.token, purpose: .setup, userID: user.id) != nil else { throw invalid }
-            try await users.setPassword(id: user.id, hash: try await passwords.hashNewPassword(body.password))
+            let user = try await PasswordSetup(users: users, links: links, passwords: passwords)
+                .complete(email: body.email, token: body.token, password: body.password)
             return PasswordSetupResponse(access_token: try await signIn(user, context: context).access_token)
         }
         group.post("email/send-link") { request, context -> MessageResponse in

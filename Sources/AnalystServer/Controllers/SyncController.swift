@@ -56,9 +56,7 @@ struct SyncController {
             published = job.report?.published
             changed_tables = job.report?.changedTables
             errors = job.errors
-            duration_ms = job.report.map {
-                Int($0.elapsed.components.seconds * 1_000 + $0.elapsed.components.attoseconds / 1_000_000_000_000_000)
-            }
+            duration_ms = job.report?.elapsed.wholeMilliseconds
         }
     }
 
@@ -109,19 +107,16 @@ struct SyncController {
         return ids.isEmpty ? nil : ids
     }
 
-    /// `{"hash", "files": [{"path", "content"}]}`: every text file under `docs/` (metric YAML, table docs).
+    /// `{"hash", "files": [{"path", "content"}]}`: every text file under `docs/` (metric YAML, table docs), read
+    /// once for both the list and the hash.
     private func docsBundle() async throws -> Response {
-        let root = directory.docs.standardizedFileURL
-        var files: [String] = []
-        if let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) {
-            for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
-                guard let content = try? String(contentsOf: url, encoding: .utf8) else { continue }
-                let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
-                files.append("{\"path\":\(JSONText.quote(relative)),\"content\":\(JSONText.quote(content))}")
-            }
+        let files = SyncManifest.files(under: directory.docs)
+        let entries = files.compactMap { file -> String? in
+            guard let content = String(data: file.data, encoding: .utf8) else { return nil }
+            return "{\"path\":\(JSONText.quote(file.path)),\"content\":\(JSONText.quote(content))}"
         }
-        let hash = SyncManifest.directoryHash(root).map(JSONText.quote) ?? "null"
-        let json = "{\"hash\":\(hash),\"files\":[\(files.sorted().joined(separator: ","))]}"
+        let hash = SyncManifest.hash(of: files).map(JSONText.quote) ?? "null"
+        let json = "{\"hash\":\(hash),\"files\":[\(entries.joined(separator: ","))]}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 

@@ -23,8 +23,7 @@ struct AuditMiddleware: RouterMiddleware {
         }
         var status = 500
         defer {
-            let elapsed = started.duration(to: .now)
-            let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+            let milliseconds = started.duration(to: .now).milliseconds
             let pattern = context.endpointPath ?? request.uri.path
             audit.record(
                 AuditEntry(

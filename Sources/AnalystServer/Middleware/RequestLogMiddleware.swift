@@ -1,3 +1,4 @@
+import AnalystCore
 import Hummingbird
 import Logging
 
@@ -8,8 +9,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         let started = ContinuousClock.now
         let response = try await next(request, context)
-        let elapsed = started.duration(to: .now)
-        let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = started.duration(to: .now).milliseconds
         context.logger.info(
             "request",
             metadata: [

@@ -91,12 +91,10 @@ public final class SyncJobs: Sendable {
         }
     }
 
-    /// Runs one rebuild now, outside any job (server start); profiles follow when the sync service starts.
-    public func rebuildNow() async throws -> RebuildReport {
-        let report = try await orchestrator.rebuild()
-        try await analytics.reload()
+    /// Publishes a rebuild made outside any job (at server start, before the query side opened); profiles follow
+    /// when the sync service starts.
+    public func announce(_ report: RebuildReport) async {
         _ = await onPublished(report)
-        return report
     }
 
     private func execute(_ id: String) async {

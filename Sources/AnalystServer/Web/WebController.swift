@@ -116,22 +116,21 @@ struct WebController {
     func setupPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
         let fields = try await request.formFields()
         let email = fields["email"] ?? "", token = fields["token"] ?? "", password = fields["password"] ?? ""
-        guard password.count >= PasswordHasher.minimumLength else {
-            return setupFormPage(
-                email: email, token: token, error: "Use at least \(PasswordHasher.minimumLength) characters.",
-                status: .unprocessableContent)
-        }
         guard password == fields["confirm"] else {
             return setupFormPage(email: email, token: token, error: "The two passwords differ.", status: .unprocessableContent)
         }
-        guard let user = try await users.find(email: email),
-            try await links.redeem(secret: token, purpose: .setup, userID: user.id) != nil
-        else {
+        let user: User
+        do {
+            user = try await PasswordSetup(users: users, links: links, passwords: passwords)
+                .complete(email: email, token: token, password: password)
+        } catch PasswordError.tooShort(let minimum) {
+            return setupFormPage(
+                email: email, token: token, error: "Use at least \(minimum) characters.", status: .unprocessableContent)
+        } catch let error as APIError where error.detail == PasswordSetup.invalidLink.detail {
             return HTMLPage.response(
                 status: .badRequest, title: "Set your password",
                 body: "<p class=\"error\">This link is invalid, expired or already used. Ask your administrator for a new one.</p>")
         }
-        try await users.setPassword(id: user.id, hash: try await passwords.hashNewPassword(password))
         context.identity.userID = user.id
         var response = HTMLPage.response(
             title: "Password set",
