@@ -78,9 +78,11 @@ let package = Package(
             dependencies: [
                 "AnalystCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -123,7 +125,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AnalystClientTests", dependencies: ["AnalystClient", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "DuckDB", "AnalystCore"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestSupport", "DuckDB", "AnalystCore", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
 

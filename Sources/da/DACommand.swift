@@ -13,7 +13,7 @@ struct DACommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 error, 2 usage error.
             """,
         version: AnalystVersion.current,
-        subcommands: [Auth.self, Login.self, Query.self]
+        subcommands: [Auth.self, Login.self, Sync.self, Query.self]
     )
 
     /// ArgumentParser exits with 64 on usage errors; `da` keeps the reference CLI's convention of 2.

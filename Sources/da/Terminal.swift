@@ -20,6 +20,9 @@ enum Terminal {
         return String(cString: raw)
     }
 
+    /// Whether standard error is a terminal (live progress is drawn there).
+    static var isInteractiveError: Bool { isatty(STDERR_FILENO) == 1 }
+
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }

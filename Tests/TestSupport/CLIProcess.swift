@@ -10,8 +10,10 @@ public enum CLIProcess {
 
     /// `da <arguments>` with `environment` added to this process's (CONFIG-like variables of the test runner are
     /// cleared first so the user's own setup cannot leak in).
+    /// `started` receives the process id once it runs (a test can signal it).
     public static func run(
-        _ arguments: [String], environment: [String: String], input: String? = nil, binary: String = "da"
+        _ arguments: [String], environment: [String: String], input: String? = nil, binary: String = "da",
+        started: (@Sendable (Int32) -> Void)? = nil
     ) async throws -> Result {
         let process = Process()
         process.executableURL = try ServerProcess.binary(named: binary)
@@ -36,6 +38,7 @@ public enum CLIProcess {
                 continuation.resume(throwing: error)
                 return
             }
+            started?(process.processIdentifier)
             if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
             try? stdin.fileHandleForWriting.close()
         }

@@ -20,14 +20,22 @@ public struct APIClient: Sendable {
 
     /// Sends a request and returns the body of a 2xx answer.
     public func send(_ method: HTTPMethod, _ path: String, json: Any? = nil, timeout: TimeAmount = .seconds(10)) async throws -> Data {
+        let body = try json.map { try JSONSerialization.data(withJSONObject: $0) }
+        return try await send(method, path, body: body, contentType: json == nil ? nil : "application/json", timeout: timeout)
+    }
+
+    /// Sends a request with a raw body of `contentType` and returns the body of a 2xx answer.
+    public func send(
+        _ method: HTTPMethod, _ path: String, body payload: Data?, contentType: String?, timeout: TimeAmount = .seconds(10)
+    ) async throws -> Data {
         var request = HTTPClientRequest(url: server + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "da")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
+        if let payload {
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+            request.body = .bytes(ByteBuffer(data: payload))
         }
         let response: HTTPClientResponse
         let body: Data
@@ -47,6 +55,11 @@ public struct APIClient: Sendable {
     /// `send` and decode the answer as a JSON object.
     public func object(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> [String: Any] {
         let body = try await send(method, path, json: json)
+        return try APIClient.jsonObject(body, path: path)
+    }
+
+    /// `body` as a JSON object, or an error naming `path`.
+    static func jsonObject(_ body: Data, path: String) throws -> [String: Any] {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw ClientError.server(status: 200, detail: "the server's answer to \(path) is not a JSON object")
         }

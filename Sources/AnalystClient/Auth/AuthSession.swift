@@ -7,12 +7,15 @@ import Yams
 public struct AuthSession: Sendable {
     public let server: String
     public let store: TokenStore
+    /// The config directory and workspace in use.
+    public let environment: ClientEnvironment
     let environmentToken: String?
 
     public init(serverFlag: String?, environment: ClientEnvironment, processEnvironment: [String: String]) {
         let configured = AuthSession.configuredServer(configDirectory: environment.configDirectory)
         server = ClientEnvironment.serverURL(flag: serverFlag, environment: processEnvironment, configured: configured)
         store = TokenStore(configDirectory: environment.configDirectory)
+        self.environment = environment
         environmentToken = processEnvironment["DA_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 

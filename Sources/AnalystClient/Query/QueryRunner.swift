@@ -24,6 +24,7 @@ public struct QueryRunner: Sendable {
             let connection = try Database(path: localDatabase, configuration: .init(accessMode: .readOnly)).connect()
             let result = try connection.query(sql)
             var rows: [[String?]] = []
+            var literals: [[String]] = []
             var truncated = false
             chunks: while let chunk = try result.nextChunk() {
                 for row in 0..<chunk.count {
@@ -31,10 +32,12 @@ public struct QueryRunner: Sendable {
                         truncated = true
                         break chunks
                     }
-                    rows.append(chunk.row(row).map { $0.isNull ? nil : QueryRunner.text($0) })
+                    let values = chunk.row(row)
+                    rows.append(values.map { $0.isNull ? nil : QueryRunner.text($0) })
+                    literals.append(values.map(QueryRunner.literal))
                 }
             }
-            return ResultTable(columns: result.columns.map(\.name), rows: rows, truncated: truncated)
+            return ResultTable(columns: result.columns.map(\.name), rows: rows, truncated: truncated, literals: literals)
         } catch let error as DuckDBError {
             throw ClientError.server(status: 0, detail: "Query error: \(error.description)")
         }
@@ -44,8 +47,15 @@ public struct QueryRunner: Sendable {
     public func remote(_ sql: String, limit: Int, client: APIClient) async throws -> ResultTable {
         let answer = try await client.object(.POST, "/api/query", json: ["sql": sql, "limit": limit])
         let columns = answer["columns"] as? [String] ?? []
-        let rows = (answer["rows"] as? [[Any]] ?? []).map { row in row.map(QueryRunner.text(json:)) }
-        return ResultTable(columns: columns, rows: rows, truncated: answer["truncated"] as? Bool ?? false)
+        let values = answer["rows"] as? [[Any]] ?? []
+        let rows = values.map { row in row.map(QueryRunner.text(json:)) }
+        let literals = values.map { row in
+            row.map { value in
+                (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+                    .map { String(decoding: $0, as: UTF8.self) } ?? "null"
+            }
+        }
+        return ResultTable(columns: columns, rows: rows, truncated: answer["truncated"] as? Bool ?? false, literals: literals)
     }
 
     /// A DuckDB value as text, mapped as the server's query API maps it (so local and remote results read alike):
@@ -55,6 +65,13 @@ public struct QueryRunner: Sendable {
         var json = ""
         QueryResultJSON.append(value, to: &json)
         if json.hasPrefix("\""), let unquoted = try? JSONDecoder().decode(String.self, from: Data(json.utf8)) { return unquoted }
+        return json
+    }
+
+    /// A DuckDB value as a JSON literal, mapped as the server's query API maps it.
+    static func literal(_ value: Value) -> String {
+        var json = ""
+        QueryResultJSON.append(value, to: &json)
         return json
     }
 

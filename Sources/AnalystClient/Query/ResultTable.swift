@@ -7,11 +7,15 @@ public struct ResultTable: Sendable, Equatable {
     /// Cells as text; `nil` is SQL NULL.
     public var rows: [[String?]]
     public var truncated: Bool
+    /// The same cells as JSON literals (numbers stay numbers, lists stay arrays) for `--format json`; when `nil`,
+    /// every cell is written as a string.
+    public var literals: [[String]]?
 
-    public init(columns: [String], rows: [[String?]], truncated: Bool = false) {
+    public init(columns: [String], rows: [[String?]], truncated: Bool = false, literals: [[String]]? = nil) {
         self.columns = columns
         self.rows = rows
         self.truncated = truncated
+        self.literals = literals
     }
 
     /// Output formats of `da query`.
@@ -46,8 +50,9 @@ public struct ResultTable: Sendable, Equatable {
 
     /// An array of objects, one per row (the reference's `--format json`).
     func json() -> String {
-        let objects = rows.map { row in
-            "{" + zip(columns, row).map { JSONText.quote($0) + ":" + ($1.map(JSONText.quote) ?? "null") }.joined(separator: ",") + "}"
+        let cells = literals ?? rows.map { row in row.map { $0.map(JSONText.quote) ?? "null" } }
+        let objects = cells.map { row in
+            "{" + zip(columns, row).map { JSONText.quote($0) + ":" + $1 }.joined(separator: ",") + "}"
         }
         return "[" + objects.joined(separator: ",\n ") + "]"
     }

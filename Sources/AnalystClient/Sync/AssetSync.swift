@@ -1,0 +1,77 @@
+import Foundation
+
+/// The manifest's shared assets: docs (metric YAML, table docs) into `server/docs/` and the profiles of the tables
+/// this user may read into `server/metadata/profiles.json`. Each is fetched only when its hash (or, for profiles,
+/// the set of tables) changed.
+struct AssetSync: Sendable {
+    let client: APIClient
+    let workspace: Workspace
+
+    /// Brings `server/docs/` in line with the server's docs bundle; returns whether anything was fetched.
+    func syncDocs(manifest: Manifest, state: inout LocalSyncState) async throws -> Bool {
+        let remoteHash = manifest.assets?.docs?.hash
+        guard remoteHash != state.docs_hash || (remoteHash != nil && !hasFiles(workspace.docsDirectory)) else { return false }
+        var files: [String: Data] = [:]
+        if remoteHash != nil {
+            let bundle = try APIClient.jsonObject(try await client.send(.GET, "/api/sync/assets/docs", timeout: .seconds(120)), path: "/api/sync/assets/docs")
+            for entry in bundle["files"] as? [[String: Any]] ?? [] {
+                guard let path = entry["path"] as? String, let content = entry["content"] as? String,
+                    AssetSync.isSafeRelativePath(path)
+                else { continue }
+                files[path] = Data(content.utf8)
+            }
+        }
+        try replaceDocs(with: files)
+        state.docs_hash = remoteHash
+        return true
+    }
+
+    /// Refreshes `profiles.json` when the profiles changed or the readable tables did; returns whether it did.
+    func syncProfiles(manifest: Manifest, state: inout LocalSyncState) async throws -> Bool {
+        let remoteHash = manifest.assets?.profiles?.hash
+        let tables = manifest.tables.keys.sorted()
+        let present = FileManager.default.fileExists(atPath: workspace.profilesFile.path)
+        guard remoteHash != state.profiles_hash || tables != (state.profiles_tables ?? []) || (remoteHash != nil && !present) else {
+            return false
+        }
+        if remoteHash == nil {
+            try? FileManager.default.removeItem(at: workspace.profilesFile)
+        } else {
+            let body = try await client.send(.GET, "/api/sync/assets/profiles", timeout: .seconds(120))
+            _ = try APIClient.jsonObject(body, path: "/api/sync/assets/profiles")
+            try Workspace.writeAtomically(body, to: workspace.profilesFile)
+        }
+        state.profiles_hash = remoteHash
+        state.profiles_tables = tables
+        return true
+    }
+
+    /// Writes `files` under `server/docs/` and deletes the files there that are not in it.
+    private func replaceDocs(with files: [String: Data]) throws {
+        let root = workspace.docsDirectory
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let base = root.standardizedFileURL.path
+        if let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) {
+            for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                let relative = String(url.standardizedFileURL.path.dropFirst(base.count + 1))
+                if files[relative] == nil { try? FileManager.default.removeItem(at: url) }
+            }
+        }
+        for (path, data) in files {
+            let target = root.appendingPathComponent(path)
+            if FileManager.default.contents(atPath: target.path) != data {
+                try Workspace.writeAtomically(data, to: target)
+            }
+        }
+    }
+
+    private func hasFiles(_ directory: URL) -> Bool {
+        !((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).isEmpty
+    }
+
+    /// A relative path with no `..`, no empty or hidden components and no absolute start: it stays inside `server/docs/`.
+    static func isSafeRelativePath(_ path: String) -> Bool {
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"), !path.contains("\0") else { return false }
+        return path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// The server's `GET /api/sync/manifest`: the tables this user may read and the hashes of the shared assets.
+public struct Manifest: Decodable, Sendable {
+    /// One table as the manifest describes it.
+    public struct Table: Decodable, Sendable, Equatable {
+        /// SHA-256 hex of the parquet file (empty for remote tables, which have no file).
+        public var hash: String
+        public var updated: String?
+        public var size_bytes: Int64
+        public var rows: Int64
+        /// `local` (downloaded) or `remote` (queried on the server).
+        public var query_mode: String?
+        public var columns: [Column]?
+
+        public var isRemote: Bool { query_mode == "remote" }
+    }
+
+    public struct Column: Decodable, Sendable, Equatable {
+        public var name: String
+        public var type: String
+    }
+
+    public struct Asset: Decodable, Sendable, Equatable {
+        public var hash: String
+    }
+
+    public struct Assets: Decodable, Sendable, Equatable {
+        public var docs: Asset?
+        public var profiles: Asset?
+    }
+
+    public var tables: [String: Table]
+    public var assets: Assets?
+    public var server_time: String?
+}
+
+/// `server/sync_state.json`: what the last sync installed, so the next one downloads only what changed.
+/// The reference kept `{"tables": {id: {hash, rows, size_bytes}}, "last_sync"}` in the config directory; here it
+/// lives in the workspace (two workspaces never confuse each other) and also remembers assets and uploads.
+public struct LocalSyncState: Codable, Sendable, Equatable {
+    public struct Table: Codable, Sendable, Equatable {
+        public var hash: String
+        public var rows: Int64
+        public var size_bytes: Int64
+    }
+
+    /// An uploaded file: its size and modification time when it was sent.
+    public struct Upload: Codable, Sendable, Equatable {
+        public var size: Int64
+        public var mtime: Double
+    }
+
+    public var tables: [String: Table] = [:]
+    public var last_sync: String?
+    /// The server the tables came from; a different server starts over.
+    public var server: String?
+    /// The workspace path the views were built for; views hold absolute paths, so a moved workspace rebuilds them.
+    public var workspace: String?
+    public var docs_hash: String?
+    public var profiles_hash: String?
+    /// The table ids the local `profiles.json` covers.
+    public var profiles_tables: [String]?
+    /// Synced tables that got no view because the analyst's own table or view has the name (retried every sync).
+    public var view_clashes: [String]?
+    public var sessions: [String: Upload]?
+    public var local_md: Upload?
+
+    public init() {}
+
+    /// Reads the state; a missing file is an empty state, an unreadable one an error that says what to do.
+    public static func load(from url: URL) throws -> LocalSyncState {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return LocalSyncState() }
+        do {
+            return try JSONDecoder().decode(LocalSyncState.self, from: data)
+        } catch {
+            throw ClientError.badLocalFile(path: url.path, reason: "not a sync state (\(error.localizedDescription))")
+        }
+    }
+
+    /// Writes the state atomically.
+    public func save(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try Workspace.writeAtomically(try encoder.encode(self), to: url)
+    }
+}

@@ -1,0 +1,201 @@
+import AnalystCore
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOFileSystem
+import NIOHTTP1
+
+/// Downloads one table's parquet file into `server/parquet/<id>.parquet.part`, resuming a previous partial
+/// download with `Range`, verifies its SHA-256 against the server's strong ETag (the manifest's hash), and only
+/// then renames it into place. A corrupt or short download is retried from zero and never installed.
+public struct ParquetDownloader: Sendable {
+    /// A table's installed file: what the sync state records.
+    public struct Installed: Sendable, Equatable {
+        public var hash: String
+        public var size: Int64
+        /// Bytes that came over the network (less than `size` when a partial download was resumed).
+        public var transferred: Int64
+        public var resumed: Bool
+    }
+
+    /// Why a download failed.
+    public enum Failure: Error, CustomStringConvertible {
+        /// Worth another attempt: network trouble, a short or corrupt file.
+        case retryable(String)
+        /// Not worth retrying: the server refused (403, 404, 409 …) or the disk failed.
+        case final(String)
+
+        public var description: String {
+            switch self {
+            case .retryable(let message), .final(let message): return message
+            }
+        }
+    }
+
+    public let server: String
+    public let token: String
+    public let httpClient: HTTPClient
+    public let workspace: Workspace
+    public let progress: SyncProgress
+    public var attempts = 3
+    /// At most this many bytes a second per download (`--limit-rate`); `nil`: as fast as possible.
+    public var bytesPerSecond: Int64?
+
+    public init(server: String, token: String, httpClient: HTTPClient, workspace: Workspace, progress: SyncProgress) {
+        self.server = server
+        self.token = token
+        self.httpClient = httpClient
+        self.workspace = workspace
+        self.progress = progress
+    }
+
+    /// Downloads and installs table `id` (described by the manifest entry `table`).
+    public func download(_ id: String, table: Manifest.Table) async throws -> Installed {
+        var lastFailure = Failure.retryable("not attempted")
+        for attempt in 1...max(1, attempts) {
+            do {
+                return try await attemptDownload(id, table: table)
+            } catch let failure as Failure {
+                lastFailure = failure
+                guard case .retryable = failure, attempt < attempts else { break }
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+        throw lastFailure
+    }
+
+    private func attemptDownload(_ id: String, table: Manifest.Table) async throws -> Installed {
+        let partial = workspace.partial(id)
+        var have = Workspace.fileSize(partial) ?? 0
+        if have > table.size_bytes { have = 0 }
+        var hasher = SHA256()
+        if have > 0 {
+            do {
+                have = try await hashPrefix(of: partial, length: have, into: &hasher)
+            } catch {
+                have = 0
+                hasher = SHA256()
+            }
+        }
+        progress.begin(id, alreadyHave: have, total: table.size_bytes)
+        var succeeded = false
+        defer { progress.finish(id, succeeded: succeeded) }
+
+        var expectedHash = table.hash
+        var total = table.size_bytes
+        var offset = have
+        var transferred: Int64 = 0
+        if have < table.size_bytes || table.size_bytes == 0 {
+            var request = HTTPClientRequest(url: "\(server)/api/data/\(id)/download")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "User-Agent", value: "da")
+            if have > 0 { request.headers.add(name: "Range", value: "bytes=\(have)-") }
+            let response: HTTPClientResponse
+            do {
+                response = try await httpClient.execute(request, deadline: .now() + .hours(6))
+            } catch {
+                throw Failure.retryable("download failed: \(APIClient.describe(error))")
+            }
+            let status = Int(response.status.code)
+            guard status == 200 || status == 206 else {
+                let body = try? await response.body.collect(upTo: 1 << 20)
+                let detail = body.flatMap { try? JSONSerialization.jsonObject(with: Data(buffer: $0)) as? [String: Any] }?["detail"] as? String
+                let message = "\(detail ?? response.status.reasonPhrase) (HTTP \(status))"
+                throw status >= 500 ? Failure.retryable(message) : Failure.final(message)
+            }
+            if let etag = response.headers.first(name: "ETag") {
+                expectedHash = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/"))
+            }
+            if status == 200 {
+                // A whole file: start over (the server ignored the range or the file changed).
+                if offset > 0 { progress.restart(id) }
+                offset = 0
+                hasher = SHA256()
+                total = response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? table.size_bytes
+            } else if let range = response.headers.first(name: "Content-Range"), let parsed = ParquetDownloader.contentRange(range),
+                parsed.start == have
+            {
+                total = parsed.total
+            } else {
+                throw Failure.retryable("the server answered the resume request with an unexpected range")
+            }
+            do {
+                transferred = try await write(response.body, to: partial, at: offset, hasher: &hasher, id: id)
+            } catch let failure as Failure {
+                throw failure
+            } catch {
+                throw Failure.retryable("download interrupted: \(APIClient.describe(error))")
+            }
+            offset += transferred
+        }
+        let hash = Secrets.hex(hasher.finalize())
+        guard offset == total else {
+            throw Failure.retryable("short download: \(offset) of \(total) bytes")
+        }
+        guard hash == expectedHash else {
+            try? FileManager.default.removeItem(at: partial)
+            throw Failure.retryable("the downloaded file does not match its SHA-256 (\(hash.prefix(12))… ≠ \(expectedHash.prefix(12))…)")
+        }
+        guard rename(partial.path, workspace.parquet(id).path) == 0 else {
+            throw Failure.final("cannot install \(workspace.parquet(id).path): \(String(cString: strerror(errno)))")
+        }
+        succeeded = true
+        return Installed(hash: hash, size: total, transferred: transferred, resumed: have > 0 && offset - transferred == have)
+    }
+
+    /// Streams `body` into `file` from byte `offset` (truncating anything after it), hashing as it goes.
+    private func write(
+        _ body: HTTPClientResponse.Body, to file: URL, at offset: Int64, hasher: inout SHA256, id: String
+    ) async throws -> Int64 {
+        var written: Int64 = 0
+        let started = ContinuousClock.now
+        // Written in place (not created transactionally): what arrived before an interruption stays for resuming.
+        var options = OpenOptions.Write.modifyFile(createIfNecessary: true)
+        options.newFile?.transactionalCreation = false
+        var digest = hasher
+        do {
+            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(file.path), options: options) { handle in
+                try await handle.resize(to: ByteCount.bytes(offset))
+                var writer = handle.bufferedWriter(startingAtAbsoluteOffset: offset, capacity: .kibibytes(256))
+                for try await chunk in body {
+                    chunk.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
+                    try await writer.write(contentsOf: chunk)
+                    written += Int64(chunk.readableBytes)
+                    progress.received(id, bytes: Int64(chunk.readableBytes))
+                    if let rate = bytesPerSecond, rate > 0 {
+                        let due = started + .milliseconds(written * 1000 / rate)
+                        if due > .now { try await Task.sleep(until: due) }
+                    }
+                }
+                try await writer.flush()
+            }
+        } catch let error as FileSystemError {
+            hasher = digest
+            throw Failure.final("cannot write \(file.path): \(error.message)")
+        }
+        hasher = digest
+        return written
+    }
+
+    /// Feeds the first `length` bytes of `file` to `hasher`; returns how many it read.
+    private func hashPrefix(of file: URL, length: Int64, into hasher: inout SHA256) async throws -> Int64 {
+        var digest = hasher
+        var read: Int64 = 0
+        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
+            for try await chunk in handle.readChunks(in: 0..<length, chunkLength: .mebibytes(1)) {
+                chunk.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
+                read += Int64(chunk.readableBytes)
+            }
+        }
+        hasher = digest
+        return read
+    }
+
+    /// `bytes START-END/TOTAL` → start and total.
+    static func contentRange(_ header: String) -> (start: Int64, total: Int64)? {
+        let parts = header.split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "/" })
+        guard parts.count == 4, parts[0] == "bytes", let start = Int64(parts[1]), let total = Int64(parts[3]) else { return nil }
+        return (start, total)
+    }
+}

@@ -1,0 +1,255 @@
+import AnalystCore
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// What `da sync` may be asked to do.
+public struct SyncOptions: Sendable {
+    /// Only these tables (`--table`); empty: all.
+    public var tables: [String] = []
+    /// Parallel downloads (`--jobs`).
+    public var jobs = 4
+    public var docsOnly = false
+    public var uploadOnly = false
+    public var noUpload = false
+    public var dryRun = false
+    /// Bytes a second each download may use at most (`--limit-rate`); `nil`: no limit.
+    public var bytesPerSecond: Int64?
+
+    public init() {}
+
+    /// Parses a rate such as `500K`, `2M`, `1G` or a plain byte count.
+    public static func parseRate(_ text: String) -> Int64? {
+        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = text.uppercased()
+        if digits.hasSuffix("B") { digits.removeLast() }
+        var multiplier: Int64 = 1
+        if let last = digits.last, let unit = units[last] {
+            multiplier = unit
+            digits.removeLast()
+        }
+        guard let value = Int64(digits), value > 0 else { return nil }
+        return value.multipliedReportingOverflow(by: multiplier).overflow ? nil : value * multiplier
+    }
+}
+
+/// Something worth telling the person watching, as it happens.
+public enum SyncEvent: Sendable {
+    case downloaded(String, bytes: Int64, resumed: Bool)
+    case failed(String, error: String)
+    case removed(String)
+}
+
+/// What a sync did (or, with `--dry-run`, would do).
+public struct SyncReport: Sendable {
+    public var dryRun = false
+    public var downloaded: [String] = []
+    public var skipped: [String] = []
+    public var removed: [String] = []
+    /// Remote tables: no local view; `da query --remote` reaches them.
+    public var remote: [String] = []
+    public var errors: [(table: String, error: String)] = []
+    /// Synced tables without a view because an analyst's table or view has that name.
+    public var clashes: [String] = []
+    public var views: Int?
+    public var docsUpdated = false
+    public var profilesUpdated = false
+    public var bytesDownloaded: Int64 = 0
+    public var sessionsUploaded: [String] = []
+    public var localNotesUploaded = false
+    public var uploadErrors: [(file: String, error: String)] = []
+    public var uploadsAttempted = false
+
+    /// Whether anything failed (the command then exits 1).
+    public var failed: Bool { !errors.isEmpty || !uploadErrors.isEmpty }
+
+    /// The `--json` form: the reference's keys (`downloaded`, `skipped`, `errors`) plus `removed`, `uploaded` and more.
+    public var json: [String: Any] {
+        var object: [String: Any] = [
+            "downloaded": downloaded, "skipped": skipped, "removed": removed, "remote": remote,
+            "errors": errors.map { ["table": $0.table, "error": $0.error] },
+            "clashes": clashes, "docs_updated": docsUpdated, "profiles_updated": profilesUpdated,
+            "bytes_downloaded": bytesDownloaded,
+            "uploaded": [
+                "sessions": sessionsUploaded.count, "session_files": sessionsUploaded, "local_md": localNotesUploaded,
+                "errors": uploadErrors.map { ["file": $0.file, "error": $0.error] },
+            ] as [String: Any],
+        ]
+        if dryRun { object["dry_run"] = true }
+        return object
+    }
+}
+
+/// Runs a sync: manifest → plan → parallel verified downloads → removals → local views → assets → uploads, saving
+/// `server/sync_state.json` as tables are installed so an interrupted sync loses nothing it finished.
+public struct Syncer: Sendable {
+    public let server: String
+    public let token: String
+    public let workspace: Workspace
+    public let progress: SyncProgress
+    public let onEvent: @Sendable (SyncEvent) -> Void
+
+    public init(
+        server: String, token: String, workspace: Workspace, progress: SyncProgress = SyncProgress(),
+        onEvent: @escaping @Sendable (SyncEvent) -> Void = { _ in }
+    ) {
+        self.server = server
+        self.token = token
+        self.workspace = workspace
+        self.progress = progress
+        self.onEvent = onEvent
+    }
+
+    /// Runs the sync described by `options`. Throws only when nothing could be done (no manifest, unusable state);
+    /// per-table failures are in the report.
+    public func run(_ options: SyncOptions) async throws -> SyncReport {
+        let jobs = min(max(options.jobs, 1), 32)
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = jobs
+        configuration.timeout.connect = .seconds(10)
+        configuration.timeout.read = .seconds(120)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let report = try await run(options, jobs: jobs, httpClient: httpClient)
+            try await httpClient.shutdown()
+            return report
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+    }
+
+    private func run(_ options: SyncOptions, jobs: Int, httpClient: HTTPClient) async throws -> SyncReport {
+        let client = APIClient(server: server, token: token, httpClient: httpClient)
+        var state = try LocalSyncState.load(from: workspace.stateFile)
+        var report = SyncReport()
+        report.dryRun = options.dryRun
+        if options.uploadOnly {
+            try await upload(client: client, state: &state, report: &report, dryRun: options.dryRun)
+            if !options.dryRun { try state.save(to: workspace.stateFile) }
+            return report
+        }
+        let manifest: Manifest
+        do {
+            let body = try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(60))
+            manifest = try JSONDecoder().decode(Manifest.self, from: body)
+        } catch let error as DecodingError {
+            throw ClientError.server(status: 200, detail: "Failed to fetch manifest: the answer is not a manifest (\(error))")
+        }
+        let plan = SyncPlan.make(
+            manifest: manifest, state: state, workspace: workspace, only: options.tables, includeTables: !options.docsOnly)
+        report.skipped = plan.skipped
+        report.remote = plan.remote
+        report.errors = plan.unknown.map {
+            ($0, "not offered by the server: not registered, or you may not read it (see da explore, or ask an admin)")
+        }
+        if options.dryRun {
+            report.downloaded = plan.download
+            report.removed = plan.remove
+            report.bytesDownloaded = plan.download.reduce(0) { $0 + (manifest.tables[$1]?.size_bytes ?? 0) }
+            if !options.noUpload && options.tables.isEmpty && !options.docsOnly {
+                try await upload(client: client, state: &state, report: &report, dryRun: true)
+            }
+            return report
+        }
+        try workspace.prepare()
+        state.server = server
+        try await download(
+            plan.download, manifest: manifest, options: options, jobs: jobs, httpClient: httpClient, state: &state, report: &report)
+        for id in plan.remove {
+            try? FileManager.default.removeItem(at: workspace.parquet(id))
+            try? FileManager.default.removeItem(at: workspace.partial(id))
+            state.tables[id] = nil
+            report.removed.append(id)
+            onEvent(.removed(id))
+        }
+        try state.save(to: workspace.stateFile)
+
+        let moved = state.workspace != workspace.root.path
+        let databaseMissing = !FileManager.default.fileExists(atPath: workspace.database.path)
+        if !report.downloaded.isEmpty || !report.removed.isEmpty || moved || databaseMissing || !(state.view_clashes ?? []).isEmpty {
+            let database = LocalDatabase(workspace: workspace)
+            let installed = Array(state.tables.keys)
+            let views = try await BlockingExecutor.shared.run { try database.rebuildViews(for: installed) }
+            report.views = views.views
+            report.clashes = views.clashes
+            state.view_clashes = views.clashes.isEmpty ? nil : views.clashes
+            state.workspace = workspace.root.path
+        }
+
+        let assets = AssetSync(client: client, workspace: workspace)
+        do {
+            report.docsUpdated = try await assets.syncDocs(manifest: manifest, state: &state)
+            report.profilesUpdated = try await assets.syncProfiles(manifest: manifest, state: &state)
+        } catch {
+            report.errors.append(("assets", "\(error)"))
+        }
+        if !options.noUpload && options.tables.isEmpty && !options.docsOnly {
+            try await upload(client: client, state: &state, report: &report, dryRun: false)
+        }
+        state.last_sync = Date().apiTimestamp
+        try state.save(to: workspace.stateFile)
+        return report
+    }
+
+    /// Downloads `ids` with at most `jobs` at a time, largest first; records each installed table in `state`
+    /// (saved at least once a second, so an interrupted sync keeps what it finished).
+    private func download(
+        _ ids: [String], manifest: Manifest, options: SyncOptions, jobs: Int, httpClient: HTTPClient, state: inout LocalSyncState,
+        report: inout SyncReport
+    ) async throws {
+        guard !ids.isEmpty else { return }
+        let ordered = ids.sorted { (manifest.tables[$0]?.size_bytes ?? 0) > (manifest.tables[$1]?.size_bytes ?? 0) }
+        progress.plan(tables: ordered.count, bytes: ordered.reduce(0) { $0 + (manifest.tables[$1]?.size_bytes ?? 0) })
+        var configured = ParquetDownloader(server: server, token: token, httpClient: httpClient, workspace: workspace, progress: progress)
+        configured.bytesPerSecond = options.bytesPerSecond
+        let downloader = configured
+        var lastSave = ContinuousClock.now
+        try await withThrowingTaskGroup(of: (String, Result<ParquetDownloader.Installed, ParquetDownloader.Failure>).self) { group in
+            var pending = ordered.makeIterator()
+            func start(_ id: String) {
+                guard let table = manifest.tables[id] else { return }
+                group.addTask {
+                    do {
+                        return (id, .success(try await downloader.download(id, table: table)))
+                    } catch let failure as ParquetDownloader.Failure {
+                        return (id, .failure(failure))
+                    } catch {
+                        return (id, .failure(.retryable("\(error)")))
+                    }
+                }
+            }
+            for _ in 0..<jobs {
+                guard let id = pending.next() else { break }
+                start(id)
+            }
+            while let (id, result) = try await group.next() {
+                switch result {
+                case .success(let installed):
+                    let rows = manifest.tables[id]?.rows ?? 0
+                    state.tables[id] = LocalSyncState.Table(hash: installed.hash, rows: rows, size_bytes: installed.size)
+                    report.downloaded.append(id)
+                    report.bytesDownloaded += installed.transferred
+                    onEvent(.downloaded(id, bytes: installed.size, resumed: installed.resumed))
+                case .failure(let failure):
+                    report.errors.append((id, failure.description))
+                    onEvent(.failed(id, error: failure.description))
+                }
+                if ContinuousClock.now - lastSave > .seconds(1) {
+                    try state.save(to: workspace.stateFile)
+                    lastSave = .now
+                }
+                if let next = pending.next() { start(next) }
+            }
+        }
+        report.downloaded.sort()
+    }
+
+    private func upload(client: APIClient, state: inout LocalSyncState, report: inout SyncReport, dryRun: Bool) async throws {
+        let uploads = await Uploader(client: client, workspace: workspace).upload(state: &state, dryRun: dryRun)
+        report.uploadsAttempted = true
+        report.sessionsUploaded = uploads.sessions
+        report.localNotesUploaded = uploads.localNotes
+        report.uploadErrors = uploads.errors
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The analyst's workspace (`DA_LOCAL_DIR` or the current directory) and where `da sync` puts things in it:
+/// `server/` is owned by sync (replaced freely), `user/` and `.claude/` belong to the analyst.
+public struct Workspace: Sendable {
+    public let root: URL
+
+    public init(path: String) {
+        root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+    }
+
+    /// `server/parquet/`: one `<id>.parquet` per synced table.
+    public var parquetDirectory: URL { root.appendingPathComponent("server/parquet", isDirectory: true) }
+    /// `server/docs/`: metric definitions and table docs from the server.
+    public var docsDirectory: URL { root.appendingPathComponent("server/docs", isDirectory: true) }
+    /// `server/metadata/profiles.json`: the profiles of the synced tables.
+    public var profilesFile: URL { root.appendingPathComponent("server/metadata/profiles.json") }
+    /// `server/sync_state.json`: what the last sync installed (hashes, uploads).
+    public var stateFile: URL { root.appendingPathComponent("server/sync_state.json") }
+    /// `user/duckdb/analytics.duckdb`: the analyst's database, with a view per synced table.
+    public var database: URL { root.appendingPathComponent("user/duckdb/analytics.duckdb") }
+    /// `user/sessions/`: Claude Code session transcripts (`*.jsonl`) to upload.
+    public var sessionsDirectory: URL { root.appendingPathComponent("user/sessions", isDirectory: true) }
+    /// `.claude/CLAUDE.local.md`: the analyst's local notes, uploaded for corporate memory.
+    public var localNotes: URL { root.appendingPathComponent(".claude/CLAUDE.local.md") }
+
+    /// The parquet file of table `id`.
+    public func parquet(_ id: String) -> URL { parquetDirectory.appendingPathComponent("\(id).parquet") }
+    /// Where a download of table `id` is written until it is verified.
+    public func partial(_ id: String) -> URL { parquetDirectory.appendingPathComponent("\(id).parquet.part") }
+
+    /// Creates the directories sync writes into.
+    public func prepare() throws {
+        for directory in [parquetDirectory, docsDirectory, profilesFile.deletingLastPathComponent(), database.deletingLastPathComponent()] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    /// The size of a regular file, `nil` if there is none.
+    static func fileSize(_ url: URL) -> Int64? {
+        var info = stat()
+        guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
+    /// Writes `data` to `url` through a temporary file and a rename, so a reader never sees half a file.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        try data.write(to: temporary)
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw ClientError.badLocalFile(path: url.path, reason: reason)
+        }
+    }
+}
