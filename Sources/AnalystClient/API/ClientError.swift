@@ -12,6 +12,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     case badLocalFile(path: String, reason: String)
     /// The workspace has no local DuckDB yet.
     case noLocalDatabase(path: String)
+    /// Something local went wrong; the message says what and what to do.
+    case local(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
             return "Cannot use \(path): \(reason). Fix or delete the file."
         case .noLocalDatabase(let path):
             return "Local DuckDB not found (\(path)). Run: da sync (or query the server with --remote)"
+        case .local(let message):
+            return message
         }
     }
 }

@@ -22,25 +22,29 @@ public struct QueryRunner: Sendable {
         }
         do {
             let connection = try Database(path: localDatabase, configuration: .init(accessMode: .readOnly)).connect()
-            let result = try connection.query(sql)
-            var rows: [[String?]] = []
-            var literals: [[String]] = []
-            var truncated = false
-            chunks: while let chunk = try result.nextChunk() {
-                for row in 0..<chunk.count {
-                    guard rows.count < limit else {
-                        truncated = true
-                        break chunks
-                    }
-                    let values = chunk.row(row)
-                    rows.append(values.map { $0.isNull ? nil : QueryRunner.text($0) })
-                    literals.append(values.map(QueryRunner.literal))
-                }
-            }
-            return ResultTable(columns: result.columns.map(\.name), rows: rows, truncated: truncated, literals: literals)
+            return try QueryRunner.table(connection.query(sql), limit: limit)
         } catch let error as DuckDBError {
-            throw ClientError.server(status: 0, detail: "Query error: \(error.description)")
+            throw ClientError.local("Query error: \(error.description)")
         }
+    }
+
+    /// The first `limit` rows of `result` (text and JSON forms).
+    static func table(_ result: QueryResult, limit: Int) throws -> ResultTable {
+        var rows: [[String?]] = []
+        var literals: [[String]] = []
+        var truncated = false
+        chunks: while let chunk = try result.nextChunk() {
+            for row in 0..<chunk.count {
+                guard rows.count < limit else {
+                    truncated = true
+                    break chunks
+                }
+                let values = chunk.row(row)
+                rows.append(values.map { $0.isNull ? nil : QueryRunner.text($0) })
+                literals.append(values.map(QueryRunner.literal))
+            }
+        }
+        return ResultTable(columns: result.columns.map(\.name), rows: rows, truncated: truncated, literals: literals)
     }
 
     /// Runs `sql` on the server through the sandboxed query API.
