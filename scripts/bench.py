@@ -11,6 +11,9 @@ same run on the same machine:
                 version, same file, median of 15)
   download      GET /api/data/<~100 MB table>/download with curl into a file vs `cp` of the same file
   rebuild       orchestrator rebuild of 1,000+ small tables (sync job duration)
+  da sync       cold sync of 11 tables (~115 MB: the 9 sample tables, the 1M-row and the ~100 MB table) into an
+                empty workspace, vs the reference CLI's 1.66 s on the same data; a no-change sync of every table
+                (1,000+), median of 10; `da --version` start-up, median of 20
 
 Usage: bench.py <bin-dir> <work-dir>   (the Makefile passes both). Needs wrk and a venv with duckdb==1.5.5.
 """
@@ -183,6 +186,45 @@ def main():
         cp_rate = size / min(copies) / 1e6
         dl_rate = size / min(downloads) / 1e6
 
+        # The CLI: cold sync of 11 tables, no-change sync of everything, start-up.
+        da = os.path.join(BIN, "da")
+        workspace = os.path.join(WORK, "workspace")
+        cli_env = dict(os.environ, DA_SERVER=base, DA_TOKEN=token, DA_CONFIG_DIR=os.path.join(WORK, "da-config"),
+                       DA_LOCAL_DIR=workspace)
+        eleven = ["campaigns", "customers", "order_items", "orders", "payments", "products", "support_tickets",
+                  "web_leads", "web_sessions", "events_1m", "wide_100mb"]
+        table_args = [arg for table in eleven for arg in ("--table", table)]
+        colds, cold_bytes = [], 0
+        for _ in range(3):
+            shutil.rmtree(workspace, ignore_errors=True)
+            t = time.perf_counter()
+            out = subprocess.run([da, "sync", "--json", "--no-upload"] + table_args, env=cli_env, capture_output=True,
+                                 text=True, check=True).stdout
+            colds.append(time.perf_counter() - t)
+            report = json.loads(out)
+            assert len(report["downloaded"]) == 11, report
+            cold_bytes = report["bytes_downloaded"]
+        cold_s = min(colds)
+        subprocess.run([da, "sync", "--json", "--no-upload"], env=cli_env, capture_output=True, check=True)
+        nochange = []
+        for _ in range(10):
+            t = time.perf_counter()
+            out = subprocess.run([da, "sync", "--json", "--no-upload"], env=cli_env, capture_output=True, text=True,
+                                 check=True).stdout
+            nochange.append(time.perf_counter() - t)
+        report = json.loads(out)
+        assert not report["downloaded"] and len(report["skipped"]) == tables, (len(report["skipped"]), tables)
+        starts = []
+        for _ in range(20):
+            t = time.perf_counter()
+            subprocess.run([da, "--version"], check=True, stdout=subprocess.DEVNULL)
+            starts.append(time.perf_counter() - t)
+        true_starts = []
+        for _ in range(20):
+            t = time.perf_counter()
+            subprocess.run(["true"], check=True)
+            true_starts.append(time.perf_counter() - t)
+
         print()
         print(f"tables published: {tables}")
         print(f"rebuild ({tables} tables):   {rebuild_ms} ms   goal ≤ 2000 ms")
@@ -192,6 +234,11 @@ def main():
         print(f"query (GROUP BY over 1M):   api p50 {api_ms:.1f} ms (p99 {api99:.1f}) vs raw DuckDB {raw_ms:.1f} ms = "
               f"{api_ms / raw_ms:.2f}×   goal ≤ 1.2× raw + 1 ms = {raw_ms * 1.2 + 1:.1f} ms")
         print(f"download ({size / 1e6:.0f} MB):         {dl_rate:.0f} MB/s vs cp {cp_rate:.0f} MB/s = {dl_rate / cp_rate:.2f}×   goal ≥ 0.8×")
+        print(f"da sync, cold (11 tables, {cold_bytes / 1e6:.0f} MB): {cold_s * 1000:.0f} ms vs reference 1660 ms = "
+              f"{1.66 / cold_s:.1f}× faster   goal ≥ 3×")
+        print(f"da sync, no change ({tables} tables): median {statistics.median(nochange) * 1000:.1f} ms   goal ≤ 50 ms")
+        print(f"da --version:               median {statistics.median(starts) * 1000:.1f} ms   goal ≤ 20 ms   "
+              f"(spawning `true`: {statistics.median(true_starts) * 1000:.1f} ms)")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
