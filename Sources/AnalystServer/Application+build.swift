@@ -82,6 +82,10 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         directory: dependencies.configuration.dataDirectory, maxBytes: dependencies.configuration.maxUploadBytes
     )
     .addRoutes(to: router.group("api/admin/tables").add(middleware: authentication).add(middleware: adminOnly))
+    UserUploadController(
+        directory: dependencies.configuration.dataDirectory, maxFileBytes: dependencies.configuration.maxUserUploadBytes
+    )
+    .addRoutes(to: router.group("api/upload").add(middleware: authentication))
     CatalogController(
         registry: dependencies.registry, manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy,
         system: dependencies.system, directory: dependencies.configuration.dataDirectory

@@ -41,6 +41,9 @@ public struct ServerConfiguration: Sendable {
     public var queryMemoryLimit: String?
     /// The largest file an admin may upload (`data.max_upload_mb`, default 1024 MB).
     public var maxUploadBytes: Int64 = 1024 << 20
+    /// The largest file any user may upload to `/api/upload` (`USER_UPLOAD_MAX_MB`, `data.max_user_upload_mb`,
+    /// default 50 MB).
+    public var maxUserUploadBytes: Int64 = 50 << 20
     /// Profiler thresholds and sampling (`profiler.*`).
     public var profilerOptions = ProfilerOptions()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).

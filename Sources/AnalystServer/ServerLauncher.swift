@@ -93,6 +93,19 @@ public enum ServerLauncher {
             guard megabytes >= 1 else { throw LaunchError.invalidSetting("data.max_upload_mb must be at least 1, got \(megabytes)") }
             configuration.maxUploadBytes = Int64(megabytes) << 20
         }
+        let maxMegabytes = 1 << 20  // 1 TB; keeps the byte count far from overflowing
+        if let text = nonEmpty(environment["USER_UPLOAD_MAX_MB"]) {
+            guard let megabytes = Int(text), (1...maxMegabytes).contains(megabytes) else {
+                throw LaunchError.invalidSetting(
+                    "USER_UPLOAD_MAX_MB must be a whole number of megabytes from 1 to \(maxMegabytes), got \"\(text)\"")
+            }
+            configuration.maxUserUploadBytes = Int64(megabytes) << 20
+        } else if let megabytes = instance.int("data.max_user_upload_mb") {
+            guard (1...maxMegabytes).contains(megabytes) else {
+                throw LaunchError.invalidSetting("data.max_user_upload_mb must be from 1 to \(maxMegabytes), got \(megabytes)")
+            }
+            configuration.maxUserUploadBytes = Int64(megabytes) << 20
+        }
         return configuration
     }
 

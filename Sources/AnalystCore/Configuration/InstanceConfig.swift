@@ -68,6 +68,7 @@ public struct InstanceConfig: Sendable {
         "query.max_rows": .int,
         "query.memory_limit": .string,
         "data.max_upload_mb": .int,
+        "data.max_user_upload_mb": .int,
         "duckdb.threads": .int,
         "duckdb.memory_limit": .string,
         "profiler.sample_size": .int,

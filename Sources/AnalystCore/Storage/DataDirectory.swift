@@ -26,10 +26,18 @@ public struct DataDirectory: Sendable, Hashable {
     public var inbox: URL { root.appendingPathComponent("inbox", isDirectory: true) }
     /// `uploads/<user>/…`: what analysts upload.
     public var uploads: URL { root.appendingPathComponent("uploads", isDirectory: true) }
+    /// `user_sessions/<user id>/<name>.jsonl`: Claude Code session transcripts users upload.
+    public var userSessions: URL { root.appendingPathComponent("user_sessions", isDirectory: true) }
+    /// `user_artifacts/<user id>/<name>`: files users upload as artifacts.
+    public var userArtifacts: URL { root.appendingPathComponent("user_artifacts", isDirectory: true) }
+    /// `user_local_md/<user id>.md`: each user's uploaded `CLAUDE.local.md`.
+    public var userLocalMarkdown: URL { root.appendingPathComponent("user_local_md", isDirectory: true) }
 
     /// Creates the directory and its fixed subdirectories; says which path failed and why.
     public func prepare() throws {
-        for directory in [root, state, analytics, extracts, docs, inbox, uploads] {
+        for directory in [
+            root, state, analytics, extracts, docs, inbox, uploads, userSessions, userArtifacts, userLocalMarkdown,
+        ] {
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {

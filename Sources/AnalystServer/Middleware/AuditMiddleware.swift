@@ -5,7 +5,8 @@ import Hummingbird
 /// Records every API call in the audit log: user, method and route pattern, the route's `id`, query parameters
 /// and the fields of a small JSON body (secrets removed), status, duration, client address and request id.
 /// Recording only buffers, so it adds no I/O to the request. Health checks are not recorded (probes would drown
-/// everything else). Bodies that are not JSON or larger than `largestRecordedBody` (uploads) are not read here.
+/// everything else). Bodies that are not JSON or larger than `largestRecordedBody` (uploads) are not read here, nor
+/// are the bodies of `/api/upload/…` (file contents, not parameters).
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let audit: AuditLog
@@ -39,9 +40,10 @@ struct AuditMiddleware: RouterMiddleware {
         return response
     }
 
-    /// A JSON body whose declared length is small enough to read twice (here and in the handler).
+    /// A JSON body whose declared length is small enough to read twice (here and in the handler), outside uploads.
     static func isSmallJSON(_ request: Request) -> Bool {
-        guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json"),
+        guard !request.uri.path.hasPrefix("/api/upload/"), let type = request.headers[.contentType]?.lowercased(),
+            type.hasPrefix("application/json"),
             let length = request.headers[.contentLength].flatMap({ Int($0) })
         else { return false }
         return length <= largestRecordedBody

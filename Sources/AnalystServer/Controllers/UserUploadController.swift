@@ -1,0 +1,230 @@
+import AnalystCore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `/api/upload` (any signed-in user): Claude Code session transcripts, artifacts and the user's `CLAUDE.local.md`,
+/// kept per user id under the data directory. Files come as the `multipart/form-data` field `file`, are streamed
+/// (bounded memory, size-limited) to a temporary file next to their destination and renamed into place, so nobody
+/// ever sees half a file and a refused upload leaves nothing behind.
+struct UserUploadController {
+    let directory: DataDirectory
+    /// The largest file (`data.max_user_upload_mb`, `USER_UPLOAD_MAX_MB`).
+    let maxFileBytes: Int64
+
+    /// The largest `CLAUDE.local.md` (UTF-8 bytes of `content`).
+    static let maxLocalMarkdownBytes = 1 << 20
+    /// The largest local-md request body: the content JSON-escaped (up to 6 bytes a byte for control characters).
+    static let maxLocalMarkdownRequestBytes = 6 * maxLocalMarkdownBytes + 4096
+    /// Room in a form for what surrounds the file (boundaries, part headers, small fields).
+    static let formOverheadBytes: Int64 = 64 * 1024
+
+    /// `POST /api/upload/sessions` and `/artifacts`: 201 with the stored path relative to the data directory.
+    struct FileResponse: ResponseEncodable {
+        var status = "ok"
+        var path: String
+        var size: Int64
+    }
+
+    /// `POST /api/upload/local-md`.
+    struct LocalMarkdownResponse: ResponseEncodable {
+        var status = "ok"
+        var user: String
+        var size: Int
+    }
+
+    struct LocalMarkdownBody: Decodable {
+        var content: String
+    }
+
+    /// What kind of file an upload is: where it goes and whether it may replace an existing one.
+    enum Kind {
+        case session, artifact
+
+        func folder(in directory: DataDirectory) -> URL {
+            switch self {
+            case .session: directory.userSessions
+            case .artifact: directory.userArtifacts
+            }
+        }
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("sessions") { request, context -> EditedResponse<FileResponse> in
+            try await receiveFile(request, context: context, kind: .session)
+        }
+        group.post("artifacts") { request, context -> EditedResponse<FileResponse> in
+            try await receiveFile(request, context: context, kind: .artifact)
+        }
+        group.post("local-md") { request, context -> LocalMarkdownResponse in
+            try await storeLocalMarkdown(request, context: context)
+        }
+    }
+
+    /// Streams the form's `file` into the user's folder of `kind`. A session always replaces an older file of the
+    /// same name (the CLI re-uploads a session that grew); an artifact only with `?overwrite=true` (else 409).
+    func receiveFile(_ request: Request, context: AppRequestContext, kind: Kind) async throws -> EditedResponse<FileResponse> {
+        let user = try context.requireUser()
+        let boundary = try Self.boundary(of: request)
+        let bodyLimit = maxFileBytes + Self.formOverheadBytes
+        if let declared = request.headers[.contentLength].flatMap({ Int64($0) }), declared > bodyLimit {
+            throw tooLarge
+        }
+        var form = MultipartFileStream(
+            body: request.body, boundary: boundary, field: "file", limit: maxFileBytes, bodyLimit: bodyLimit)
+        let head: MultipartReader.PartHead
+        do {
+            guard let found = try await form.readFileHead() else {
+                throw APIError(.badRequest, "The form has no field \"file\": send the file as the multipart field \"file\"")
+            }
+            head = found
+        } catch {
+            throw mapped(error)
+        }
+        let filename: String
+        switch UploadFilename.sanitize(head.filename) {
+        case .success(let name): filename = name
+        case .failure(let refusal): throw APIError(.badRequest, refusal.message)
+        }
+        if kind == .session, !filename.lowercased().hasSuffix(".jsonl") {
+            throw APIError(.badRequest, "A session must be a Claude Code transcript ending in .jsonl, got \"\(filename)\"")
+        }
+        let replace = kind == .session || request.uri.queryParameters["overwrite"] == "true"
+        let folder = kind.folder(in: directory)
+        let userFolder = try Self.userFolder(in: folder, for: user)
+        let destination = userFolder.appendingPathComponent(filename, isDirectory: false)
+        if !replace, FileManager.default.fileExists(atPath: destination.path) {
+            throw Self.alreadyExists(filename)
+        }
+        let temporary = userFolder.appendingPathComponent(".\(UUID().uuidString.lowercased()).part", isDirectory: false)
+        let size: Int64
+        do {
+            try await FileIO().writeFile(contents: form, path: temporary.path, context: context)
+            try form.outcome.check()
+            size = Int64(DataController.fileSize(temporary.path) ?? 0)
+            try Self.move(temporary, to: destination, replacing: replace, filename: filename)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw mapped(error)
+        }
+        let relative = [folder.lastPathComponent, userFolder.lastPathComponent, filename].joined(separator: "/")
+        return EditedResponse(status: .created, response: FileResponse(path: relative, size: size))
+    }
+
+    /// Stores `{"content": "…"}` as the user's `CLAUDE.local.md` (`user_local_md/<user id>.md`), replacing the last one.
+    func storeLocalMarkdown(_ request: Request, context: AppRequestContext) async throws -> LocalMarkdownResponse {
+        let user = try context.requireUser()
+        let contentTooLarge = APIError(
+            .contentTooLarge, "The content is larger than the limit of \(Self.maxLocalMarkdownBytes >> 20) MB for CLAUDE.local.md")
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > Self.maxLocalMarkdownRequestBytes {
+            throw contentTooLarge
+        }
+        let body: LocalMarkdownBody
+        do {
+            body = try await request.decodeJSON(LocalMarkdownBody.self, limit: Self.maxLocalMarkdownRequestBytes)
+        } catch is NIOTooManyBytesError {
+            throw contentTooLarge
+        }
+        let content = ByteBuffer(string: body.content)
+        guard content.readableBytes <= Self.maxLocalMarkdownBytes else { throw contentTooLarge }
+        guard UploadFilename.isSafe(user.id) else {
+            throw APIError(.internalServerError, "this user's id cannot name a file")
+        }
+        let folder = directory.userLocalMarkdown
+        try Self.createFolder(folder)
+        let temporary = folder.appendingPathComponent(".\(UUID().uuidString.lowercased()).part", isDirectory: false)
+        let destination = folder.appendingPathComponent("\(user.id).md", isDirectory: false)
+        do {
+            try await FileIO().writeFile(buffer: content, path: temporary.path, context: context)
+            try Self.move(temporary, to: destination, replacing: true, filename: destination.lastPathComponent)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+        return LocalMarkdownResponse(user: user.email, size: content.readableBytes)
+    }
+
+    // MARK: - Helpers
+
+    private var tooLarge: APIError {
+        APIError(
+            .contentTooLarge,
+            "The file is larger than the upload limit of \(Self.describe(maxFileBytes)) "
+                + "(data.max_user_upload_mb in instance.yaml or USER_UPLOAD_MAX_MB)")
+    }
+
+    /// The API error for what went wrong while reading the form or writing the file.
+    private func mapped(_ error: any Error) -> any Error {
+        switch error {
+        case let failure as MultipartReader.Failure: APIError(.badRequest, failure.message)
+        case is SizeLimitedBody.TooLarge, is MultipartFileStream.FileTooLarge: tooLarge
+        default: error
+        }
+    }
+
+    /// The boundary of a `multipart/form-data` request; 415 for another content type, 400 for a bad boundary.
+    static func boundary(of request: Request) throws -> String {
+        switch MultipartReader.boundary(contentType: request.headers[.contentType]) {
+        case .success(let boundary):
+            return boundary
+        case .failure(.notMultipart(let type)):
+            throw APIError(
+                .unsupportedMediaType,
+                "The upload must be multipart/form-data with the file in the field \"file\" (got "
+                    + (type.map { "Content-Type \($0)" } ?? "no Content-Type") + ")")
+        case .failure(.missingBoundary):
+            throw APIError(.badRequest, "The multipart/form-data Content-Type has no boundary parameter")
+        case .failure(.invalidBoundary):
+            throw APIError(.badRequest, "The multipart boundary must be 1 to 70 characters on one line")
+        }
+    }
+
+    /// `<folder>/<user id>/`, created if missing.
+    static func userFolder(in folder: URL, for user: User) throws -> URL {
+        guard UploadFilename.isSafe(user.id) else {
+            throw APIError(.internalServerError, "this user's id cannot name a folder")
+        }
+        let userFolder = folder.appendingPathComponent(user.id, isDirectory: true)
+        try createFolder(userFolder)
+        return userFolder
+    }
+
+    private static func createFolder(_ folder: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw APIError(.internalServerError, "could not create the upload folder: \(error.localizedDescription)")
+        }
+    }
+
+    /// Renames `temporary` to `destination` atomically. Without `replacing`, a hard link makes the step fail
+    /// (409) if the destination appeared meanwhile; file systems without hard links fall back to a checked rename.
+    static func move(_ temporary: URL, to destination: URL, replacing: Bool, filename: String) throws {
+        if replacing {
+            guard rename(temporary.path, destination.path) == 0 else { throw storeError() }
+            return
+        }
+        if link(temporary.path, destination.path) == 0 {
+            unlink(temporary.path)
+            return
+        }
+        let linkError = errno
+        if linkError == EEXIST || FileManager.default.fileExists(atPath: destination.path) {
+            throw alreadyExists(filename)
+        }
+        guard rename(temporary.path, destination.path) == 0 else { throw storeError() }
+    }
+
+    private static func storeError() -> APIError {
+        APIError(.internalServerError, "could not store the upload: \(String(cString: strerror(errno)))")
+    }
+
+    static func alreadyExists(_ filename: String) -> APIError {
+        APIError(.conflict, "Artifact \"\(filename)\" already exists; send ?overwrite=true to replace it")
+    }
+
+    /// `50 MB`, or the exact byte count when the limit is not whole megabytes.
+    static func describe(_ bytes: Int64) -> String {
+        bytes % (1 << 20) == 0 ? "\(bytes >> 20) MB" : "\(bytes) bytes"
+    }
+}
