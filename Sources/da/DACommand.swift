@@ -13,7 +13,9 @@ struct DACommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 error, 2 usage error.
             """,
         version: AnalystVersion.current,
-        subcommands: [Auth.self, Login.self, Sync.self, Query.self]
+        subcommands: [
+            Auth.self, Login.self, Sync.self, Query.self, Explore.self, Status.self, Diagnose.self, Skills.self, Admin.self, Setup.self,
+        ]
     )
 
     /// ArgumentParser exits with 64 on usage errors; `da` keeps the reference CLI's convention of 2.

@@ -98,9 +98,13 @@ struct Status: AsyncParsableCommand {
             for (name, value) in (health["services"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 let service = value as? [String: Any] ?? [:]
                 let details = service.filter { $0.key != "status" }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Status.text($0.value))" }
-                print("  \(name): \(service["status"] as? String ?? "?")\(details.isEmpty ? "" : " (" + details.joined(separator: ", ") + ")")")
+                print(
+                    "  \(name): \(service["status"] as? String ?? "?")\(details.isEmpty ? "" : " (" + details.joined(separator: ", ") + ")")"
+                )
             }
-            print("Local: \(localReport["tables_synced"] as? Int ?? 0) tables synced, last sync \(localReport["last_sync"] as? String ?? "never")")
+            print(
+                "Local: \(localReport["tables_synced"] as? Int ?? 0) tables synced, last sync \(localReport["last_sync"] as? String ?? "never")"
+            )
         }
     }
 

@@ -130,7 +130,8 @@ final class SyncDisplay: Sendable {
     private func draw() {
         let now = progress.snapshot
         guard now.tablesTotal > 0 else { return }
-        var line = "Downloading \(now.tablesDone)/\(now.tablesTotal) tables · \(SyncDisplay.bytes(now.bytesDone))/\(SyncDisplay.bytes(now.bytesTotal))"
+        var line =
+            "Downloading \(now.tablesDone)/\(now.tablesTotal) tables · \(SyncDisplay.bytes(now.bytesDone))/\(SyncDisplay.bytes(now.bytesTotal))"
         line += " · \(SyncDisplay.bytes(Int64(now.rate)))/s"
         if let left = now.secondsLeft { line += " · ETA \(SyncDisplay.duration(left))" }
         if let (id, part) = now.active.max(by: { $0.value.total - $0.value.done < $1.value.total - $1.value.done }) {
@@ -155,7 +156,8 @@ final class SyncDisplay: Sendable {
             print("Remote (no local copy; use da query --remote): \(report.remote.joined(separator: ", "))")
         }
         for clash in report.clashes {
-            print("Not linked: \(clash) — your own table or view of that name in analytics.duckdb is kept; rename it to get the synced view")
+            print(
+                "Not linked: \(clash) — your own table or view of that name in analytics.duckdb is kept; rename it to get the synced view")
         }
         if report.docsUpdated { print("Docs updated (server/docs)") }
         if report.profilesUpdated { print("Profiles updated (server/metadata/profiles.json)") }

@@ -43,7 +43,8 @@ struct CLILookAroundTests {
         let text = try await CLIProcess.run(["explore", "orders"], environment: environment)
         #expect(text.stdout.contains("Sample rows:") && text.stdout.contains("Alerts:"), "\(text.stdout)")
 
-        let remote = CLILookAroundTests.json(try await CLIProcess.run(["explore", "--remote", "customers", "--json"], environment: environment))
+        let remote = CLILookAroundTests.json(
+            try await CLIProcess.run(["explore", "--remote", "customers", "--json"], environment: environment))
         #expect(remote["source"] as? String == "remote")
         #expect(remote["row_count"] as? Int == 50)
         let missing = try await CLIProcess.run(["explore", "nope"], environment: environment)

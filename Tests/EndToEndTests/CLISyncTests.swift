@@ -1,8 +1,8 @@
 import Crypto
 import DuckDB
 import Foundation
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 /// `da sync` (the real binary) against the real `da-server` with the sample data: first and second sync, a changed
@@ -19,6 +19,7 @@ struct CLISyncTests {
         let server: ServerProcess
         let adminToken: String
         let environment: [String: String]
+        var dataDirectory: String { directory.appending("data") }
         var workspace: String { environment["DA_LOCAL_DIR"] ?? "" }
         var base: URL { server.baseURL }
 
@@ -67,13 +68,15 @@ struct CLISyncTests {
             _ = try await HTTP.send(
                 "POST", base.appending(path: "api/admin/register-table"), token: adminToken, json: ["name": id, "source_type": "files"])
             let (answer, status) = try await HTTP.object(
-                "POST", base.appending(path: "api/admin/tables/\(id)/upload").appending(queryItems: [.init(name: "format", value: "parquet")]),
+                "POST",
+                base.appending(path: "api/admin/tables/\(id)/upload").appending(queryItems: [.init(name: "format", value: "parquet")]),
                 token: adminToken, body: try Data(contentsOf: URL(fileURLWithPath: parquet)))
             #expect(status == 201, "\(answer)")
         }
 
         func manifest() async throws -> [String: [String: Any]] {
-            let (data, _) = try await HTTP.get(base.appending(path: "api/sync/manifest"), headers: ["Authorization": "Bearer \(adminToken)"])
+            let (data, _) = try await HTTP.get(
+                base.appending(path: "api/sync/manifest"), headers: ["Authorization": "Bearer \(adminToken)"])
             let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             return try #require(object["tables"] as? [String: [String: Any]])
         }
@@ -111,19 +114,22 @@ struct CLISyncTests {
         for id in CLISyncTests.sampleTables {
             #expect(try CLISyncTests.sha256(setup.parquet(id)) == manifest[id]?["hash"] as? String, "\(id) matches the manifest's SHA-256")
         }
-        let count = try await CLIProcess.run(["query", "--format", "csv", "SELECT count(*) AS n FROM customers"], environment: setup.environment)
+        let count = try await CLIProcess.run(
+            ["query", "--format", "csv", "SELECT count(*) AS n FROM customers"], environment: setup.environment)
         #expect(count.stdout == "n\r\n50\n", "\(count.stderr)")
         let docs = try FileManager.default.subpathsOfDirectory(atPath: setup.workspace + "/server/docs")
         #expect(docs.contains { $0.hasSuffix(".yml") }, "metric YAML synced: \(docs)")
         let profiles = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.workspace + "/server/metadata/profiles.json")))
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: setup.workspace + "/server/metadata/profiles.json")))
                 as? [String: Any])
         #expect((profiles["tables"] as? [String: Any])?["orders"] != nil)
 
         // Every output format on a synced view.
         for (format, expected) in [("csv", "n\r\n3\n"), ("json", "[{\"n\":3}]"), ("markdown", "| 3 |"), ("table", "3")] {
             let result = try await CLIProcess.run(
-                ["query", "--format", format, "SELECT count(*) AS n FROM (SELECT DISTINCT segment FROM customers)"], environment: setup.environment)
+                ["query", "--format", format, "SELECT count(*) AS n FROM (SELECT DISTINCT segment FROM customers)"],
+                environment: setup.environment)
             #expect(result.status == 0 && result.stdout.contains(expected), "\(format): \(result.stdout) \(result.stderr)")
         }
 
@@ -166,7 +172,8 @@ struct CLISyncTests {
         let notes = try await CLIProcess.run(["query", "--format", "csv", "SELECT answer FROM my_notes"], environment: setup.environment)
         #expect(notes.stdout == "answer\r\n42\n")
         let profilesAfter = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.workspace + "/server/metadata/profiles.json")))
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: setup.workspace + "/server/metadata/profiles.json")))
                 as? [String: Any])
         #expect((profilesAfter["tables"] as? [String: Any])?["orders"] == nil, "the revoked table's profile is gone too")
 
@@ -177,8 +184,43 @@ struct CLISyncTests {
         }
         let (sixth, _) = try await setup.sync()
         #expect((sixth["clashes"] as? [String])?.isEmpty == true)
-        let linked = try await CLIProcess.run(["query", "--format", "csv", "SELECT count(*) AS n FROM extra"], environment: setup.environment)
+        let linked = try await CLIProcess.run(
+            ["query", "--format", "csv", "SELECT count(*) AS n FROM extra"], environment: setup.environment)
         #expect(linked.stdout == "n\r\n120\n", "\(linked.stderr)")
+
+        // Sessions and CLAUDE.local.md go up once, and again only when they change.
+        let sessions = setup.workspace + "/user/sessions"
+        try FileManager.default.createDirectory(atPath: sessions, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: setup.workspace + "/.claude", withIntermediateDirectories: true)
+        try Data("{\"type\":\"user\"}\n".utf8).write(to: URL(fileURLWithPath: sessions + "/one.jsonl"))
+        try Data("{\"type\":\"user\"}\n".utf8).write(to: URL(fileURLWithPath: sessions + "/two.jsonl"))
+        try Data("not a session".utf8).write(to: URL(fileURLWithPath: sessions + "/notes.txt"))
+        try Data("# My notes\nRevenue means net revenue.\n".utf8).write(
+            to: URL(fileURLWithPath: setup.workspace + "/.claude/CLAUDE.local.md"))
+        let (uploading, _) = try await setup.sync()
+        let uploaded = try #require(uploading["uploaded"] as? [String: Any])
+        #expect(uploaded["session_files"] as? [String] == ["one.jsonl", "two.jsonl"])
+        #expect(uploaded["local_md"] as? Bool == true)
+        let analystID = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: setup.dataDirectory + "/user_sessions").first)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: setup.dataDirectory + "/user_sessions/\(analystID)").sorted()
+                == ["one.jsonl", "two.jsonl"])
+        #expect(
+            try String(contentsOfFile: setup.dataDirectory + "/user_local_md/\(analystID).md", encoding: .utf8)
+                == "# My notes\nRevenue means net revenue.\n")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: sessions + "/two.jsonl"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"type\":\"assistant\"}\n".utf8))
+        try handle.close()
+        let (again, _) = try await setup.sync()
+        #expect((again["uploaded"] as? [String: Any])?["session_files"] as? [String] == ["two.jsonl"], "only the grown session")
+        #expect((again["uploaded"] as? [String: Any])?["local_md"] as? Bool == false)
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: setup.dataDirectory + "/user_sessions/\(analystID)/two.jsonl"))
+                == Data(contentsOf: URL(fileURLWithPath: sessions + "/two.jsonl")))
+        let (skippedUploads, _) = try await setup.sync(["--no-upload"])
+        #expect((skippedUploads["uploaded"] as? [String: Any])?["sessions"] as? Int == 0)
 
         // --dry-run changes nothing; --table syncs only that table; an unknown table is an error (exit 1).
         try FileManager.default.removeItem(atPath: setup.parquet("products"))

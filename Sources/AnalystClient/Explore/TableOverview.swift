@@ -89,7 +89,8 @@ public struct TableExplorer: Sendable {
 
     /// The table as the server's catalog describes it (`GET /api/catalog/profile/{table}`).
     public func remote(_ table: String, client: APIClient) async throws -> TableOverview {
-        let escaped = table.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? table
+        let escaped =
+            table.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? table
         let profile = try await client.object(.GET, "/api/catalog/profile/\(escaped)")
         let rows = profile["sample_rows"] as? [[String: Any]] ?? []
         let names = (profile["columns"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }

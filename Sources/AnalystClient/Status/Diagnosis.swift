@@ -85,10 +85,12 @@ public struct Diagnosis: Sendable {
             do {
                 let me = try await client.object(.GET, "/auth/me")
                 diagnosis.add("token", .ok, "signed in as \(me["email"] as? String ?? "?") (\(me["role"] as? String ?? "?"))")
-                manifest = try? JSONDecoder().decode(Manifest.self, from: try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(30)))
+                manifest = try? JSONDecoder().decode(
+                    Manifest.self, from: try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(30)))
             } catch let error as ClientError {
                 if case .server(401, _) = error {
-                    diagnosis.add("token", .fail, "the server refuses the token (expired or revoked)", action: "Log in again: da auth login")
+                    diagnosis.add(
+                        "token", .fail, "the server refuses the token (expired or revoked)", action: "Log in again: da auth login")
                 } else {
                     diagnosis.add("token", .fail, error.description, action: "Log in again: da auth login")
                 }
@@ -120,7 +122,8 @@ public struct Diagnosis: Sendable {
         let skew = Date().timeIntervalSince(serverTime) - latencyMs / 2000
         if abs(skew) > 60 {
             add(
-                "clock", .warn, String(format: "this computer's clock is %.0f s %@ the server's", abs(skew), skew > 0 ? "ahead of" : "behind"),
+                "clock", .warn,
+                String(format: "this computer's clock is %.0f s %@ the server's", abs(skew), skew > 0 ? "ahead of" : "behind"),
                 action: "Fix the system clock (enable NTP): token expiry and freshness depend on it")
         } else {
             add("clock", .ok, String(format: "within %.1f s of the server", abs(skew)))
@@ -172,7 +175,8 @@ public struct Diagnosis: Sendable {
         let gib = Double(free) / Double(1 << 30)
         if free < needed + (1 << 30) {
             add(
-                "disk", .warn, String(format: "%.1f GiB free in %@; the next sync needs %.1f MiB", gib, directory.path, Double(needed) / Double(1 << 20)),
+                "disk", .warn,
+                String(format: "%.1f GiB free in %@; the next sync needs %.1f MiB", gib, directory.path, Double(needed) / Double(1 << 20)),
                 action: "Free disk space in \(directory.path) (or set DA_LOCAL_DIR to a larger disk)")
         } else {
             add("disk", .ok, String(format: "%.1f GiB free", gib))

@@ -13,7 +13,8 @@ struct AssetSync: Sendable {
         guard remoteHash != state.docs_hash || (remoteHash != nil && !hasFiles(workspace.docsDirectory)) else { return false }
         var files: [String: Data] = [:]
         if remoteHash != nil {
-            let bundle = try APIClient.jsonObject(try await client.send(.GET, "/api/sync/assets/docs", timeout: .seconds(120)), path: "/api/sync/assets/docs")
+            let bundle = try APIClient.jsonObject(
+                try await client.send(.GET, "/api/sync/assets/docs", timeout: .seconds(120)), path: "/api/sync/assets/docs")
             for entry in bundle["files"] as? [[String: Any]] ?? [] {
                 guard let path = entry["path"] as? String, let content = entry["content"] as? String,
                     AssetSync.isSafeRelativePath(path)

@@ -100,7 +100,8 @@ public struct ParquetDownloader: Sendable {
             let status = Int(response.status.code)
             guard status == 200 || status == 206 else {
                 let body = try? await response.body.collect(upTo: 1 << 20)
-                let detail = body.flatMap { try? JSONSerialization.jsonObject(with: Data(buffer: $0)) as? [String: Any] }?["detail"] as? String
+                let detail =
+                    body.flatMap { try? JSONSerialization.jsonObject(with: Data(buffer: $0)) as? [String: Any] }?["detail"] as? String
                 let message = "\(detail ?? response.status.reasonPhrase) (HTTP \(status))"
                 throw status >= 500 ? Failure.retryable(message) : Failure.final(message)
             }

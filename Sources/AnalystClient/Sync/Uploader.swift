@@ -32,7 +32,9 @@ struct Uploader: Sendable {
                 continue
             }
             do {
-                guard let data = FileManager.default.contents(atPath: file.path) else { throw ClientError.badLocalFile(path: file.path, reason: "unreadable") }
+                guard let data = FileManager.default.contents(atPath: file.path) else {
+                    throw ClientError.badLocalFile(path: file.path, reason: "unreadable")
+                }
                 let (body, contentType) = Uploader.multipart(file: data, named: name)
                 _ = try await client.send(.POST, "/api/upload/sessions", body: body, contentType: contentType, timeout: .seconds(300))
                 sent[name] = stamp
@@ -48,7 +50,8 @@ struct Uploader: Sendable {
                 report.localNotes = true
             } else {
                 do {
-                    guard let data = FileManager.default.contents(atPath: notes.path), let content = String(data: data, encoding: .utf8) else {
+                    guard let data = FileManager.default.contents(atPath: notes.path), let content = String(data: data, encoding: .utf8)
+                    else {
                         throw ClientError.badLocalFile(path: notes.path, reason: "not UTF-8 text")
                     }
                     _ = try await client.send(.POST, "/api/upload/local-md", json: ["content": content], timeout: .seconds(60))

@@ -1,6 +1,7 @@
 import AnalystCore
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// `POST /api/admin/tables/{id}/upload` (admin): a CSV or parquet file for a registered table of the files source,
 /// streamed to `inbox/`, converted and published before the answer (201 with rows, size and hash).
@@ -90,7 +91,7 @@ struct UploadTableController {
             try await FileIO().writeFile(contents: counted, path: file.path, context: context)
         } catch {
             try? FileManager.default.removeItem(at: file)
-            if error is SizeLimitedBody.TooLarge {
+            if error is SizeLimitedBody.TooLarge || counted.exceeded {
                 throw APIError(.contentTooLarge, "The file is larger than the upload limit of \(maxBytes >> 20) MB (data.max_upload_mb)")
             }
             throw error
@@ -110,28 +111,49 @@ struct UploadTableController {
     }
 }
 
-/// A request body that throws `TooLarge` once more than `limit` bytes have passed.
+/// A request body that throws `TooLarge` once more than `limit` bytes have passed. `exceeded` remembers it, because
+/// a file writer may wrap the error it receives from the body.
 struct SizeLimitedBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     struct TooLarge: Error {}
 
     let base: RequestBody
     let limit: Int64
+    private let overflow = OverflowFlag()
+
+    /// Set once by the iterator; shared by every copy of the body.
+    final class OverflowFlag: Sendable {
+        private let flag = Atomic<Bool>(false)
+        func set() { flag.store(true, ordering: .relaxed) }
+        var isSet: Bool { flag.load(ordering: .relaxed) }
+    }
+
+    init(base: RequestBody, limit: Int64) {
+        self.base = base
+        self.limit = limit
+    }
+
+    /// Whether the body went over the limit.
+    var exceeded: Bool { overflow.isSet }
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: RequestBody.AsyncIterator
         let limit: Int64
+        let overflow: OverflowFlag
         var seen: Int64 = 0
 
         mutating func next() async throws -> ByteBuffer? {
             guard let buffer = try await base.next() else { return nil }
             seen += Int64(buffer.readableBytes)
-            guard seen <= limit else { throw TooLarge() }
+            guard seen <= limit else {
+                overflow.set()
+                throw TooLarge()
+            }
             return buffer
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), limit: limit)
+        AsyncIterator(base: base.makeAsyncIterator(), limit: limit, overflow: overflow)
     }
 }
