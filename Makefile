@@ -62,6 +62,7 @@ bench: deps
 	@dpkg -s wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	@[ -x "$(BENCH_DIR)-venv/bin/python" ] || { python3 -m venv "$(BENCH_DIR)-venv" && "$(BENCH_DIR)-venv/bin/pip" install -q duckdb==$(DUCKDB_VERSION); }
 	swift build -c release --product da-server
+	swift build -c release --product da
 	"$(BENCH_DIR)-venv/bin/python" scripts/bench.py "$$(swift build -c release --show-bin-path)" "$(BENCH_DIR)"
 
 lint:

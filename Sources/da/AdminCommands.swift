@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "admin", 
         abstract: "Manage users, tables, permissions and access requests (needs an admin account), and your own access tokens.",
         discussion: """
             Every command takes --server and --json (the server's JSON instead of a table). Users are named by id or email. \
@@ -27,14 +27,14 @@ extension ServerOptions {
 
 extension Admin {
     struct Users: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "users", 
             abstract: "List, add and remove users, and change their roles.", subcommands: [List.self, Add.self, Remove.self, SetRole.self])
     }
 }
 
 extension Admin.Users {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every user.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every user.")
 
         @OptionGroup var options: ServerOptions
 
@@ -51,7 +51,7 @@ extension Admin.Users {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "add", 
             abstract: "Add a user.",
             discussion: "Without --password-stdin the user has no password: they sign in with Google or an emailed link.")
 
@@ -84,7 +84,7 @@ extension Admin.Users {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "remove", 
             abstract: "Delete a user and revoke their tokens.", discussion: "Asks first on a terminal, unless --yes.")
 
         @OptionGroup var options: ServerOptions
@@ -110,7 +110,7 @@ extension Admin.Users {
     }
 
     struct SetRole: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a user's role.")
+        static let configuration = CommandConfiguration(commandName: "set-role", abstract: "Change a user's role.")
 
         @OptionGroup var options: ServerOptions
 
@@ -140,7 +140,7 @@ extension Admin.Users {
 
 extension Admin {
     struct Tables: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "tables", 
             abstract: "List, register, change and delete tables, and upload a file's data into one.",
             subcommands: [List.self, Register.self, Update.self, Delete.self, Upload.self])
     }
@@ -195,7 +195,7 @@ struct TableFieldOptions: ParsableArguments {
 
 extension Admin.Tables {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the registered tables.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the registered tables.")
 
         @OptionGroup var options: ServerOptions
 
@@ -217,7 +217,7 @@ extension Admin.Tables {
     }
 
     struct Register: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "register", 
             abstract: "Register a table (its id is the name lower-cased, spaces and dashes as _).",
             discussion: "The source type defaults to files (the reference CLI defaulted to keboola): fill it with `da admin tables upload`."
         )
@@ -255,7 +255,7 @@ extension Admin.Tables {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a table's registration: only the options given are changed.")
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Change a table's registration: only the options given are changed.")
 
         @OptionGroup var options: ServerOptions
 
@@ -291,7 +291,7 @@ extension Admin.Tables {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "delete", 
             abstract: "Remove a table from the registry.", discussion: "Asks first on a terminal, unless --yes.")
 
         @OptionGroup var options: ServerOptions
@@ -314,7 +314,7 @@ extension Admin.Tables {
     }
 
     struct Upload: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "upload", 
             abstract: "Upload a CSV or parquet file as a table's data (replacing it); the table must be of the files source.",
             discussion: "The format comes from the extension (.csv, .parquet), else from the content. Returns once it is published.")
 
@@ -345,7 +345,7 @@ extension Admin.Tables {
 
 extension Admin {
     struct Permissions: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "permissions", 
             abstract: "List, grant and revoke users' access to tables or buckets (<bucket>.*).",
             subcommands: [List.self, Grant.self, Revoke.self])
     }
@@ -353,7 +353,7 @@ extension Admin {
 
 extension Admin.Permissions {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List explicit grants: everyone's, or one user's.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List explicit grants: everyone's, or one user's.")
 
         @OptionGroup var options: ServerOptions
 
@@ -381,7 +381,7 @@ extension Admin.Permissions {
     }
 
     struct Grant: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "grant", 
             abstract: "Grant a user access to a table id or a bucket (<bucket>.*); `--access none` denies it explicitly.")
 
         @OptionGroup var options: ServerOptions
@@ -411,7 +411,7 @@ extension Admin.Permissions {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a user's grant on a table or bucket.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Remove a user's grant on a table or bucket.")
 
         @OptionGroup var options: ServerOptions
 
@@ -445,7 +445,7 @@ extension Admin {
 
 extension Admin.AccessRequests {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the pending requests.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the pending requests.")
 
         @OptionGroup var options: ServerOptions
 
@@ -465,7 +465,7 @@ extension Admin.AccessRequests {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approve a request: the user gets read access to the table.")
+        static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a request: the user gets read access to the table.")
 
         @OptionGroup var options: ServerOptions
 
@@ -478,7 +478,7 @@ extension Admin.AccessRequests {
     }
 
     struct Deny: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Deny a request.")
+        static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a request.")
 
         @OptionGroup var options: ServerOptions
 
@@ -504,7 +504,7 @@ extension Admin.AccessRequests {
 
 extension Admin {
     struct Tokens: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "tokens", 
             abstract: "List, create and revoke your own personal access tokens (for scripts: da auth login --token).",
             subcommands: [List.self, Create.self, Revoke.self])
     }
@@ -512,7 +512,7 @@ extension Admin {
 
 extension Admin.Tokens {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List your personal access tokens (never their secrets).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List your personal access tokens (never their secrets).")
 
         @OptionGroup var options: ServerOptions
 
@@ -532,7 +532,7 @@ extension Admin.Tokens {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a personal access token; its secret is shown only once.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a personal access token; its secret is shown only once.")
 
         @OptionGroup var options: ServerOptions
 
@@ -561,7 +561,7 @@ extension Admin.Tokens {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke one of your personal access tokens.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke one of your personal access tokens.")
 
         @OptionGroup var options: ServerOptions
 

@@ -20,12 +20,12 @@ struct ServerOptions: ParsableArguments {
 }
 
 struct Auth: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "auth", 
         abstract: "Log in to a server, log out, and see who you are.", subcommands: [Login.self, Logout.self, Whoami.self])
 }
 
 struct Login: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "login", 
         abstract: "Log in with your email and password (or a personal access token) and keep the token in token.json.")
 
     @OptionGroup var options: ServerOptions
@@ -65,7 +65,7 @@ struct Login: AsyncParsableCommand {
 }
 
 struct Logout: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Revoke your token on the server and delete token.json.")
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Revoke your token on the server and delete token.json.")
 
     @OptionGroup var options: ServerOptions
 
@@ -88,7 +88,7 @@ struct Logout: AsyncParsableCommand {
 }
 
 struct Whoami: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ask the server who your token belongs to.")
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Ask the server who your token belongs to.")
 
     @OptionGroup var options: ServerOptions
 

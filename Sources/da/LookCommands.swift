@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 
 struct Explore: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "explore", 
         abstract: "Show a table's columns, row count, sample rows and profile highlights (local, or --remote).")
 
     @OptionGroup var options: ServerOptions
@@ -67,7 +67,7 @@ struct Explore: AsyncParsableCommand {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "status", 
         abstract: "The server's health and data freshness, or (--local) what this workspace has synced.")
 
     @OptionGroup var options: ServerOptions
@@ -115,7 +115,7 @@ struct Status: AsyncParsableCommand {
 }
 
 struct Diagnose: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "diagnose", 
         abstract: "Check the server, your token, the clock, the local DuckDB, the sync and disk space; suggest fixes.",
         discussion: "Exit code 1 when a check fails (warnings exit 0).")
 
@@ -144,12 +144,12 @@ struct Diagnose: AsyncParsableCommand {
 }
 
 struct Skills: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "skills", 
         abstract: "Built-in guides for AI agents and analysts (markdown).", subcommands: [List.self, Show.self],
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the guides.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the guides.")
 
         @Flag(help: "Print the list as JSON.")
         var json = false
@@ -168,7 +168,7 @@ struct Skills: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a guide.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a guide.")
 
         @Argument(help: "The guide's name (see da skills list).")
         var name: String

@@ -137,6 +137,10 @@ struct CLISyncTests {
         let (second, _) = try await setup.sync()
         #expect((second["downloaded"] as? [String])?.isEmpty == true)
         #expect(second["skipped"] as? [String] == CLISyncTests.sampleTables)
+        // A file removed behind sync's back comes back, even though the manifest did not change.
+        try FileManager.default.removeItem(atPath: setup.parquet("campaigns"))
+        let (restored, _) = try await setup.sync()
+        #expect(restored["downloaded"] as? [String] == ["campaigns"])
 
         // The analyst's own tables: one unrelated, one with the name of a table the server will publish.
         do {

@@ -1,3 +1,5 @@
+import AnalystCore
+import Crypto
 import Foundation
 
 /// The server's `GET /api/sync/manifest`: the tables this user may read and the hashes of the shared assets.
@@ -11,14 +13,9 @@ public struct Manifest: Decodable, Sendable {
         public var rows: Int64
         /// `local` (downloaded) or `remote` (queried on the server).
         public var query_mode: String?
-        public var columns: [Column]?
+        // The manifest's `columns` are not decoded: sync does not need them, and they are most of the bytes.
 
         public var isRemote: Bool { query_mode == "remote" }
-    }
-
-    public struct Column: Decodable, Sendable, Equatable {
-        public var name: String
-        public var type: String
     }
 
     public struct Asset: Decodable, Sendable, Equatable {
@@ -33,6 +30,22 @@ public struct Manifest: Decodable, Sendable {
     public var tables: [String: Table]
     public var assets: Assets?
     public var server_time: String?
+
+    /// SHA-256 of a manifest answer without its `server_time`: equal fingerprints mean the same tables, hashes
+    /// and assets, so a sync can stop early without decoding anything.
+    public static func fingerprint(of body: Data) -> String {
+        var hasher = SHA256()
+        let marker = Data(#","server_time":""#.utf8)
+        if let start = body.lastRange(of: marker),
+            let end = body[start.upperBound...].firstIndex(of: UInt8(ascii: "\""))
+        {
+            hasher.update(data: body[..<start.lowerBound])
+            hasher.update(data: body[(end + 1)...])
+        } else {
+            hasher.update(data: body)
+        }
+        return Secrets.hex(hasher.finalize())
+    }
 }
 
 /// `server/sync_state.json`: what the last sync installed, so the next one downloads only what changed.
@@ -61,6 +74,10 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
     public var profiles_hash: String?
     /// The table ids the local `profiles.json` covers.
     public var profiles_tables: [String]?
+    /// The fingerprint of the manifest the last complete sync applied (see `Manifest.fingerprint`).
+    public var manifest_fingerprint: String?
+    /// The remote tables the manifest offered (reported by a sync that stops early).
+    public var remote_tables: [String]?
     /// Synced tables that got no view because the analyst's own table or view has the name (retried every sync).
     public var view_clashes: [String]?
     public var sessions: [String: Upload]?
@@ -78,10 +95,20 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
         }
     }
 
-    /// Writes the state atomically.
+    /// Writes the state atomically (sorted keys, one table per line).
     public func save(to url: URL) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try Workspace.writeAtomically(try encoder.encode(self), to: url)
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var copy = self
+        copy.tables = [:]
+        var json = String(decoding: try encoder.encode(copy), as: UTF8.self)
+        // The tables are written by hand: for thousands of them JSONEncoder is most of a no-change sync's time.
+        let rows = tables.sorted { $0.key < $1.key }.map { id, table in
+            "\n  \(JSONText.quote(id)):{\"hash\":\(JSONText.quote(table.hash)),\"rows\":\(table.rows),\"size_bytes\":\(table.size_bytes)}"
+        }
+        if let range = json.range(of: #""tables":{}"#) {
+            json.replaceSubrange(range, with: "\"tables\":{" + rows.joined(separator: ",") + (rows.isEmpty ? "}" : "\n}"))
+        }
+        try Workspace.writeAtomically(Data(json.utf8), to: url)
     }
 }

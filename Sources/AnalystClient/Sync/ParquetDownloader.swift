@@ -55,13 +55,16 @@ public struct ParquetDownloader: Sendable {
         var lastFailure = Failure.retryable("not attempted")
         for attempt in 1...max(1, attempts) {
             do {
-                return try await attemptDownload(id, table: table)
+                let installed = try await attemptDownload(id, table: table)
+                progress.finish(id, succeeded: true)
+                return installed
             } catch let failure as Failure {
                 lastFailure = failure
                 guard case .retryable = failure, attempt < attempts else { break }
                 try await Task.sleep(for: .milliseconds(200 * attempt))
             }
         }
+        progress.finish(id, succeeded: false)
         throw lastFailure
     }
 
@@ -79,8 +82,6 @@ public struct ParquetDownloader: Sendable {
             }
         }
         progress.begin(id, alreadyHave: have, total: table.size_bytes)
-        var succeeded = false
-        defer { progress.finish(id, succeeded: succeeded) }
 
         var expectedHash = table.hash
         var total = table.size_bytes
@@ -141,7 +142,6 @@ public struct ParquetDownloader: Sendable {
         guard rename(partial.path, workspace.parquet(id).path) == 0 else {
             throw Failure.final("cannot install \(workspace.parquet(id).path): \(String(cString: strerror(errno)))")
         }
-        succeeded = true
         return Installed(hash: hash, size: total, transferred: transferred, resumed: have > 0 && offset - transferred == have)
     }
 

@@ -28,10 +28,12 @@ public final class SyncProgress: Sendable {
         }
     }
 
+    /// A download (or another attempt at it) starts with `alreadyHave` bytes on disk.
     func begin(_ id: String, alreadyHave: Int64, total: Int64) {
         state.withLock {
+            let previous = $0.active[id]?.done ?? 0
             $0.active[id] = (alreadyHave, total)
-            $0.bytesDone += alreadyHave
+            $0.bytesDone += alreadyHave - previous
         }
     }
 

@@ -129,11 +129,22 @@ public struct Syncer: Sendable {
             if !options.dryRun { try state.save(to: workspace.stateFile) }
             return report
         }
+        let body = try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(60))
+        let fullSync = options.tables.isEmpty && !options.docsOnly
+        let fingerprint = Manifest.fingerprint(of: body)
+        if fullSync && !options.dryRun && fingerprint == state.manifest_fingerprint && isIntact(state) {
+            // The manifest is the one the last complete sync applied and every file is in place: nothing to fetch.
+            report.skipped = state.tables.keys.sorted()
+            report.remote = state.remote_tables ?? []
+            if !options.noUpload { try await upload(client: client, state: &state, report: &report, dryRun: false) }
+            state.last_sync = Date().apiTimestamp
+            try state.save(to: workspace.stateFile)
+            return report
+        }
         let manifest: Manifest
         do {
-            let body = try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(60))
             manifest = try JSONDecoder().decode(Manifest.self, from: body)
-        } catch let error as DecodingError {
+        } catch {
             throw ClientError.server(status: 200, detail: "Failed to fetch manifest: the answer is not a manifest (\(error))")
         }
         let plan = SyncPlan.make(
@@ -184,12 +195,31 @@ public struct Syncer: Sendable {
         } catch {
             report.errors.append(("assets", "\(error)"))
         }
-        if !options.noUpload && options.tables.isEmpty && !options.docsOnly {
+        if !options.noUpload && fullSync {
             try await upload(client: client, state: &state, report: &report, dryRun: false)
         }
+        // Only a complete, clean sync of everything lets the next one stop early on the same manifest.
+        state.manifest_fingerprint = fullSync && report.errors.isEmpty ? fingerprint : nil
+        state.remote_tables = plan.remote.isEmpty ? nil : plan.remote
         state.last_sync = Date().apiTimestamp
         try state.save(to: workspace.stateFile)
         return report
+    }
+
+    /// Whether the workspace is exactly what `state` says: every table's file present with its size, no other
+    /// parquet files, the views built here and without clashes, docs and profiles present.
+    private func isIntact(_ state: LocalSyncState) -> Bool {
+        guard state.workspace == workspace.root.path, (state.view_clashes ?? []).isEmpty,
+            FileManager.default.fileExists(atPath: workspace.database.path),
+            let names = try? FileManager.default.contentsOfDirectory(atPath: workspace.parquetDirectory.path)
+        else { return false }
+        if state.profiles_hash != nil && !FileManager.default.fileExists(atPath: workspace.profilesFile.path) { return false }
+        if state.docs_hash != nil && ((try? FileManager.default.contentsOfDirectory(atPath: workspace.docsDirectory.path)) ?? []).isEmpty {
+            return false
+        }
+        let files = names.filter { $0.hasSuffix(".parquet") }
+        guard files.count == state.tables.count else { return false }
+        return state.tables.allSatisfy { id, table in Workspace.fileSize(workspace.parquet(id)) == table.size_bytes }
     }
 
     /// Downloads `ids` with at most `jobs` at a time, largest first; records each installed table in `state`

@@ -1,0 +1,84 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AnalystClient
+
+/// The sync's decisions, without a server: what to download, skip, remove; rates; progress on retries.
+struct SyncPlanTests {
+    static func table(_ hash: String, size: Int64, mode: String = "local") -> Manifest.Table {
+        Manifest.Table(hash: hash, updated: nil, size_bytes: size, rows: 1, query_mode: mode)
+    }
+
+    @Test func downloadsWhatChangedOrIsMissingAndRemovesWhatIsNoLongerOffered() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let workspace = Workspace(path: directory.path)
+        try workspace.prepare()
+        for (id, size) in [("same", 3), ("changed", 3), ("wrong_size", 2), ("revoked", 3), ("stray", 1), ("now_remote", 3)] {
+            try Data(repeating: 1, count: size).write(to: workspace.parquet(id))
+        }
+        var state = LocalSyncState()
+        for id in ["same", "changed", "wrong_size", "revoked", "deleted_file", "now_remote"] {
+            state.tables[id] = .init(hash: "h-\(id)", rows: 1, size_bytes: 3)
+        }
+        let manifest = Manifest(
+            tables: [
+                "same": Self.table("h-same", size: 3), "changed": Self.table("h-new", size: 3),
+                "wrong_size": Self.table("h-wrong_size", size: 3), "deleted_file": Self.table("h-deleted_file", size: 3),
+                "fresh": Self.table("h-fresh", size: 9), "now_remote": Self.table("", size: 0, mode: "remote"),
+                "events": Self.table("", size: 0, mode: "remote"),
+            ], assets: nil, server_time: nil)
+
+        let plan = SyncPlan.make(manifest: manifest, state: state, workspace: workspace)
+        #expect(plan.download == ["changed", "deleted_file", "fresh", "wrong_size"])
+        #expect(plan.skipped == ["same"])
+        #expect(plan.remote == ["events", "now_remote"])
+        #expect(plan.remove == ["now_remote", "revoked", "stray"], "revoked, a stray file and a table that became remote")
+        #expect(plan.unknown.isEmpty)
+
+        let only = SyncPlan.make(manifest: manifest, state: state, workspace: workspace, only: ["changed", "revoked", "ghost"])
+        #expect(only.download == ["changed"])
+        #expect(only.remove == ["revoked"], "--table removes only the named tables")
+        #expect(only.unknown == ["ghost", "revoked"])
+
+        let docsOnly = SyncPlan.make(manifest: manifest, state: state, workspace: workspace, includeTables: false)
+        #expect(docsOnly == SyncPlan())
+    }
+
+    @Test func ratesAndContentRanges() {
+        #expect(SyncOptions.parseRate("500K") == 512_000)
+        #expect(SyncOptions.parseRate("2m") == 2 << 20)
+        #expect(SyncOptions.parseRate("1GB") == 1 << 30)
+        #expect(SyncOptions.parseRate("1234") == 1234)
+        for bad in ["", "0", "-5K", "fast", "9999999999999999999G"] { #expect(SyncOptions.parseRate(bad) == nil, "\(bad)") }
+        #expect(ParquetDownloader.contentRange("bytes 100-199/200")! == (100, 200))
+        #expect(ParquetDownloader.contentRange("bytes */200") == nil)
+    }
+
+    @Test func progressCountsEachTableOnceAcrossRetries() {
+        let progress = SyncProgress()
+        progress.plan(tables: 2, bytes: 300)
+        progress.begin("a", alreadyHave: 0, total: 100)
+        progress.received("a", bytes: 60)
+        progress.begin("a", alreadyHave: 40, total: 100)  // a retry that resumes from 40 bytes on disk
+        #expect(progress.snapshot.bytesDone == 40)
+        progress.received("a", bytes: 60)
+        progress.finish("a", succeeded: true)
+        progress.begin("b", alreadyHave: 0, total: 200)
+        progress.received("b", bytes: 50)
+        progress.finish("b", succeeded: false)
+        let done = progress.snapshot
+        #expect(done.tablesDone == 2)
+        #expect(done.bytesDone == 150)
+        #expect(done.bytesTotal == 150, "a failed table's missing bytes no longer count")
+        #expect(done.active.isEmpty)
+    }
+
+    @Test func docsPathsStayInsideTheDocsFolder() {
+        for good in ["metrics/revenue/mrr.yml", "README.md", "a/b/c.yml"] { #expect(AssetSync.isSafeRelativePath(good), "\(good)") }
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", ".hidden", "a/.git/config", "a\\b", "a\0b"] {
+            #expect(!AssetSync.isSafeRelativePath(bad), "\(bad)")
+        }
+    }
+}
