@@ -4,7 +4,8 @@ import ArgumentParser
 import Foundation
 
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "admin", 
+    static let configuration = CommandConfiguration(
+        commandName: "admin",
         abstract: "Manage users, tables, permissions and access requests (needs an admin account), and your own access tokens.",
         discussion: """
             Every command takes --server and --json (the server's JSON instead of a table). Users are named by id or email. \
@@ -27,7 +28,8 @@ extension ServerOptions {
 
 extension Admin {
     struct Users: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "users", 
+        static let configuration = CommandConfiguration(
+            commandName: "users",
             abstract: "List, add and remove users, and change their roles.", subcommands: [List.self, Add.self, Remove.self, SetRole.self])
     }
 }
@@ -51,7 +53,8 @@ extension Admin.Users {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", 
+        static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a user.",
             discussion: "Without --password-stdin the user has no password: they sign in with Google or an emailed link.")
 
@@ -84,7 +87,8 @@ extension Admin.Users {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove", 
+        static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Delete a user and revoke their tokens.", discussion: "Asks first on a terminal, unless --yes.")
 
         @OptionGroup var options: ServerOptions
@@ -140,7 +144,8 @@ extension Admin.Users {
 
 extension Admin {
     struct Tables: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "tables", 
+        static let configuration = CommandConfiguration(
+            commandName: "tables",
             abstract: "List, register, change and delete tables, and upload a file's data into one.",
             subcommands: [List.self, Register.self, Update.self, Delete.self, Upload.self])
     }
@@ -217,7 +222,8 @@ extension Admin.Tables {
     }
 
     struct Register: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "register", 
+        static let configuration = CommandConfiguration(
+            commandName: "register",
             abstract: "Register a table (its id is the name lower-cased, spaces and dashes as _).",
             discussion: "The source type defaults to files (the reference CLI defaulted to keboola): fill it with `da admin tables upload`."
         )
@@ -255,7 +261,8 @@ extension Admin.Tables {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "update", abstract: "Change a table's registration: only the options given are changed.")
+        static let configuration = CommandConfiguration(
+            commandName: "update", abstract: "Change a table's registration: only the options given are changed.")
 
         @OptionGroup var options: ServerOptions
 
@@ -291,7 +298,8 @@ extension Admin.Tables {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "delete", 
+        static let configuration = CommandConfiguration(
+            commandName: "delete",
             abstract: "Remove a table from the registry.", discussion: "Asks first on a terminal, unless --yes.")
 
         @OptionGroup var options: ServerOptions
@@ -314,7 +322,8 @@ extension Admin.Tables {
     }
 
     struct Upload: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "upload", 
+        static let configuration = CommandConfiguration(
+            commandName: "upload",
             abstract: "Upload a CSV or parquet file as a table's data (replacing it); the table must be of the files source.",
             discussion: "The format comes from the extension (.csv, .parquet), else from the content. Returns once it is published.")
 
@@ -345,7 +354,8 @@ extension Admin.Tables {
 
 extension Admin {
     struct Permissions: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "permissions", 
+        static let configuration = CommandConfiguration(
+            commandName: "permissions",
             abstract: "List, grant and revoke users' access to tables or buckets (<bucket>.*).",
             subcommands: [List.self, Grant.self, Revoke.self])
     }
@@ -381,7 +391,8 @@ extension Admin.Permissions {
     }
 
     struct Grant: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "grant", 
+        static let configuration = CommandConfiguration(
+            commandName: "grant",
             abstract: "Grant a user access to a table id or a bucket (<bucket>.*); `--access none` denies it explicitly.")
 
         @OptionGroup var options: ServerOptions
@@ -465,7 +476,8 @@ extension Admin.AccessRequests {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a request: the user gets read access to the table.")
+        static let configuration = CommandConfiguration(
+            commandName: "approve", abstract: "Approve a request: the user gets read access to the table.")
 
         @OptionGroup var options: ServerOptions
 
@@ -504,7 +516,8 @@ extension Admin.AccessRequests {
 
 extension Admin {
     struct Tokens: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "tokens", 
+        static let configuration = CommandConfiguration(
+            commandName: "tokens",
             abstract: "List, create and revoke your own personal access tokens (for scripts: da auth login --token).",
             subcommands: [List.self, Create.self, Revoke.self])
     }
@@ -512,7 +525,8 @@ extension Admin {
 
 extension Admin.Tokens {
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List your personal access tokens (never their secrets).")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List your personal access tokens (never their secrets).")
 
         @OptionGroup var options: ServerOptions
 
@@ -532,7 +546,8 @@ extension Admin.Tokens {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a personal access token; its secret is shown only once.")
+        static let configuration = CommandConfiguration(
+            commandName: "create", abstract: "Create a personal access token; its secret is shown only once.")
 
         @OptionGroup var options: ServerOptions
 

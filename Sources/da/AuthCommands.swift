@@ -20,12 +20,14 @@ struct ServerOptions: ParsableArguments {
 }
 
 struct Auth: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "auth", 
+    static let configuration = CommandConfiguration(
+        commandName: "auth",
         abstract: "Log in to a server, log out, and see who you are.", subcommands: [Login.self, Logout.self, Whoami.self])
 }
 
 struct Login: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "login", 
+    static let configuration = CommandConfiguration(
+        commandName: "login",
         abstract: "Log in with your email and password (or a personal access token) and keep the token in token.json.")
 
     @OptionGroup var options: ServerOptions
@@ -65,7 +67,8 @@ struct Login: AsyncParsableCommand {
 }
 
 struct Logout: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Revoke your token on the server and delete token.json.")
+    static let configuration = CommandConfiguration(
+        commandName: "logout", abstract: "Revoke your token on the server and delete token.json.")
 
     @OptionGroup var options: ServerOptions
 

@@ -4,7 +4,8 @@ import ArgumentParser
 import Foundation
 
 struct Explore: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "explore", 
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
         abstract: "Show a table's columns, row count, sample rows and profile highlights (local, or --remote).")
 
     @OptionGroup var options: ServerOptions
@@ -67,7 +68,8 @@ struct Explore: AsyncParsableCommand {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", 
+    static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "The server's health and data freshness, or (--local) what this workspace has synced.")
 
     @OptionGroup var options: ServerOptions
@@ -115,7 +117,8 @@ struct Status: AsyncParsableCommand {
 }
 
 struct Diagnose: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "diagnose", 
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose",
         abstract: "Check the server, your token, the clock, the local DuckDB, the sync and disk space; suggest fixes.",
         discussion: "Exit code 1 when a check fails (warnings exit 0).")
 
@@ -144,7 +147,8 @@ struct Diagnose: AsyncParsableCommand {
 }
 
 struct Skills: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "skills", 
+    static let configuration = CommandConfiguration(
+        commandName: "skills",
         abstract: "Built-in guides for AI agents and analysts (markdown).", subcommands: [List.self, Show.self],
         defaultSubcommand: List.self)
 

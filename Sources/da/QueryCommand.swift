@@ -6,7 +6,8 @@ import Foundation
 extension ResultTable.Format: ExpressibleByArgument {}
 
 struct Query: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "query", 
+    static let configuration = CommandConfiguration(
+        commandName: "query",
         abstract: "Run SQL on the local DuckDB (default) or on the server (--remote).",
         discussion: "The SQL comes from the argument, from -f FILE, or from standard input.")
 

@@ -3,7 +3,8 @@ import ArgumentParser
 import Foundation
 
 struct Setup: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "setup", 
+    static let configuration = CommandConfiguration(
+        commandName: "setup",
         abstract: "Set up an instance: point da at it, create the first admin, check it, run the first sync, verify.",
         discussion: """
             In order: da setup init --server URL; da setup bootstrap EMAIL; da setup test-connection; \
@@ -14,7 +15,8 @@ struct Setup: AsyncParsableCommand {
 
 extension Setup {
     struct Init: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "init", 
+        static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Save the server's URL in config.yaml (in the config directory) for every later command.",
             discussion: "DA_SERVER and --server still win over config.yaml.")
 
@@ -50,7 +52,8 @@ extension Setup {
     }
 
     struct Bootstrap: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "bootstrap", 
+        static let configuration = CommandConfiguration(
+            commandName: "bootstrap",
             abstract: "Create the first admin of a new server (only while it has no users) and log in as them.",
             discussion: "Without --password-stdin you are asked on a terminal; Enter (or no terminal) means no password.")
 
@@ -181,7 +184,8 @@ extension Setup {
     }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "verify", 
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check the instance end to end: server, auth, data, users, web UI, API docs.",
             discussion: "Exit code 1 when a check fails; warnings (e.g. no tables yet) still exit 0.")
 

@@ -3,7 +3,8 @@ import ArgumentParser
 import Foundation
 
 struct Sync: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sync", 
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
         abstract: "Download the tables you may read into server/parquet, refresh the local DuckDB views, docs and profiles, "
             + "and upload your sessions and notes.",
         discussion: """
