@@ -82,3 +82,36 @@ struct SyncPlanTests {
         }
     }
 }
+
+/// `server/sync_state.json`: what `save` writes, `load` reads back — by the quick path and by JSONDecoder.
+struct LocalSyncStateTests {
+    @Test func savedStateLoadsBackExactly() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = URL(fileURLWithPath: directory.path + "/sync_state.json")
+        var state = LocalSyncState()
+        for index in 0..<300 { state.tables["t\(index)"] = .init(hash: "h\(index)", rows: Int64(index), size_bytes: Int64(index * 7)) }
+        state.last_sync = "2026-11-22T05:00:00.000Z"
+        state.docs_hash = "d"
+        state.remote_tables = ["events"]
+        state.sessions = ["a.jsonl": .init(size: 3, mtime: 1.5)]
+        try state.save(to: file)
+        #expect(try LocalSyncState.load(from: file) == state)
+        let data = try Data(contentsOf: file)
+        #expect(LocalSyncState.splitTables(data)?.0 == state.tables, "the quick path reads what save writes")
+
+        // Another shape (pretty-printed by anyone else) still loads, through JSONDecoder.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted]
+        try encoder.encode(state).write(to: file)
+        #expect(LocalSyncState.splitTables(try Data(contentsOf: file)) == nil)
+        #expect(try LocalSyncState.load(from: file) == state)
+
+        var empty = LocalSyncState()
+        empty.last_sync = "x"
+        try empty.save(to: file)
+        #expect(try LocalSyncState.load(from: file) == empty)
+        try Data("{not json".utf8).write(to: file)
+        #expect(throws: ClientError.self) { try LocalSyncState.load(from: file) }
+    }
+}

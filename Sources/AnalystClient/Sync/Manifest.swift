@@ -89,9 +89,74 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
     public static func load(from url: URL) throws -> LocalSyncState {
         guard let data = FileManager.default.contents(atPath: url.path) else { return LocalSyncState() }
         do {
+            if let (tables, rest) = splitTables(data) {
+                var state = try JSONDecoder().decode(LocalSyncState.self, from: rest)
+                state.tables = tables
+                return state
+            }
             return try JSONDecoder().decode(LocalSyncState.self, from: data)
         } catch {
             throw ClientError.badLocalFile(path: url.path, reason: "not a sync state (\(error.localizedDescription))")
+        }
+    }
+
+    /// The tables block exactly as `save` writes it (one `"id":{"hash":…,"rows":…,"size_bytes":…}` per line), read
+    /// without JSONDecoder, and the rest of the document with an empty block. `nil` when the file has any other
+    /// shape (then the whole file goes through JSONDecoder).
+    static func splitTables(_ data: Data) -> ([String: Table], Data)? {
+        let bytes = [UInt8](data)
+        let opening = Array(#""tables":{"#.utf8) + [UInt8(ascii: "\n")]
+        guard let start = bytes.firstRange(of: opening) else { return nil }
+        var reader = ByteReader(bytes: bytes, position: start.upperBound)
+        var tables: [String: Table] = [:]
+        // Lines like `  "orders":{"hash":"ab…","rows":12,"size_bytes":345},` up to a line `}`.
+        while !reader.skip("}") {
+            guard reader.skip(#"  ""#), let id = reader.read(until: UInt8(ascii: "\"")), reader.skip(#":{"hash":""#),
+                let hash = reader.read(until: UInt8(ascii: "\"")), reader.skip(#","rows":"#), let rows = reader.integer(),
+                reader.skip(#","size_bytes":"#), let size = reader.integer(), reader.skip("}")
+            else { return nil }
+            _ = reader.skip(",")
+            guard reader.skip("\n") else { return nil }
+            tables[id] = Table(hash: hash, rows: rows, size_bytes: size)
+        }
+        let rest = bytes[..<start.lowerBound] + Array(#""tables":{}"#.utf8) + bytes[reader.position...]
+        return (tables, Data(rest))
+    }
+
+    /// A cursor over UTF-8 bytes for `splitTables`.
+    private struct ByteReader {
+        let bytes: [UInt8]
+        var position: Int
+
+        /// Consumes `text` if the bytes continue with it.
+        mutating func skip(_ text: String) -> Bool {
+            let expected = Array(text.utf8)
+            guard bytes.count - position >= expected.count,
+                bytes[position..<position + expected.count].elementsEqual(expected)
+            else { return false }
+            position += expected.count
+            return true
+        }
+
+        /// The text up to (not including) `terminator`, which is consumed too.
+        mutating func read(until terminator: UInt8) -> String? {
+            guard let end = bytes[position...].firstIndex(of: terminator) else { return nil }
+            defer { position = end + 1 }
+            return String(decoding: bytes[position..<end], as: UTF8.self)
+        }
+
+        /// A run of decimal digits.
+        mutating func integer() -> Int64? {
+            var value: Int64 = 0
+            let start = position
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+                let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+                let (sum, carry) = product.addingReportingOverflow(Int64(bytes[position] - UInt8(ascii: "0")))
+                guard !overflow, !carry else { return nil }
+                value = sum
+                position += 1
+            }
+            return position > start ? value : nil
         }
     }
 

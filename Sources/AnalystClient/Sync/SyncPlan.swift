@@ -24,7 +24,7 @@ public struct SyncPlan: Sendable, Equatable {
             if table.isRemote {
                 plan.remote.append(id)
             } else if let local = state.tables[id], local.hash == table.hash,
-                Workspace.fileSize(workspace.parquet(id)) == table.size_bytes
+                workspace.parquetSize(id) == table.size_bytes
             {
                 plan.skipped.append(id)
             } else {

@@ -104,6 +104,9 @@ public struct Syncer: Sendable {
     /// per-table failures are in the report.
     public func run(_ options: SyncOptions) async throws -> SyncReport {
         let jobs = min(max(options.jobs, 1), 32)
+        // The shared client keeps up to 8 connections per server; more parallel downloads need a client of their own
+        // (which costs a few milliseconds to start and stop, so the usual case does without).
+        guard jobs > 8 else { return try await run(options, jobs: jobs, httpClient: .shared) }
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = jobs
         configuration.timeout.connect = .seconds(10)
@@ -219,7 +222,7 @@ public struct Syncer: Sendable {
         }
         let files = names.filter { $0.hasSuffix(".parquet") }
         guard files.count == state.tables.count else { return false }
-        return state.tables.allSatisfy { id, table in Workspace.fileSize(workspace.parquet(id)) == table.size_bytes }
+        return state.tables.allSatisfy { id, table in workspace.parquetSize(id) == table.size_bytes }
     }
 
     /// Downloads `ids` with at most `jobs` at a time, largest first; records each installed table in `state`

@@ -26,6 +26,10 @@ public struct Workspace: Sendable {
 
     /// The parquet file of table `id`.
     public func parquet(_ id: String) -> URL { parquetDirectory.appendingPathComponent("\(id).parquet") }
+    /// The size of table `id`'s parquet file, `nil` if there is none (string paths: this runs for every table on
+    /// every sync, where building URLs would cost more than the `stat`).
+    func parquetSize(_ id: String) -> Int64? { Workspace.fileSize(atPath: parquetPath + id + ".parquet") }
+    private var parquetPath: String { root.path + "/server/parquet/" }
     /// Where a download of table `id` is written until it is verified.
     public func partial(_ id: String) -> URL { parquetDirectory.appendingPathComponent("\(id).parquet.part") }
 
@@ -37,9 +41,11 @@ public struct Workspace: Sendable {
     }
 
     /// The size of a regular file, `nil` if there is none.
-    static func fileSize(_ url: URL) -> Int64? {
+    static func fileSize(_ url: URL) -> Int64? { fileSize(atPath: url.path) }
+
+    static func fileSize(atPath path: String) -> Int64? {
         var info = stat()
-        guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int64(info.st_size)
     }
 
