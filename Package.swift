@@ -47,7 +47,9 @@ let package = Package(
         .target(
             name: "CDuckDBLoader",
             path: "Sources/CDuckDBLoader",
-            cSettings: [.unsafeFlags(["-I\(duckDBInclude)"])],
+            // Hidden: the forwarders serve this binary's Swift code only. Exported, they would stand in for
+            // libduckdb's own C API functions when libduckdb calls them internally.
+            cSettings: [.unsafeFlags(["-I\(duckDBInclude)", "-fvisibility=hidden"])],
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
         .target(

@@ -163,7 +163,9 @@ struct AuthRouteTests {
             #expect(cookie.status == .ok)
             #expect(try await client.get("/auth/me", bearer: token).status == .ok)
 
+            // A change behind the repositories' back is seen once the identity cache forgets (at most 1 s).
             try await dependencies.system.withConnection { try $0.run("DELETE FROM users") }
+            dependencies.system.identityCache.invalidateAll()
             let gone = try await client.get("/auth/me", bearer: token)
             #expect(gone.status == .unauthorized)
             #expect(try detail(gone) == "User not found")
@@ -195,6 +197,7 @@ struct AuthRouteTests {
             #expect(try detail(response) == "Requires role admin or higher")
         }
         try await dependencies.system.withConnection { try $0.run("UPDATE users SET role = 'admin'") }
+        dependencies.system.identityCache.invalidateAll()
         try await Application(router: router).test(.router) { client in
             let response = try await client.get("/admin-only", bearer: token)
             #expect(response.status == .ok)

@@ -60,7 +60,8 @@ public struct PersonalAccessTokens: Sendable {
 
     /// Deletes one of the user's tokens; `false` when the user has no such token.
     public func delete(id: String, userID: String) async throws -> Bool {
-        try await system.withConnection { connection in
+        defer { system.identityCache.invalidateAll() }
+        return try await system.withConnection { connection in
             try connection.run(
                 "DELETE FROM personal_access_tokens WHERE id = ? AND user_id = ?", [.varchar(id), .varchar(userID)]) == 1
         }
@@ -69,6 +70,7 @@ public struct PersonalAccessTokens: Sendable {
     /// Deletes the token with this secret (logout with a personal access token).
     public func revoke(secret: String) async throws {
         let hash = Secrets.storedHash(of: secret)
+        defer { system.identityCache.invalidateAll() }
         try await system.withConnection { connection in
             try connection.run("DELETE FROM personal_access_tokens WHERE token_hash = ?", [.varchar(hash)])
         }
@@ -77,16 +79,24 @@ public struct PersonalAccessTokens: Sendable {
     /// The owner of an unexpired token with this secret, or `nil`.
     public func userID(forSecret secret: String, now: Date = Date()) async throws -> String? {
         let hash = Secrets.storedHash(of: secret)
-        return try await system.withConnection { connection in
-            let owner = try connection.query(
+        let cache = system.identityCache
+        let key = "pat:\(hash)"
+        if case .owner(let userID) = cache.lookup(key) { return userID }
+        let epoch = cache.epoch
+        let found = try await system.withConnection { connection -> (String, Date?)? in
+            let row = try connection.query(
                 """
-                SELECT user_id FROM personal_access_tokens
+                SELECT user_id, expires_at FROM personal_access_tokens
                 WHERE token_hash = ? AND (expires_at IS NULL OR expires_at > ?)
                 """, [.varchar(hash), .timestamp(TimestampValue(now))]
-            ).scalar()
-            if case .varchar(let userID) = owner { return userID }
-            return nil
+            ).rows().first
+            guard let row, case .varchar(let userID) = row[0] else { return nil }
+            if case .timestamp(let expires) = row[1] { return (userID, expires.date) }
+            return (userID, nil)
         }
+        guard let (userID, expires) = found else { return nil }
+        cache.store(.owner(userID: userID), for: key, readAt: epoch, notAfter: expires)
+        return userID
     }
 
     static func newSecret() -> String {

@@ -12,7 +12,8 @@ extension UserRepository {
 
     /// Changes a user's name and/or role. Demoting the last admin is refused.
     public func update(id: String, name: String?, role: Role?) async throws -> User {
-        try await UserRepository.withIdentityLock(system) { connection in
+        defer { system.identityCache.invalidateAll() }
+        return try await UserRepository.withIdentityLock(system) { connection in
             guard let current = try UserRepository.select(connection, where: "id = ?", .varchar(id)) else {
                 throw IdentityError.userNotFound
             }
@@ -31,6 +32,7 @@ extension UserRepository {
 
     /// Deletes a user and invalidates every token issued to them. Deleting the last admin is refused.
     public func delete(id: String) async throws {
+        defer { system.identityCache.invalidateAll() }
         try await UserRepository.withIdentityLock(system) { connection in
             guard let current = try UserRepository.select(connection, where: "id = ?", .varchar(id)) else {
                 throw IdentityError.userNotFound
@@ -46,6 +48,7 @@ extension UserRepository {
 
     /// Sets a new password hash and invalidates the user's earlier tokens, personal access tokens included.
     public func setPassword(id: String, hash: String) async throws {
+        defer { system.identityCache.invalidateAll() }
         try await system.withConnection { connection in
             try connection.transaction {
                 let changed = try connection.run(
@@ -65,6 +68,7 @@ extension UserRepository {
 
     /// Revokes one token (logout) until it would have expired anyway.
     public func revokeToken(jti: String, userID: String, expiresAt: Date) async throws {
+        defer { system.identityCache.invalidateAll() }
         try await system.withConnection { connection in
             try connection.run(
                 "INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -73,8 +77,13 @@ extension UserRepository {
     }
 
     /// The user behind a verified token, or why the token no longer counts. One round trip to the database.
+    /// A valid result is kept briefly in the system database's `IdentityCache`.
     public func authenticate(userID: String, jti: String, generation: Int) async throws -> TokenCheck {
-        try await system.withConnection { connection in
+        let cache = system.identityCache
+        let key = "jwt:\(userID):\(jti):\(generation)"
+        if case .user(let user) = cache.lookup(key) { return .valid(user) }
+        let epoch = cache.epoch
+        let check = try await system.withConnection { connection -> TokenCheck in
             guard let user = try UserRepository.select(connection, where: "id = ?", .varchar(userID)) else {
                 return .userNotFound
             }
@@ -83,6 +92,8 @@ extension UserRepository {
             if try UserRepository.generation(connection, userID: userID) != generation { return .revoked }
             return .valid(user)
         }
+        if case .valid(let user) = check { cache.store(.user(user), for: key, readAt: epoch) }
+        return check
     }
 
     /// What a token check found.

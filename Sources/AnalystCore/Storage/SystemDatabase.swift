@@ -8,6 +8,8 @@ import Logging
 public final class SystemDatabase: Sendable {
     public let pool: ConnectionPool
     public let path: String
+    /// Recent token checks; emptied by every identity change made through the repositories.
+    public let identityCache = IdentityCache()
 
     /// Opens (creating if needed) and migrates the database. Throws `StorageError` with a message that says
     /// what to do when the file is locked, unreadable, or newer than this build.
