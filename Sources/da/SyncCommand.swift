@@ -77,7 +77,7 @@ struct Sync: AsyncParsableCommand {
             }
             display.clearLine()
             if options.json {
-                Terminal.printJSON(report.json)
+                print(report.json)
             } else {
                 SyncDisplay.summary(report, quiet: quiet)
             }

@@ -115,3 +115,29 @@ struct LocalSyncStateTests {
         #expect(throws: ClientError.self) { try LocalSyncState.load(from: file) }
     }
 }
+
+/// `da sync --json`: valid JSON with every key, whatever the messages contain.
+struct SyncReportJSONTests {
+    @Test func reportIsValidJSONWithEveryKey() throws {
+        var report = SyncReport()
+        report.downloaded = ["orders"]
+        report.skipped = ["a", "b"]
+        report.errors = [("t\"1", "line\nbreak and \"quotes\" \\ slash")]
+        report.uploadErrors = [("x.jsonl", "413")]
+        report.sessionsUploaded = ["s.jsonl"]
+        report.dryRun = true
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        #expect(
+            Set(object.keys)
+                == [
+                    "bytes_downloaded", "clashes", "docs_updated", "downloaded", "dry_run", "errors", "profiles_updated", "remote",
+                    "removed", "skipped", "uploaded",
+                ])
+        #expect((object["errors"] as? [[String: String]])?.first == ["table": "t\"1", "error": "line\nbreak and \"quotes\" \\ slash"])
+        let uploaded = try #require(object["uploaded"] as? [String: Any])
+        #expect(uploaded["sessions"] as? Int == 1)
+        #expect(uploaded["session_files"] as? [String] == ["s.jsonl"])
+        #expect((uploaded["errors"] as? [[String: String]])?.first?["file"] == "x.jsonl")
+        #expect(object["skipped"] as? [String] == ["a", "b"])
+    }
+}

@@ -97,10 +97,11 @@ public struct SQLSandbox: Sendable {
             throw .parserUnavailable(message: "unexpected result from json_serialize_sql")
         }
         do {
-            return (try JSONDecoder().decode(ParseTree.self, from: Data(json.utf8)), SandboxRules.foldCase(database))
-        } catch {
-            // Foundation's decoder gives up on very deep nesting before the walker's own limit does.
+            return (try ParseTree.parse(json), SandboxRules.foldCase(database))
+        } catch .tooDeep {
             throw .tooComplex
+        } catch {
+            throw .parserUnavailable(message: "json_serialize_sql returned text that is not JSON")
         }
     }
 
