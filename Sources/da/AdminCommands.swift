@@ -100,16 +100,7 @@ extension Admin.Users {
         var yes = false
 
         func run() async throws {
-            try await reportingAdminErrors {
-                let client = try options.adminClient()
-                let found = try await client.user(user)
-                let id = AdminOutput.text(found, "id")
-                let email = AdminOutput.text(found, "email")
-                try AdminOutput.confirm("Delete user \(email) (\(id))?", yes: yes)
-                try await client.deleteUser(id: id)
-                if options.json { return AdminOutput.printJSON(["deleted": id, "email": email]) }
-                print("Deleted user \(email) (\(id)).")
-            }
+            try await Admin.removeUser(user, yes: yes, options: options)
         }
     }
 
@@ -596,6 +587,20 @@ extension Admin.Tokens {
 // MARK: - the reference CLI's spellings (hidden)
 
 extension Admin {
+    /// `users remove` and `remove-user`: finds the user by id, email or id prefix, asks on a terminal, deletes.
+    static func removeUser(_ reference: String, yes: Bool, options: ServerOptions) async throws {
+        try await reportingAdminErrors {
+            let client = try options.adminClient()
+            let found = try await client.user(reference)
+            let id = AdminOutput.text(found, "id")
+            let email = AdminOutput.text(found, "email")
+            try AdminOutput.confirm("Delete user \(email) (\(id))?", yes: yes)
+            try await client.deleteUser(id: id)
+            if options.json { return AdminOutput.printJSON(["deleted": id, "email": email]) }
+            print("Deleted user \(email) (\(id)).")
+        }
+    }
+
     struct AddUser: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-user", abstract: "Add a user (same as: da admin users add).", shouldDisplay: false)
@@ -656,14 +661,7 @@ extension Admin {
         var yes = false
 
         func run() async throws {
-            try await reportingAdminErrors {
-                let client = try options.adminClient()
-                let found = try await client.user(userID)
-                try AdminOutput.confirm("Delete user \(AdminOutput.text(found, "email"))?", yes: yes)
-                try await client.deleteUser(id: AdminOutput.text(found, "id"))
-                if options.json { return AdminOutput.printJSON(["deleted": AdminOutput.text(found, "id")]) }
-                print("User removed.")
-            }
+            try await Admin.removeUser(userID, yes: yes, options: options)
         }
     }
 

@@ -142,7 +142,7 @@ struct CLIAdminTests {
         #expect(listed.stdout.components(separatedBy: "\n").contains(line), "\(listed.stdout)")
         let removedAlias = try await harness.da(["admin", "remove-user", carolID])
         #expect(removedAlias.status == 0, "\(removedAlias.stderr)")
-        #expect(removedAlias.stdout.contains("User removed."))
+        #expect(removedAlias.stdout.contains("Deleted user "))
         users = try #require(try await harness.json(["admin", "users", "list"]) as? [[String: Any]])
         #expect(!users.contains { $0["id"] as? String == carolID })
 

@@ -22,13 +22,12 @@ public enum CLIProcess {
         for name in ["DA_SERVER", "DA_TOKEN", "DA_CONFIG_DIR", "DA_LOCAL_DIR", "XDG_CONFIG_HOME"] { merged[name] = nil }
         merged.merge(environment) { _, new in new }
         process.environment = merged
-        let output = Collector(), errors = Collector()
         let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = stdin
-        stdout.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
-        stderr.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
+        // Read both pipes from the start (a child that fills a pipe buffer would otherwise wait for us forever).
+        let output = PipeDrain(stdout.fileHandleForReading), errors = PipeDrain(stderr.fileHandleForReading)
         let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, Error>) in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
@@ -42,19 +41,8 @@ public enum CLIProcess {
             if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
             try? stdin.fileHandleForWriting.close()
         }
-        stdout.fileHandleForReading.readabilityHandler = nil
-        stderr.fileHandleForReading.readabilityHandler = nil
-        output.append(stdout.fileHandleForReading.readDataToEndOfFile())
-        errors.append(stderr.fileHandleForReading.readDataToEndOfFile())
-        return Result(status: status, stdout: output.text, stderr: errors.text)
-    }
-
-    /// Bytes gathered from a pipe's handler thread. `@unchecked Sendable`: `data` is only touched under `lock`.
-    final class Collector: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data = Data()
-
-        func append(_ more: Data) { lock.withLock { data.append(more) } }
-        var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+        // Process closes the parent's copies of the writing ends, so the drains end when the child has exited.
+        let (out, err) = (await output.finish(), await errors.finish())
+        return Result(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 }

@@ -9,8 +9,7 @@ public final class ServerProcess: @unchecked Sendable {
     public let port: Int
     public let dataDirectory: String
     private let output = Pipe()
-    private let lock = NSLock()
-    private var collected = Data()
+    private let drain: PipeDrain
 
     /// Starts `da-server serve` with the given data directory and extra arguments/environment.
     public init(dataDirectory: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
@@ -29,18 +28,12 @@ public final class ServerProcess: @unchecked Sendable {
         process.currentDirectoryURL = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent()
         process.standardOutput = output
         process.standardError = output
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.withLock { self.collected.append(data) }
-        }
+        drain = PipeDrain(output.fileHandleForReading)
         try process.run()
     }
 
     /// Everything the server printed so far.
-    public var log: String {
-        lock.withLock { String(decoding: collected, as: UTF8.self) }
-    }
+    public var log: String { drain.text }
 
     public var baseURL: URL {
         var components = URLComponents()
@@ -79,9 +72,7 @@ public final class ServerProcess: @unchecked Sendable {
         while process.isRunning {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        output.fileHandleForReading.readabilityHandler = nil
-        let rest = output.fileHandleForReading.readDataToEndOfFile()
-        lock.withLock { collected.append(rest) }
+        _ = await drain.finish()
         return process.terminationStatus
     }
 
