@@ -43,7 +43,7 @@ extension Admin.Users {
         func run() async throws {
             try await reportingAdminErrors {
                 let users = try await options.adminClient().users()
-                if options.json { return AdminOutput.printJSON(users) }
+                if options.json { return Terminal.printJSON(users) }
                 AdminOutput.printTable(
                     ["ID", "EMAIL", "NAME", "ROLE", "CREATED"],
                     users.map { user in ["id", "email", "name", "role", "created_at"].map { AdminOutput.text(user, $0) } },
@@ -80,7 +80,7 @@ extension Admin.Users {
             let password = try AdminOutput.passwordFromStandardInput(passwordStdin)
             try await reportingAdminErrors {
                 let user = try await options.adminClient().createUser(email: email, name: name, role: role, password: password)
-                if options.json { return AdminOutput.printJSON(user) }
+                if options.json { return Terminal.printJSON(user) }
                 AdminOutput.printCreated(user)
             }
         }
@@ -124,7 +124,7 @@ extension Admin.Users {
                 let client = try options.adminClient()
                 let id = AdminOutput.text(try await client.user(user), "id")
                 let updated = try await client.updateUser(id: id, role: role)
-                if options.json { return AdminOutput.printJSON(updated) }
+                if options.json { return Terminal.printJSON(updated) }
                 print("\(AdminOutput.text(updated, "email")) is now \(AdminOutput.text(updated, "role")).")
             }
         }
@@ -198,7 +198,7 @@ extension Admin.Tables {
         func run() async throws {
             try await reportingAdminErrors {
                 let registry = try await options.adminClient().tables()
-                if options.json { return AdminOutput.printJSON(registry) }
+                if options.json { return Terminal.printJSON(registry) }
                 let tables = registry["tables"] as? [[String: Any]] ?? []
                 print("Registered tables: \(tables.count)")
                 guard !tables.isEmpty else { return }
@@ -236,7 +236,7 @@ extension Admin.Tables {
             if `private` { fields.isPublic = false }
             try await reportingAdminErrors {
                 let registered = try await options.adminClient().registerTable(fields)
-                if options.json { return AdminOutput.printJSON(registered) }
+                if options.json { return Terminal.printJSON(registered) }
                 print("Registered: \(name) (id: \(AdminOutput.text(registered, "id")))")
             }
         }
@@ -281,7 +281,7 @@ extension Admin.Tables {
         func run() async throws {
             try await reportingAdminErrors(notFound: AdminOutput.seeTables) {
                 let answer = try await options.adminClient().updateTable(id: id, fields)
-                if options.json { return AdminOutput.printJSON(answer) }
+                if options.json { return Terminal.printJSON(answer) }
                 let updated = answer["updated"] as? [String] ?? fields.names
                 print("Updated \(id): \(updated.joined(separator: ", "))")
             }
@@ -306,7 +306,7 @@ extension Admin.Tables {
                 let client = try options.adminClient()
                 try AdminOutput.confirm("Delete table \(id)?", yes: yes)
                 try await client.deleteTable(id: id)
-                if options.json { return AdminOutput.printJSON(["deleted": id]) }
+                if options.json { return Terminal.printJSON(["deleted": id]) }
                 print("Deleted table \(id).")
             }
         }
@@ -329,7 +329,7 @@ extension Admin.Tables {
         func run() async throws {
             try await reportingAdminErrors(notFound: AdminOutput.seeTables) {
                 let answer = try await options.adminClient().upload(tableID: id, file: file)
-                if options.json { return AdminOutput.printJSON(answer) }
+                if options.json { return Terminal.printJSON(answer) }
                 let columns = (answer["columns"] as? [[String: Any]] ?? []).map {
                     "\(AdminOutput.text($0, "name")) \(AdminOutput.text($0, "type"))"
                 }
@@ -367,7 +367,7 @@ extension Admin.Permissions {
                 let users = try await client.users()
                 let answer = try await client.permissions(
                     userID: try await user.asyncMap { AdminOutput.text(try await client.user($0), "id") })
-                if options.json { return AdminOutput.printJSON(answer) }
+                if options.json { return Terminal.printJSON(answer) }
                 let emails = Dictionary(users.map { (AdminOutput.text($0, "id"), AdminOutput.text($0, "email")) }) { first, _ in first }
                 let grants = answer["permissions"] as? [[String: Any]] ?? []
                 AdminOutput.printTable(
@@ -406,7 +406,7 @@ extension Admin.Permissions {
                 let client = try options.adminClient()
                 let found = try await client.user(user)
                 let answer = try await client.grant(userID: AdminOutput.text(found, "id"), dataset: dataset, access: access)
-                if options.json { return AdminOutput.printJSON(answer) }
+                if options.json { return Terminal.printJSON(answer) }
                 print("Granted \(access) on \(dataset) to \(AdminOutput.text(found, "email")).")
             }
         }
@@ -428,7 +428,7 @@ extension Admin.Permissions {
                 let client = try options.adminClient()
                 let found = try await client.user(user)
                 let answer = try await client.revoke(userID: AdminOutput.text(found, "id"), dataset: dataset)
-                if options.json { return AdminOutput.printJSON(answer) }
+                if options.json { return Terminal.printJSON(answer) }
                 print("Revoked \(dataset) from \(AdminOutput.text(found, "email")).")
             }
         }
@@ -454,7 +454,7 @@ extension Admin.AccessRequests {
         func run() async throws {
             try await reportingAdminErrors {
                 let answer = try await options.adminClient().pendingAccessRequests()
-                if options.json { return AdminOutput.printJSON(answer) }
+                if options.json { return Terminal.printJSON(answer) }
                 let requests = answer["requests"] as? [[String: Any]] ?? []
                 AdminOutput.printTable(
                     ["ID", "USER", "TABLE", "CREATED", "REASON"],
@@ -497,7 +497,7 @@ extension Admin.AccessRequests {
     static func review(id: String, approve: Bool, options: ServerOptions) async throws {
         try await reportingAdminErrors(notFound: "See the pending requests with: da admin access-requests list") {
             let answer = try await options.adminClient().reviewAccessRequest(id: id, approve: approve)
-            if options.json { return AdminOutput.printJSON(answer) }
+            if options.json { return Terminal.printJSON(answer) }
             print(approve ? "Approved \(id): read access granted." : "Denied \(id).")
         }
     }
@@ -524,7 +524,7 @@ extension Admin.Tokens {
         func run() async throws {
             try await reportingAdminErrors {
                 let tokens = try await options.adminClient().tokens()
-                if options.json { return AdminOutput.printJSON(tokens) }
+                if options.json { return Terminal.printJSON(tokens) }
                 AdminOutput.printTable(
                     ["ID", "NAME", "PREFIX", "CREATED", "EXPIRES"],
                     tokens.map { token in
@@ -557,7 +557,7 @@ extension Admin.Tokens {
         func run() async throws {
             try await reportingAdminErrors {
                 let token = try await options.adminClient().createToken(name: name, expiresInDays: expiresInDays)
-                if options.json { return AdminOutput.printJSON(token) }
+                if options.json { return Terminal.printJSON(token) }
                 let expires = token["expires_at"] as? String ?? "never"
                 print("Created token \"\(AdminOutput.text(token, "name"))\" (id \(AdminOutput.text(token, "id")), expires \(expires)).")
                 print("Copy it now, it is not shown again:")
@@ -577,7 +577,7 @@ extension Admin.Tokens {
         func run() async throws {
             try await reportingAdminErrors(notFound: "See your tokens with: da admin tokens list") {
                 try await options.adminClient().revokeToken(id: id)
-                if options.json { return AdminOutput.printJSON(["revoked": id]) }
+                if options.json { return Terminal.printJSON(["revoked": id]) }
                 print("Revoked token \(id).")
             }
         }
@@ -596,7 +596,7 @@ extension Admin {
             let email = AdminOutput.text(found, "email")
             try AdminOutput.confirm("Delete user \(email) (\(id))?", yes: yes)
             try await client.deleteUser(id: id)
-            if options.json { return AdminOutput.printJSON(["deleted": id, "email": email]) }
+            if options.json { return Terminal.printJSON(["deleted": id, "email": email]) }
             print("Deleted user \(email) (\(id)).")
         }
     }
@@ -623,7 +623,7 @@ extension Admin {
         func run() async throws {
             try await reportingAdminErrors {
                 let user = try await options.adminClient().createUser(email: email, name: name, role: role, password: nil)
-                if options.json { return AdminOutput.printJSON(user) }
+                if options.json { return Terminal.printJSON(user) }
                 AdminOutput.printCreated(user)
             }
         }
@@ -638,7 +638,7 @@ extension Admin {
         func run() async throws {
             try await reportingAdminErrors {
                 let users = try await options.adminClient().users()
-                if options.json { return AdminOutput.printJSON(users) }
+                if options.json { return Terminal.printJSON(users) }
                 for user in users {
                     let email = AdminOutput.pad(AdminOutput.text(user, "email"), 30)
                     let role = AdminOutput.pad(AdminOutput.text(user, "role"), 10)
@@ -701,10 +701,10 @@ extension Admin {
             try await reportingAdminErrors {
                 do {
                     let registered = try await options.adminClient().registerTable(fields)
-                    if options.json { return AdminOutput.printJSON(registered) }
+                    if options.json { return Terminal.printJSON(registered) }
                     print("Registered: \(name)")
                 } catch ClientError.server(status: 409, let detail) {
-                    if options.json { return AdminOutput.printJSON(["name": name, "status": "exists", "detail": detail]) }
+                    if options.json { return Terminal.printJSON(["name": name, "status": "exists", "detail": detail]) }
                     print("Already exists: \(name)")
                 }
             }
@@ -720,7 +720,7 @@ extension Admin {
         func run() async throws {
             try await reportingAdminErrors {
                 let registry = try await options.adminClient().tables()
-                if options.json { return AdminOutput.printJSON(registry) }
+                if options.json { return Terminal.printJSON(registry) }
                 let tables = registry["tables"] as? [[String: Any]] ?? []
                 print("Registered tables: \(registry["count"] as? Int ?? tables.count)")
                 for table in tables {
@@ -785,13 +785,6 @@ enum AdminOutput {
             let cells = line.indices.map { pad(line[$0], widths[$0]) }.joined(separator: "  ")
             print(cells.replacingOccurrences(of: " +$", with: "", options: .regularExpression))
         }
-    }
-
-    /// Prints any JSON value (an array or an object) on one line, keys sorted.
-    static func printJSON(_ value: Any) {
-        let data =
-            (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
-        print(String(decoding: data, as: UTF8.self))
     }
 
     /// `Created user: EMAIL (id: ID, role: ROLE)`, the reference's line.

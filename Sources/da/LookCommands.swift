@@ -159,12 +159,7 @@ struct Skills: ParsableCommand {
         var json = false
 
         func run() {
-            if json {
-                let data = try? JSONSerialization.data(
-                    withJSONObject: Skill.all.map { ["name": $0.name, "summary": $0.summary] }, options: [.sortedKeys])
-                print(String(decoding: data ?? Data("[]".utf8), as: UTF8.self))
-                return
-            }
+            if json { return Terminal.printJSON(Skill.all.map { ["name": $0.name, "summary": $0.summary] }) }
             let width = Skill.all.map(\.name.count).max() ?? 0
             for skill in Skill.all { print("\(skill.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(skill.summary)") }
             print("\nRead one with: da skills show NAME")

@@ -48,16 +48,13 @@ struct Query: AsyncParsableCommand {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ValidationError("no SQL: give it as an argument, with -f FILE, or on standard input")
         }
-        let environment = ClientEnvironment(
-            environment: ProcessInfo.processInfo.environment, currentDirectory: FileManager.default.currentDirectoryPath,
-            homeDirectory: NSHomeDirectory())
-        let runner = QueryRunner(workspace: environment.workspace)
+        let session = options.session()
+        let runner = QueryRunner(workspace: Workspace(path: session.environment.workspace))
         let format = options.json ? .json : self.format
         let limit = self.limit
         try await reportingErrors {
             let result: ResultTable
             if remote {
-                let session = options.session()
                 guard let token = try session.currentToken() else { throw ClientError.notLoggedIn }
                 result = try await runner.remote(text, limit: limit, client: APIClient(server: session.server, token: token))
             } else {

@@ -139,7 +139,7 @@ extension Setup {
                     throw ClientError.server(status: 202, detail: "the server's answer to /api/sync/trigger has no job_id")
                 }
                 if noWait {
-                    if options.json { return AdminOutput.printJSON(started) }
+                    if options.json { return Terminal.printJSON(started) }
                     print("Sync started: job \(jobID)")
                     return print("Then: da setup verify")
                 }
@@ -162,7 +162,7 @@ extension Setup {
         static func report(_ job: [String: Any], json: Bool) throws {
             let failed = job["status"] as? String == "failed"
             if json {
-                AdminOutput.printJSON(job)
+                Terminal.printJSON(job)
             } else {
                 if failed {
                     Terminal.printError("Sync failed:")

@@ -27,9 +27,10 @@ enum Terminal {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
-    static func printJSON(_ object: [String: Any]) {
+    /// Prints a JSON object or array (keys sorted).
+    static func printJSON(_ value: Any) {
         let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+            (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
         print(String(decoding: data, as: UTF8.self))
     }
 }

@@ -53,14 +53,7 @@ public struct TableExplorer: Sendable {
 
     /// The table as the local DuckDB has it, with the synced profile's highlights. Blocking (DuckDB).
     public func local(_ table: String) throws -> TableOverview {
-        let path = workspace.database.path
-        guard FileManager.default.fileExists(atPath: path) else { throw ClientError.noLocalDatabase(path: path) }
-        let connection: Connection
-        do {
-            connection = try Database(path: path, configuration: .init(accessMode: .readOnly)).connect()
-        } catch let error as DuckDBError {
-            throw ClientError.badLocalFile(path: path, reason: error.description)
-        }
+        let connection = try workspace.openDatabaseReadOnly()
         let names = try connection.query(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
         ).rows().compactMap { $0[0].stringValue }

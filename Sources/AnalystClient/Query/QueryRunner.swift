@@ -5,23 +5,17 @@ import NIOHTTP1
 
 /// Runs `da query`: on the local DuckDB of the workspace (read-only), or on the server (`POST /api/query`).
 public struct QueryRunner: Sendable {
-    public let workspace: String
+    public let workspace: Workspace
 
-    public init(workspace: String) {
+    public init(workspace: Workspace) {
         self.workspace = workspace
     }
-
-    /// `user/duckdb/analytics.duckdb` in the workspace.
-    public var localDatabase: String { workspace + "/user/duckdb/analytics.duckdb" }
 
     /// Runs `sql` on the local database, keeping at most `limit` rows. Blocking (DuckDB); the CLI runs it on its own
     /// thread.
     public func local(_ sql: String, limit: Int) throws -> ResultTable {
-        guard FileManager.default.fileExists(atPath: localDatabase) else {
-            throw ClientError.noLocalDatabase(path: localDatabase)
-        }
+        let connection = try workspace.openDatabaseReadOnly()
         do {
-            let connection = try Database(path: localDatabase, configuration: .init(accessMode: .readOnly)).connect()
             return try QueryRunner.table(connection.query(sql), limit: limit)
         } catch let error as DuckDBError {
             throw ClientError.local("Query error: \(error.description)")

@@ -22,7 +22,13 @@ public struct Diagnosis: Sendable {
     public enum Status: String, Sendable, Comparable {
         case ok, skip, warn, fail
 
-        private var rank: Int { [.ok: 0, .skip: 0, .warn: 1, .fail: 2][self] ?? 0 }
+        private var rank: Int {
+            switch self {
+            case .ok, .skip: return 0
+            case .warn: return 1
+            case .fail: return 2
+            }
+        }
         public static func < (lhs: Status, rhs: Status) -> Bool { lhs.rank < rhs.rank }
     }
 
@@ -135,7 +141,7 @@ public struct Diagnosis: Sendable {
         if FileManager.default.fileExists(atPath: path) {
             let opened: Result<Int, Error> = await Result(catching: {
                 try await BlockingExecutor.shared.run {
-                    let connection = try Database(path: path, configuration: .init(accessMode: .readOnly)).connect()
+                    let connection = try workspace.openDatabaseReadOnly()
                     let rows = try connection.query("SELECT count(*) FROM duckdb_views() WHERE NOT internal").rows()
                     return Int(rows.first?.first?.int64Value ?? 0)
                 }

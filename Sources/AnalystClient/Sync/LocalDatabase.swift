@@ -29,10 +29,7 @@ public struct LocalDatabase: Sendable {
         do {
             connection = try Database(path: workspace.database.path).connect()
         } catch let error as DuckDBError {
-            let inUse = error.description.contains("lock")
-            throw ClientError.badLocalFile(
-                path: workspace.database.path,
-                reason: inUse ? "another program has it open (close it, then run da sync again)" : error.description)
+            throw workspace.databaseUnavailable(error)
         }
         let views = try connection.query(
             "SELECT view_name, coalesce(comment, '') FROM duckdb_views() "

@@ -66,7 +66,8 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
 
     public var tables: [String: Table] = [:]
     public var last_sync: String?
-    /// The server the tables came from; a different server starts over.
+    /// The server of the last sync (for people reading the file; hashes are content hashes, so a table with the same
+    /// hash on another server is the same file and is not downloaded again).
     public var server: String?
     /// The workspace path the views were built for; views hold absolute paths, so a moved workspace rebuilds them.
     public var workspace: String?

@@ -142,7 +142,7 @@ public struct ParquetDownloader: Sendable {
         guard rename(partial.path, workspace.parquet(id).path) == 0 else {
             throw Failure.final("cannot install \(workspace.parquet(id).path): \(String(cString: strerror(errno)))")
         }
-        return Installed(hash: hash, size: total, transferred: transferred, resumed: have > 0 && offset - transferred == have)
+        return Installed(hash: hash, size: total, transferred: transferred, resumed: offset > transferred)
     }
 
     /// Streams `body` into `file` from byte `offset` (truncating anything after it), hashing as it goes.

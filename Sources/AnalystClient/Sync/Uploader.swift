@@ -8,14 +8,10 @@ struct Uploader: Sendable {
     let workspace: Workspace
 
     /// What was sent.
-    struct Report: Sendable, Equatable {
+    struct Report: Sendable {
         var sessions: [String] = []
         var localNotes = false
         var errors: [(file: String, error: String)] = []
-
-        static func == (lhs: Report, rhs: Report) -> Bool {
-            lhs.sessions == rhs.sessions && lhs.localNotes == rhs.localNotes && lhs.errors.map(\.file) == rhs.errors.map(\.file)
-        }
     }
 
     /// Uploads what changed (or, with `dryRun`, only lists it) and records what was sent in `state`.

@@ -1,3 +1,4 @@
+import DuckDB
 import Foundation
 
 /// The analyst's workspace (`DA_LOCAL_DIR` or the current directory) and where `da sync` puts things in it:
@@ -32,6 +33,24 @@ public struct Workspace: Sendable {
     private var parquetPath: String { root.path + "/server/parquet/" }
     /// Where a download of table `id` is written until it is verified.
     public func partial(_ id: String) -> URL { parquetDirectory.appendingPathComponent("\(id).parquet.part") }
+
+    /// Opens the analyst's database read-only: `noLocalDatabase` when there is none yet, `badLocalFile` when it does
+    /// not open (another program holds it, or it is damaged). Blocking (DuckDB).
+    public func openDatabaseReadOnly() throws -> Connection {
+        guard FileManager.default.fileExists(atPath: database.path) else { throw ClientError.noLocalDatabase(path: database.path) }
+        do {
+            return try Database(path: database.path, configuration: .init(accessMode: .readOnly)).connect()
+        } catch let error as DuckDBError {
+            throw databaseUnavailable(error)
+        }
+    }
+
+    /// Why the analyst's database did not open, worded for the person at the terminal.
+    func databaseUnavailable(_ error: DuckDBError) -> ClientError {
+        let inUse = error.description.contains("lock")
+        return ClientError.badLocalFile(
+            path: database.path, reason: inUse ? "another program has it open (close it, then try again)" : error.description)
+    }
 
     /// Creates the directories sync writes into.
     public func prepare() throws {

@@ -57,7 +57,7 @@ public final class IdentityCache: Sendable {
         if let notAfter {
             let left = notAfter.timeIntervalSinceNow
             guard left > 0 else { return }
-            if left < Double(lifetime.components.seconds) + 1 { expires = min(expires, .now + .milliseconds(Int64(left * 1000))) }
+            expires = min(expires, .now + .milliseconds(Int64(min(left, 86_400) * 1000)))
         }
         state.withLock { state in
             guard state.epoch == epoch else { return }

@@ -37,7 +37,7 @@ struct UploadTableController {
                 "Table '\(id)' comes from source \"\(table.sourceType ?? "")\"; only tables of the files source take uploads")
         }
         if let declared = request.headers[.contentLength].flatMap({ Int64($0) }), declared > maxBytes {
-            throw APIError(.contentTooLarge, "The file is larger than the upload limit of \(maxBytes >> 20) MB (data.max_upload_mb)")
+            throw tooLarge
         }
         let format = try format(of: request)
         let partial = directory.inbox.appendingPathComponent(".\(id).upload")
@@ -92,7 +92,7 @@ struct UploadTableController {
         } catch {
             try? FileManager.default.removeItem(at: file)
             if error is SizeLimitedBody.TooLarge || counted.exceeded {
-                throw APIError(.contentTooLarge, "The file is larger than the upload limit of \(maxBytes >> 20) MB (data.max_upload_mb)")
+                throw tooLarge
             }
             throw error
         }
@@ -100,6 +100,10 @@ struct UploadTableController {
             try? FileManager.default.removeItem(at: file)
             throw APIError(.unprocessableContent, "The upload is empty: send the file as the request body")
         }
+    }
+
+    private var tooLarge: APIError {
+        APIError(.contentTooLarge, "The file is larger than the upload limit of \(maxBytes >> 20) MB (data.max_upload_mb)")
     }
 
     /// Parquet files start with `PAR1`; anything else is read as CSV.
