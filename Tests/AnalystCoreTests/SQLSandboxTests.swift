@@ -370,6 +370,62 @@ struct SQLSandboxTests {
         #expect(refusal(of: "SELECT * FROM server.other.orders", on: connection) == .accessDenied(table: "server.other.orders"))
     }
 
+    @Test func anAcceptedStatementIsParsedOnceAndAuthorisedEveryTime() throws {
+        let connection = try analyticsConnection()
+        let sandbox = SQLSandbox()
+        let sql = "SELECT status, count(*) FROM orders GROUP BY status"
+        #expect(try sandbox.check(sql, using: connection) { _ in true }.tables == ["orders"])
+        #expect(sandbox.cache.count == 1)
+        // The same text again (trailing semicolon and spaces trimmed): the cached parse, and the caller's rights
+        // are asked again, so a revoked table is refused at once.
+        #expect(try sandbox.check(sql + " ; ", using: connection) { _ in true }.tables == ["orders"])
+        #expect(throws: SandboxError.accessDenied(table: "orders")) {
+            try sandbox.check(sql, using: connection) { _ in false }
+        }
+        #expect(sandbox.cache.count == 1)
+    }
+
+    @Test func refusedStatementsAreNotRemembered() throws {
+        let connection = try analyticsConnection()
+        let sandbox = SQLSandbox()
+        for _ in 0..<2 {
+            #expect(throws: SandboxError.tableFunctionNotAllowed(name: "read_csv")) {
+                try sandbox.check("SELECT * FROM read_csv('/etc/passwd')", using: connection) { _ in true }
+            }
+            #expect(throws: SandboxError.notASelect) { try sandbox.check("DROP TABLE orders", using: connection) { _ in true } }
+        }
+        #expect(sandbox.cache.count == 0)
+    }
+
+    @Test func theCacheKeepsTheMostRecentlyUsedStatements() throws {
+        let connection = try analyticsConnection()
+        let sandbox = SQLSandbox(cacheCapacity: 2)
+        let first = "SELECT 1 FROM orders", second = "SELECT 2 FROM customers", third = "SELECT 3 FROM products"
+        _ = try sandbox.check(first, using: connection) { _ in true }
+        _ = try sandbox.check(second, using: connection) { _ in true }
+        _ = try sandbox.check(first, using: connection) { _ in true }  // now `second` is the least recently used
+        _ = try sandbox.check(third, using: connection) { _ in true }
+        #expect(sandbox.cache.count == 2)
+        let key = { (sql: String) in SandboxAnalysisCache.Key(database: nil, statement: sql) }
+        #expect(sandbox.cache.analysis(for: key(first)) != nil)
+        #expect(sandbox.cache.analysis(for: key(second)) == nil)
+        #expect(sandbox.cache.analysis(for: key(third)) != nil)
+        #expect(SQLSandbox(cacheCapacity: 0).cache.count == 0)
+    }
+
+    /// A statement qualified with the database's own name is remembered per database file, not reused for another.
+    @Test func theCacheIsPerDatabaseFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sandbox = SQLSandbox()
+        let server = try analyticsConnection(path: directory.appending("server.duckdb"))
+        let memory = try analyticsConnection()
+        #expect(try sandbox.check("SELECT * FROM server.main.orders", using: server) { _ in true }.tables == ["orders"])
+        #expect(throws: SandboxError.accessDenied(table: "server.main.orders")) {
+            try sandbox.check("SELECT * FROM server.main.orders", using: memory) { _ in true }
+        }
+    }
+
     @Test func theTableFunctionAllowListDecides() throws {
         let connection = try analyticsConnection()
         let onlyRange = SQLSandbox(allowedTableFunctions: ["RANGE"])

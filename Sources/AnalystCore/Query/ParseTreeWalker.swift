@@ -8,7 +8,7 @@
 /// listed for them, because those are where names of tables live.
 struct ParseTreeWalker {
     /// A table named by the query that is not one of its CTEs, as written (case kept).
-    struct TableReference: Equatable {
+    struct TableReference: Equatable, Sendable {
         let catalog: String
         let schema: String
         let name: String

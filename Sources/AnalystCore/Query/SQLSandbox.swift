@@ -18,16 +18,22 @@ public struct SQLSandbox: Sendable {
     /// The lower-cased table functions a query may use in `FROM`.
     public let allowedTableFunctions: Set<String>
 
-    /// Creates a sandbox that allows `allowedTableFunctions` (names are compared in lower case).
-    public init(allowedTableFunctions: Set<String> = SQLSandbox.defaultTableFunctions) {
+    /// Accepted statements' parse results, so that a statement run again is not parsed again.
+    let cache: SandboxAnalysisCache
+
+    /// Creates a sandbox that allows `allowedTableFunctions` (names are compared in lower case) and remembers
+    /// the parse results of up to `cacheCapacity` accepted statements (0 turns that off).
+    public init(allowedTableFunctions: Set<String> = SQLSandbox.defaultTableFunctions, cacheCapacity: Int = 512) {
         self.allowedTableFunctions = Set(allowedTableFunctions.map { SandboxRules.foldCase($0) })
+        self.cache = SandboxAnalysisCache(capacity: cacheCapacity)
     }
 
     /// Parses `sql` with `connection` (nothing of it is executed) and checks it.
     ///
     /// `canRead` is asked about every table the query names that is not one of its own CTEs; it gets the name
     /// with ASCII letters lower-cased (as DuckDB compares names) and must answer `true` only for views the
-    /// analyst may read. Runs on the connection's thread, like any other use of `connection`.
+    /// analyst may read. Runs on the connection's thread, like any other use of `connection`. The parse of a
+    /// statement accepted before is reused; `canRead` is asked every time.
     public func check(
         _ sql: String, using connection: Connection, canRead: (String) -> Bool
     ) throws(SandboxError) -> SandboxedQuery {
@@ -37,6 +43,32 @@ public struct SQLSandbox: Sendable {
         guard !statement.unicodeScalars.contains("\0") else {
             throw .syntaxError(message: "the query contains a NUL character")
         }
+        let key = SandboxAnalysisCache.Key(database: connection.database.path, statement: statement)
+        let analysis: SandboxAnalysis
+        if let cached = cache.analysis(for: key) {
+            analysis = cached
+        } else {
+            analysis = try analyse(statement, using: connection)
+            cache.store(analysis, for: key)
+        }
+
+        var tables: Set<String> = []
+        for reference in analysis.tableReferences {
+            let catalog = SandboxRules.foldCase(reference.catalog)
+            let schema = SandboxRules.foldCase(reference.schema)
+            let name = SandboxRules.foldCase(reference.name)
+            guard catalog.isEmpty || catalog == analysis.currentDatabase, schema.isEmpty || schema == "main",
+                canRead(name)
+            else {
+                throw .accessDenied(table: reference.displayName)
+            }
+            tables.insert(name)
+        }
+        return SandboxedQuery(sql: statement, tables: tables)
+    }
+
+    /// Parses one trimmed statement and walks its tree: the tables it names, or the reason it is refused.
+    private func analyse(_ statement: String, using connection: Connection) throws(SandboxError) -> SandboxAnalysis {
         let (tree, currentDatabase) = try Self.parse(statement, using: connection)
         if tree["error"] == .bool(true) {
             throw Self.parserRefusal(tree)
@@ -49,19 +81,7 @@ public struct SQLSandbox: Sendable {
 
         var walker = ParseTreeWalker(allowedTableFunctions: allowedTableFunctions)
         try walker.visit(only, scope: [], depth: 0)
-
-        var tables: Set<String> = []
-        for reference in walker.tableReferences {
-            let catalog = SandboxRules.foldCase(reference.catalog)
-            let schema = SandboxRules.foldCase(reference.schema)
-            let name = SandboxRules.foldCase(reference.name)
-            guard catalog.isEmpty || catalog == currentDatabase, schema.isEmpty || schema == "main", canRead(name)
-            else {
-                throw .accessDenied(table: reference.displayName)
-            }
-            tables.insert(name)
-        }
-        return SandboxedQuery(sql: statement, tables: tables)
+        return SandboxAnalysis(tableReferences: walker.tableReferences, currentDatabase: currentDatabase)
     }
 
     /// `sql` without surrounding whitespace and trailing semicolons, so that it is exactly one statement.

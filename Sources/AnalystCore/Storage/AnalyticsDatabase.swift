@@ -119,6 +119,9 @@ public final class AnalyticsDatabase: Sendable {
             }
             // Only the extracts may be read, nothing can be reconfigured by a query afterwards.
             let extracts = attacher.extracts.path.hasSuffix("/") ? attacher.extracts.path : attacher.extracts.path + "/"
+            // An epoch's parquet files never change under it (a rebuild opens a new epoch), so their footers
+            // are read once, not on every query.
+            try setup.execute("SET parquet_metadata_cache = true")
             try setup.execute("SET allowed_directories = [\(Identifier.literal(extracts))]")
             try setup.execute("SET enable_external_access = false")
             try setup.execute("SET lock_configuration = true")
