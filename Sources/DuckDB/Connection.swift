@@ -10,6 +10,8 @@ public final class Connection {
     /// The database this connection belongs to.
     public let database: Database
     let handle: ConnectionHandle
+    /// Statements kept by `cachedStatement(_:)`, most recently used last.
+    private var statementCache: [(sql: String, statement: PreparedStatement)] = []
 
     init(database: Database) throws {
         self.database = database
@@ -38,6 +40,41 @@ public final class Connection {
         try handle.checkNotInterrupted()
         return try PreparedStatement(connection: self, sql: sql)
     }
+
+    /// How many prepared statements `cachedStatement(_:)` keeps per connection.
+    public static let statementCacheCapacity = 32
+
+    /// A prepared statement for `sql` (without bindings), prepared once and reused while it is among the
+    /// `statementCacheCapacity` most recently used ones, which saves parsing, binding and planning it again.
+    ///
+    /// Only for databases whose catalogue does not change under the connection (a read-only query epoch): a kept
+    /// statement keeps the plan it was prepared with. A cached statement keeps this connection alive, so call
+    /// `removeCachedStatements()` before letting go of a connection that used the cache.
+    public func cachedStatement(_ sql: String) throws -> PreparedStatement {
+        if let index = statementCache.lastIndex(where: { $0.sql == sql }) {
+            let entry = statementCache.remove(at: index)
+            statementCache.append(entry)
+            entry.statement.clearBindings()
+            return entry.statement
+        }
+        let statement = try prepare(sql)
+        if statementCache.count >= Self.statementCacheCapacity { statementCache.removeFirst() }
+        statementCache.append((sql, statement))
+        return statement
+    }
+
+    /// Drops the statement kept for `sql`, if any (e.g. after it failed).
+    public func removeCachedStatement(_ sql: String) {
+        statementCache.removeAll { $0.sql == sql }
+    }
+
+    /// Drops every kept statement, releasing their hold on this connection.
+    public func removeCachedStatements() {
+        statementCache.removeAll()
+    }
+
+    /// How many statements `cachedStatement(_:)` keeps right now.
+    public var cachedStatementCount: Int { statementCache.count }
 
     /// Runs one statement with parameters and returns its result, streamed chunk by chunk.
     ///

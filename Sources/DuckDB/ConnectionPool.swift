@@ -305,6 +305,8 @@ private final class PoolState: @unchecked Sendable {
             if queue.isEmpty {
                 interrupters[index] = nil
                 condition.unlock()
+                // Cached statements hold the connection; without them it closes when this worker lets go of it.
+                connection?.removeCachedStatements()
                 return
             }
             let job = queue.removeFirst()

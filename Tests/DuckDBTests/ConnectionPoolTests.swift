@@ -157,4 +157,20 @@ final class ManagedCounter: @unchecked Sendable {
         let queuedError = await #expect(throws: DuckDBError.self) { try await queued.value }
         #expect(queuedError == .poolShutDown)
     }
+
+    /// Cached statements hold their connection; a pool that shuts down drops them, so the database is released.
+    @Test func shutdownReleasesADatabaseWhoseConnectionsCachedStatements() async throws {
+        weak var released: Database?
+        do {
+            let database = try Database()
+            released = database
+            let pool = ConnectionPool(database: database, size: 2, name: "cache-pool")
+            let answer = try await pool.withConnection { connection in
+                try connection.cachedStatement("SELECT 42").execute().rows()
+            }
+            #expect(answer == [[.integer(42)]])
+            await pool.shutdown()
+        }
+        try await eventually("the database is released") { released == nil }
+    }
 }

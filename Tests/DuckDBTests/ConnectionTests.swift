@@ -131,4 +131,28 @@ struct ConnectionTests {
             json
                 == #"[1,12345678901234567890.12,"x",null,"2024-01-02",[1,2],{"a":true},{"k":1},"AP8=","Infinity"]"#)
     }
+
+    @Test func cachedStatementsAreReusedUpToTheCapacity() throws {
+        let connection = try Database().connect()
+        let first = try connection.cachedStatement("SELECT ?::INTEGER + 1")
+        try first.bind([.integer(41)])
+        #expect(try first.execute().rows() == [[.integer(42)]])
+        // The same text gives the same statement back, without the old binding.
+        let again = try connection.cachedStatement("SELECT ?::INTEGER + 1")
+        #expect(again === first)
+        #expect(throws: DuckDBError.self) { try again.execute() }
+        #expect(connection.cachedStatementCount == 1)
+
+        for index in 0..<Connection.statementCacheCapacity {
+            _ = try connection.cachedStatement("SELECT \(index)")
+        }
+        #expect(connection.cachedStatementCount == Connection.statementCacheCapacity)
+        // The least recently used (the first) is gone: asking again prepares a new one.
+        #expect(try connection.cachedStatement("SELECT ?::INTEGER + 1") !== first)
+        connection.removeCachedStatement("SELECT ?::INTEGER + 1")
+        connection.removeCachedStatement("SELECT 31")
+        #expect(connection.cachedStatementCount == Connection.statementCacheCapacity - 2)
+        connection.removeCachedStatements()
+        #expect(connection.cachedStatementCount == 0)
+    }
 }

@@ -5,7 +5,8 @@ import Hummingbird
 
 /// `POST /api/query` (any user): one sandboxed SELECT over the views the caller may read (reference §1.5 shape plus
 /// `types`). The sandbox is DuckDB's own parser; the query runs on a read-only connection with a row cap and a time
-/// limit, and is interrupted when the limit passes or the client goes away.
+/// limit, and is interrupted when the limit passes or the client goes away. Statements run again reuse their
+/// parse (the sandbox's) and their prepared plan (the connection's).
 struct QueryController {
     let analytics: AnalyticsDatabase
     let accessPolicy: AccessPolicy
@@ -31,7 +32,13 @@ struct QueryController {
             do {
                 json = try await analytics.withConnection(timeout: timeout) { connection in
                     let checked = try sandbox.check(body.sql, using: connection) { readable?.contains($0) ?? true }
-                    return try QueryResultJSON.render(try connection.query(checked.sql), limit: limit).json
+                    // The epoch's catalogue never changes, so a statement's plan can be kept for the next run.
+                    do {
+                        return try QueryResultJSON.render(try connection.cachedStatement(checked.sql).execute(), limit: limit).json
+                    } catch {
+                        connection.removeCachedStatement(checked.sql)
+                        throw error
+                    }
                 }
             } catch let error as SandboxError {
                 throw APIError(error.status, error.description)
