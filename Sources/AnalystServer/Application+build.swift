@@ -1,13 +1,20 @@
 import AnalystCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// Builds the HTTP application: routes, middleware and the background services it owns.
 public func buildApplication(dependencies: ServerDependencies) -> some ApplicationProtocol {
     let router = buildRouter(dependencies: dependencies)
     let configuration = dependencies.configuration
+    // Zero-copy downloads need a handler next to NIO's HTTP encoder (see FileRegionResponses.swift).
+    let extracts = DataController.fileRoot(configuration.dataDirectory)
+    let server: HTTPServerBuilder =
+        configuration.zeroCopyDownloads
+        ? .http1(configuration: .init(additionalChannelHandlers: [FileRegionInstaller(root: extracts)])) : .http1()
     return Application(
         router: router,
+        server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "da-server"),
         services: [
@@ -74,7 +81,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         admin: router.group("api/sync").add(middleware: authentication).add(middleware: adminOnly))
     DataController(
         manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy,
-        directory: dependencies.configuration.dataDirectory
+        directory: dependencies.configuration.dataDirectory, zeroCopy: dependencies.configuration.zeroCopyDownloads
     )
     .addRoutes(to: router.group("api/data").add(middleware: authentication))
     UploadTableController(

@@ -44,6 +44,9 @@ public struct ServerConfiguration: Sendable {
     /// The largest file any user may upload to `/api/upload` (`USER_UPLOAD_MAX_MB`, `data.max_user_upload_mb`,
     /// default 50 MB).
     public var maxUserUploadBytes: Int64 = 50 << 20
+    /// Whether table downloads are sent with `sendfile(2)` from the page cache to the socket (`server.sendfile`,
+    /// default on in `da-server serve`). Off, they are read in 1 MiB chunks and written out.
+    public var zeroCopyDownloads = false
     /// Profiler thresholds and sampling (`profiler.*`).
     public var profilerOptions = ProfilerOptions()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).

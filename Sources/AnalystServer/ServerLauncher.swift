@@ -84,6 +84,7 @@ public enum ServerLauncher {
             configuration.queryMaxRows = rows
         }
         configuration.queryMemoryLimit = instance.string("query.memory_limit")
+        configuration.zeroCopyDownloads = instance.bool("server.sendfile") ?? true
         do {
             configuration.profilerOptions = try ProfilerOptions(instance: instance)
         } catch let error as ConfigError {

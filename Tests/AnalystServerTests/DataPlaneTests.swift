@@ -18,8 +18,11 @@ struct DataPlaneTests {
         let analystToken: String
     }
 
-    func fixture(in directory: TemporaryDirectory, maxUpload: Int64 = 1 << 20) async throws -> Fixture {
-        let dependencies = try await makeDependencies(in: directory) { $0.maxUploadBytes = maxUpload }
+    func fixture(in directory: TemporaryDirectory, maxUpload: Int64 = 1 << 20, zeroCopy: Bool = false) async throws -> Fixture {
+        let dependencies = try await makeDependencies(in: directory) {
+            $0.maxUploadBytes = maxUpload
+            $0.zeroCopyDownloads = zeroCopy
+        }
         let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
         let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
         return Fixture(
@@ -29,11 +32,13 @@ struct DataPlaneTests {
 
     static let ordersCSV = "order_id,customer,total,created\n1,alice,10.50,2026-01-02\n2,bob,7.25,2026-01-03\n3,carol,99.00,2026-02-01\n"
 
-    @Test func anUploadedCSVIsPublishedAndServedOnlyToThoseWhoMayReadIt() async throws {
+    /// Run in process (downloads read in chunks) and over a real socket with downloads sent by `sendfile(2)`.
+    @Test(arguments: [false, true])
+    func anUploadedCSVIsPublishedAndServedOnlyToThoseWhoMayReadIt(zeroCopy: Bool) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let fixture = try await fixture(in: directory)
-        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+        let fixture = try await fixture(in: directory, zeroCopy: zeroCopy)
+        try await buildApplication(dependencies: fixture.dependencies).test(zeroCopy ? .live : .router) { client in
             let admin: HTTPFields = [.authorization: "Bearer \(fixture.adminToken)"]
             let analyst: HTTPFields = [.authorization: "Bearer \(fixture.analystToken)"]
             #expect(try await client.post("/api/admin/register-table", json: #"{"name":"Orders"}"#, headers: admin).status == .created)
@@ -73,6 +78,7 @@ struct DataPlaneTests {
 
             let download = try await client.execute(uri: "/api/data/orders/download", method: .get, headers: analyst)
             #expect(download.status == .ok)
+            #expect(download.headers[FileRegionMark.field] == nil)
             let bytes = Data(buffer: download.body)
             #expect(Secrets.hex(SHA256.hash(data: bytes)) == hash, "the manifest hash is the SHA-256 of the bytes")
             #expect(download.headers[.eTag] == "\"\(hash)\"")
@@ -248,5 +254,22 @@ struct SyncSchedulerTests {
             logger: LogCapture().logger())
         #expect(try await scheduler.dueTables(now: now) == ["never_synced", "stale"])
         await dependencies.close()
+    }
+
+    @Test func fileRegionMarksNameOnlyFilesUnderTheRoot() {
+        let root = "/data/extracts/"
+        let path = "/data/extracts/my source/data/naïve table.parquet"
+        let mark = FileRegionMark.value(path: path, offset: 4, length: 10)
+        #expect(!mark.contains("ï") && mark.hasPrefix("4 10 /data/extracts/my%20source/"))
+        #expect(FileRegionMark.region(from: mark, root: root)?.path == path)
+        #expect(FileRegionMark.region(from: mark, root: root)?.offset == 4)
+        #expect(FileRegionMark.region(from: mark, root: root)?.length == 10)
+        for refused in [
+            "0 10 /etc/passwd", "0 10 /data/extracts/../state/system.duckdb", "-1 10 /data/extracts/a.parquet",
+            "0 -5 /data/extracts/a.parquet", "0 10", "x 10 /data/extracts/a.parquet", "0 10 data/extracts/a.parquet",
+        ] {
+            #expect(FileRegionMark.region(from: refused, root: root) == nil, "\(refused)")
+        }
+        #expect(FileRegionMark.region(from: "0 10 /data/extracts/a.parquet", root: "/data/extracts") == nil)
     }
 }

@@ -36,6 +36,7 @@ public struct InstanceConfig: Sendable {
         "server.host": .string,
         "server.port": .int,
         "server.public_url": .string,
+        "server.sendfile": .bool,
         "auth.allowed_domain": .stringOrList,
         "auth.webapp_secret_key": .string,
         "auth.google_client_id": .string,
