@@ -11,7 +11,7 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
     let extracts = DataController.fileRoot(configuration.dataDirectory)
     let server: HTTPServerBuilder =
         configuration.zeroCopyDownloads
-        ? .http1(configuration: .init(additionalChannelHandlers: [FileRegionInstaller(root: extracts)])) : .http1()
+        ? .http1(configuration: .init(additionalChannelHandlers: [FileRegionInstaller(root: extracts, logger: dependencies.logger)])) : .http1()
     return Application(
         router: router,
         server: server,

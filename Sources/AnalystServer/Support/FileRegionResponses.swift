@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -44,16 +45,18 @@ final class FileRegionInstaller: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundIn = NIOAny
 
     private let root: String
+    private let logger: Logger
 
     /// `root`: the only directory (ending in `/`) whose files may be sent.
-    init(root: String) {
+    init(root: String, logger: Logger) {
         self.root = root
+        self.logger = logger
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         let pipeline = context.pipeline.syncOperations
         guard let encoder = try? pipeline.handler(type: HTTPResponseEncoder.self) else { return }
-        try? pipeline.addHandler(FileRegionWriter(root: root), position: .after(encoder))
+        try? pipeline.addHandler(FileRegionWriter(root: root, logger: logger), position: .after(encoder))
     }
 }
 
@@ -68,6 +71,7 @@ final class FileRegionWriter: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let root: String
+    private let logger: Logger
     private let fileIO = NonBlockingFileIO(threadPool: .singleton)
     /// Writes received while a file opens (nil when none is opening), and whether a flush came meanwhile.
     private var held: [(part: HTTPServerResponsePart, promise: EventLoopPromise<Void>?)]?
@@ -75,8 +79,9 @@ final class FileRegionWriter: ChannelOutboundHandler, RemovableChannelHandler {
     private var closeHeld: (mode: CloseMode, promise: EventLoopPromise<Void>?)?
     private var removed = false
 
-    init(root: String) {
+    init(root: String, logger: Logger) {
         self.root = root
+        self.logger = logger
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -91,6 +96,7 @@ final class FileRegionWriter: ChannelOutboundHandler, RemovableChannelHandler {
         }
         head.headers.remove(name: FileRegionMark.field.rawName)
         guard let region = FileRegionMark.region(from: mark, root: root) else {
+            logger.error("a download named a file outside the extracts; connection closed", metadata: ["mark": "\(mark)"])
             promise?.fail(ChannelError.inappropriateOperationForState)
             context.close(promise: nil)
             return
@@ -154,10 +160,16 @@ final class FileRegionWriter: ChannelOutboundHandler, RemovableChannelHandler {
                 closeHeld = nil
                 context.close(mode: close.mode, promise: close.promise)
             }
-        case .success(let (handle, _)):
+        case .success(let (handle, whole)):
             try? handle.close()
+            logger.warning(
+                "a download's file shrank before it was sent; connection closed",
+                metadata: ["path": "\(region.path)", "size": "\(whole.endIndex)", "needed": "\(region.offset + region.length)"])
             fail(promise: promise, pending: pending, context: context)
-        case .failure:
+        case .failure(let error):
+            logger.warning(
+                "a download's file could not be opened; connection closed",
+                metadata: ["path": "\(region.path)", "error": "\(error)"])
             fail(promise: promise, pending: pending, context: context)
         }
     }
