@@ -8,10 +8,11 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
     let router = buildRouter(dependencies: dependencies)
     let configuration = dependencies.configuration
     // Zero-copy downloads need a handler next to NIO's HTTP encoder (see FileRegionResponses.swift).
-    let extracts = DataController.fileRoot(configuration.dataDirectory)
+    let extracts = DataController.fileRoot(configuration.dataDirectory), logger = dependencies.logger
     let server: HTTPServerBuilder =
         configuration.zeroCopyDownloads
-        ? .http1(configuration: .init(additionalChannelHandlers: [FileRegionInstaller(root: extracts, logger: dependencies.logger)])) : .http1()
+        ? .http1(configuration: .init(additionalChannelHandlers: [FileRegionInstaller(root: extracts, logger: logger)]))
+        : .http1()
     return Application(
         router: router,
         server: server,
