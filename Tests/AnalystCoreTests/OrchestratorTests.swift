@@ -185,4 +185,65 @@ struct OrchestratorTests {
         await analytics.close()
         await setup.system.close()
     }
+
+    /// A remote table is read live from a real PostgreSQL through DuckDB's postgres extension (loaded from
+    /// `DUCKDB_HOME/extensions`), by the rebuild and by every query epoch, with the query side's file access off.
+    @Test func aRemoteSourceIsQueriedLiveInPostgreSQL() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let postgres = try await PostgresServer(in: temporary)
+        do {
+            try await postgres.execute(
+                "CREATE TABLE deals (id integer, amount numeric(10, 2)); INSERT INTO deals VALUES (1, 10.50), (2, 20.00)")
+            let extensions = try #require(DuckDBInstallation.extensionDirectory(), "run scripts/setup-duckdb.sh")
+            let directory = DataDirectory(temporary.appending("data"))
+            try directory.prepare()
+            let system = try SystemDatabase(path: directory.systemDatabase.path, logger: LogCapture().logger())
+            let attacher = ExtractAttacher(extracts: directory.extracts, environment: [:])
+            let orchestrator = Orchestrator(
+                directory: directory, system: system, attacher: attacher, extensionDirectory: extensions,
+                logger: LogCapture().logger())
+
+            // What a connector writes: the attachment, and a view over the attached alias (created while attached).
+            let source = ExtractSource(name: "crm_live", in: directory.extracts)
+            let attachment = RemoteAttachment(
+                alias: "crm", extensionName: "postgres", url: postgres.connectionString, tokenEnvironmentVariable: nil)
+            try ExtractContract.write(
+                source, tables: [ExtractTable(name: "deals", rows: 0, sizeBytes: 0, queryMode: .remote)],
+                attachments: [attachment], remoteViews: ["deals": "SELECT 1 AS id"])
+            do {
+                let writer = try Database(path: source.database.path, configuration: .init(extensionDirectory: extensions))
+                    .connect()
+                try writer.execute("LOAD postgres")
+                try writer.execute("ATTACH \(Identifier.literal(postgres.connectionString)) AS crm (TYPE postgres, READ_ONLY)")
+                try writer.execute("CREATE OR REPLACE VIEW deals AS SELECT id, amount FROM crm.public.deals")
+                try writer.execute("DETACH crm")
+                try writer.execute("CHECKPOINT")
+            }
+
+            let report = try await orchestrator.rebuild()
+            #expect(report.sourceErrors.isEmpty, "\(report.sourceErrors)")
+            #expect(report.published == ["crm_live": ["deals"]])
+            let state = try await SyncStateStore(system: system).all().first { $0.id == "deals" }
+            #expect(state?.queryMode == .remote)
+            #expect(state?.columns.map(\.name) == ["id", "amount"])
+
+            var query = Database.Configuration(extensionDirectory: extensions)
+            query.threads = 1
+            let analytics = try AnalyticsDatabase(
+                path: directory.analyticsDatabase.path, poolSize: 1, configuration: query, attacher: attacher,
+                logger: LogCapture().logger())
+            let total = { try await analytics.withConnection { try $0.query("SELECT sum(amount)::VARCHAR FROM deals").scalar() } }
+            #expect(try await total() == .varchar("30.50"))
+            // Live: a row written at the source is seen by the next query, without any sync.
+            try await postgres.execute("INSERT INTO deals VALUES (3, 1.25)")
+            #expect(try await total() == .varchar("31.75"))
+            await analytics.close()
+            await system.close()
+        } catch {
+            await postgres.stop()
+            throw error
+        }
+        await postgres.stop()
+    }
 }
