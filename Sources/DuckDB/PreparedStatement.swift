@@ -14,8 +14,7 @@ public final class PreparedStatement {
         if duckdb_prepare(connection.handle.raw, sql, &statement) != DuckDBSuccess {
             let message = statement.flatMap { duckdb_prepare_error($0) }.map { String(cString: $0) }
             duckdb_destroy_prepare(&statement)
-            throw DuckDBError.statementFailed(
-                message: message ?? "cannot prepare statement", kind: DuckDBError.kind(ofMessage: message))
+            throw DuckDBError(message: message, otherwise: "cannot prepare statement")
         }
         self.handle = statement
     }
@@ -109,8 +108,7 @@ public final class PreparedStatement {
             ? duckdb_pending_prepared_streaming(handle, &pending) : duckdb_pending_prepared(handle, &pending)
         if state != DuckDBSuccess {
             let message = pending.flatMap { duckdb_pending_error($0) }.map { String(cString: $0) }
-            throw DuckDBError.statementFailed(
-                message: message ?? "cannot execute statement", kind: DuckDBError.kind(ofMessage: message))
+            throw DuckDBError(message: message, otherwise: "cannot execute statement")
         }
         try interruptible.checkNotInterrupted()
         var result = duckdb_result()
@@ -144,6 +142,13 @@ public enum StatementType: Sendable, Hashable {
 }
 
 extension DuckDBError {
+    /// An error DuckDB gave as text only (prepare, pending). An interrupt is `.interrupted`, as it is from a
+    /// result, so that a cancelled or timed-out call is recognised whichever step the interrupt hit.
+    init(message: String?, otherwise fallback: String) {
+        let kind = DuckDBError.kind(ofMessage: message)
+        self = kind == .interrupt ? .interrupted : .statementFailed(message: message ?? fallback, kind: kind)
+    }
+
     /// Prepare and pending errors come as text only; DuckDB starts them with their class ("Parser Error: …").
     static func kind(ofMessage message: String?) -> ErrorKind {
         guard let message, let range = message.range(of: " Error:") else { return .invalid }

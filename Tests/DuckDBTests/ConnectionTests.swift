@@ -1,6 +1,7 @@
-import DuckDB
 import Foundation
 import Testing
+
+@testable import DuckDB
 
 struct ConnectionTests {
     @Test func errorsCarryDuckDBsMessage() throws {
@@ -154,5 +155,16 @@ struct ConnectionTests {
         #expect(connection.cachedStatementCount == Connection.statementCacheCapacity - 2)
         connection.removeCachedStatements()
         #expect(connection.cachedStatementCount == 0)
+    }
+
+    /// Prepare and pending errors come as text; an interrupt among them (a cancel or a timeout that lands while a
+    /// statement is prepared or started) must read as `.interrupted`, as it does from a result.
+    @Test func anInterruptReportedAsTextIsAnInterrupt() {
+        #expect(DuckDBError(message: "INTERRUPT Error: Interrupted!", otherwise: "x") == .interrupted)
+        let syntax = #"Parser Error: syntax error at or near "SELEC""#
+        #expect(DuckDBError(message: syntax, otherwise: "x") == .statementFailed(message: syntax, kind: .parser))
+        #expect(
+            DuckDBError(message: nil, otherwise: "cannot prepare statement")
+                == .statementFailed(message: "cannot prepare statement", kind: .invalid))
     }
 }
