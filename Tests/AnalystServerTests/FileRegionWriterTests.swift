@@ -18,23 +18,30 @@ struct FileRegionWriterTests {
         return channel
     }
 
-    private func markedHead(path: String, offset: Int, length: Int) -> HTTPServerResponsePart {
+    /// A directory holding `table.parquet` with the ten bytes `0123456789`, and that file's path.
+    private func tenByteFile() throws -> (TemporaryDirectory, String) {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("table.parquet")
+        try Data("0123456789".utf8).write(to: URL(fileURLWithPath: path))
+        return (directory, path)
+    }
+
+    /// Sends what Hummingbird sends for a marked download: the head (with the mark), the end, a flush.
+    private func sendMarkedResponse(on channel: NIOAsyncTestingChannel, path: String, offset: Int, length: Int) {
         var head = HTTPResponseHead(version: .http1_1, status: .partialContent)
         head.headers.add(name: "content-length", value: String(length))
         head.headers.add(name: FileRegionMark.field.rawName, value: FileRegionMark.value(path: path, offset: offset, length: length))
-        return .head(head)
+        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        channel.write(HTTPServerResponsePart.end(nil), promise: nil)
+        channel.flush()
     }
 
     @Test func aMarkedResponseCarriesTheFileRegionInOrder() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, path) = try tenByteFile()
         defer { directory.remove() }
-        let path = directory.appending("table.parquet")
-        try Data("0123456789".utf8).write(to: URL(fileURLWithPath: path))
         let channel = try await channel(root: directory.path + "/")
 
-        channel.write(markedHead(path: path, offset: 2, length: 5), promise: nil)
-        channel.write(HTTPServerResponsePart.end(nil), promise: nil)
-        channel.flush()
+        sendMarkedResponse(on: channel, path: path, offset: 2, length: 5)
 
         guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self) else {
             Issue.record("the head comes first")
@@ -68,15 +75,11 @@ struct FileRegionWriterTests {
     /// A `Connection: close` response is closed right after its writes are queued, usually while the file is
     /// still opening: the close must wait for them.
     @Test func aCloseWaitsForTheHeldWrites() async throws {
-        let directory = try TemporaryDirectory()
+        let (directory, path) = try tenByteFile()
         defer { directory.remove() }
-        let path = directory.appending("table.parquet")
-        try Data("0123456789".utf8).write(to: URL(fileURLWithPath: path))
         let channel = try await channel(root: directory.path + "/")
 
-        channel.write(markedHead(path: path, offset: 0, length: 10), promise: nil)
-        channel.write(HTTPServerResponsePart.end(nil), promise: nil)
-        channel.flush()
+        sendMarkedResponse(on: channel, path: path, offset: 0, length: 10)
         channel.close(promise: nil)
         try await channel.closeFuture.get()
         var kinds: [String] = []
@@ -98,9 +101,7 @@ struct FileRegionWriterTests {
         try Data("0123".utf8).write(to: URL(fileURLWithPath: directory.appending("short.parquet")))
         let channel = try await channel(root: directory.path + "/")
 
-        channel.write(markedHead(path: directory.appending(name), offset: 0, length: 10), promise: nil)
-        channel.write(HTTPServerResponsePart.end(nil), promise: nil)
-        channel.flush()
+        sendMarkedResponse(on: channel, path: directory.appending(name), offset: 0, length: 10)
         try await channel.closeFuture.get()
         let sent = try await channel.readOutbound(as: HTTPServerResponsePart.self)
         #expect(sent == nil)
@@ -108,8 +109,7 @@ struct FileRegionWriterTests {
 
     @Test func aMarkOutsideTheRootIsRefused() async throws {
         let channel = try await channel(root: "/data/extracts/")
-        channel.write(markedHead(path: "/etc/passwd", offset: 0, length: 10), promise: nil)
-        channel.flush()
+        sendMarkedResponse(on: channel, path: "/etc/passwd", offset: 0, length: 10)
         try await channel.closeFuture.get()
         let sent = try await channel.readOutbound(as: HTTPServerResponsePart.self)
         #expect(sent == nil)

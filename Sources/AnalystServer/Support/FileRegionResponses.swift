@@ -73,11 +73,11 @@ final class FileRegionWriter: ChannelOutboundHandler, RemovableChannelHandler {
     private let root: String
     private let logger: Logger
     private let fileIO = NonBlockingFileIO(threadPool: .singleton)
-    /// Writes received while a file opens (nil when none is opening), and whether a flush came meanwhile.
+    /// Writes received while a file opens (nil when none is opening, or once the handler is removed), and
+    /// whether a flush and a close came meanwhile.
     private var held: [(part: HTTPServerResponsePart, promise: EventLoopPromise<Void>?)]?
     private var flushHeld = false
     private var closeHeld: (mode: CloseMode, promise: EventLoopPromise<Void>?)?
-    private var removed = false
 
     init(root: String, logger: Logger) {
         self.root = root
@@ -125,7 +125,6 @@ final class FileRegionWriter: ChannelOutboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        removed = true
         let pending = held ?? []
         held = nil
         for write in pending { write.promise?.fail(ChannelError.ioOnClosedChannel) }
@@ -137,12 +136,12 @@ final class FileRegionWriter: ChannelOutboundHandler, RemovableChannelHandler {
         _ result: Result<(NIOFileHandle, FileRegion), Error>, head: HTTPResponseHead,
         region: (path: String, offset: Int, length: Int), promise: EventLoopPromise<Void>?, context: ChannelHandlerContext
     ) {
-        guard !removed else {
+        // Opening sets `held`; only `handlerRemoved` clears it before the file is open.
+        guard let pending = held else {
             if case .success(let (handle, _)) = result { try? handle.close() }
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        let pending = held ?? []
         held = nil
         switch result {
         case .success(let (handle, whole)) where whole.endIndex >= region.offset + region.length:
