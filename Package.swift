@@ -56,6 +56,8 @@ let package = Package(
             name: "DuckDB",
             dependencies: ["CDuckDB", "CDuckDBLoader"]
         ),
+        // The wire contract (openapi.yaml): the types and the JSON rules both sides share. Foundation only.
+        .target(name: "AnalystAPI"),
         .target(
             name: "AnalystCore",
             dependencies: [
@@ -69,6 +71,7 @@ let package = Package(
         .target(
             name: "AnalystServer",
             dependencies: [
+                "AnalystAPI",
                 "AnalystCore",
                 "DuckDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -95,6 +98,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -127,6 +131,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB", "TestSupport"]),
+        .testTarget(name: "AnalystAPITests", dependencies: ["AnalystAPI"]),
         .testTarget(name: "AnalystCoreTests", dependencies: ["AnalystCore", "TestSupport"]),
         .testTarget(
             name: "AnalystServerTests",

@@ -14,6 +14,8 @@ public struct AppRequestContext: RequestContext {
     public let identity = RequestIdentity()
     /// The peer's address, for rate limiting and audit ("unknown" when there is none, as in in-process tests).
     public let clientAddress: String
+    /// Answers keep every declared field, `null` when it has no value (the contract's rule).
+    public var responseEncoder: some ResponseEncoder { WireResponseEncoder() }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

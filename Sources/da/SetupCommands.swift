@@ -45,6 +45,11 @@ extension Setup {
                 print("Config saved to \(file.path)")
                 if let overriding = process.environment["DA_SERVER"], !overriding.isEmpty, overriding != url {
                     Terminal.printError("Note: DA_SERVER=\(overriding) is set and wins over config.yaml in this shell.")
+                } else if let loggedIn = (try? TokenStore(configDirectory: environment.configDirectory).load())?.flatMap(\.server),
+                    loggedIn != url
+                {
+                    Terminal.printError(
+                        "Note: you are logged in to \(loggedIn), and commands go there until you log in to \(url) (da auth login).")
                 }
                 print("Next: da setup bootstrap EMAIL (first admin of a new server), or da auth login")
             }

@@ -31,5 +31,14 @@ struct ClientEnvironmentTests {
         #expect(ClientEnvironment.serverURL(flag: nil, environment: ["DA_SERVER": "https://b"], configured: "https://c") == "https://b")
         #expect(ClientEnvironment.serverURL(flag: nil, environment: [:], configured: "https://c") == "https://c")
         #expect(ClientEnvironment.serverURL(flag: nil, environment: ["DA_SERVER": ""], configured: nil) == "http://localhost:8000")
+        // A token belongs to the server that issued it: it beats config.yaml, not the flag or DA_SERVER.
+        #expect(
+            ClientEnvironment.serverURL(flag: nil, environment: [:], loggedIn: "https://issuer/", configured: "https://c")
+                == "https://issuer")
+        #expect(
+            ClientEnvironment.serverURL(flag: nil, environment: ["DA_SERVER": "https://b"], loggedIn: "https://issuer", configured: nil)
+                == "https://b")
+        #expect(
+            ClientEnvironment.serverURL(flag: "https://a", environment: [:], loggedIn: "https://issuer", configured: nil) == "https://a")
     }
 }

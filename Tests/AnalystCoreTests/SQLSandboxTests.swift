@@ -335,6 +335,32 @@ struct SQLSandboxTests {
         #expect(checked.tables == ["orders", "salaries"])
     }
 
+    /// An admin may read every table (`canRead` always says yes), but files and URLs are still not tables.
+    @Test(arguments: [
+        "SELECT * FROM '/data/extracts/sample/data/orders.parquet'", "FROM 'orders.parquet'",
+        "SELECT * FROM \"/etc/passwd\"", "SELECT * FROM 'https://example.com/x.csv'", "SELECT * FROM 'C:\\x'",
+        "SELECT * FROM 'extracts/sample/data/*.parquet'",
+    ])
+    func filesAreNotTablesEvenForAReaderOfEverything(_ sql: String) throws {
+        let connection = try analyticsConnection()
+        var asked: [String] = []
+        let refusal: SandboxError?
+        do {
+            _ = try sandbox.check(sql, using: connection) { name in
+                asked.append(name)
+                return true
+            }
+            refusal = nil
+        } catch {
+            refusal = error
+        }
+        guard case .accessDenied = refusal else {
+            Issue.record("expected a refusal of \(sql), got \(String(describing: refusal))")
+            return
+        }
+        #expect(asked.isEmpty)
+    }
+
     @Test func messagesNameTheOffendingTableOrFunction() throws {
         let connection = try analyticsConnection()
         let denied = refusal(of: "SELECT * FROM orders JOIN salaries ON true", on: connection)

@@ -50,7 +50,7 @@ struct SampleDataTests {
             dataDirectory = DataDirectory(directory.path)
             report = try SampleData.generate(into: dataDirectory, size: size, seed: seed, threads: threads, progress: { _ in })
             let source = ExtractSource(name: "sample", in: dataDirectory.extracts)
-            connection = try Database(path: source.database.path, configuration: .init(accessMode: .readOnly)).connect()
+            connection = try source.connectReadOnly()
         }
 
         var source: ExtractSource { ExtractSource(name: "sample", in: dataDirectory.extracts) }

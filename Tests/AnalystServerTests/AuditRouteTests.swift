@@ -54,7 +54,7 @@ struct AuditRouteTests {
             let failures = try await client.get("/api/admin/audit?limit=1000&action=DELETE", bearer: token)
             let failed = try #require(try JSONSerialization.jsonObject(with: Data(buffer: failures.body)) as? [[String: Any]])
             #expect(failed.count == 500)
-            #expect(failed.allSatisfy { $0["status"] as? Int == 401 && $0["user_id"] == nil })
+            #expect(failed.allSatisfy { $0["status"] as? Int == 401 && $0["user_id"] is NSNull })
             #expect(failed.first?["resource"] as? String != nil)
 
             let badLimit = try await client.get("/api/admin/audit?limit=0", bearer: token)
@@ -84,6 +84,40 @@ struct AuditRouteTests {
             let okRow = try #require(rows.first { $0.status == 200 })
             #expect(okRow.userID == ana.id, "a successful login is recorded as the user's")
             #expect(okRow.params?.contains("a long password") == false)
+        }
+        await dependencies.close()
+    }
+
+    /// "Who looked at table X": every call records its concrete path, and what its path parameters named.
+    @Test func everyCallRecordsItsPathAndTheResourceItNamed() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let token = try await dependencies.tokens.issue(for: admin, generation: 0)
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            _ = try await client.get("/api/catalog/profile/orders", bearer: token)
+            _ = try await client.get("/api/catalog/profile/customers", bearer: token)
+            _ = try await client.get("/api/catalog/metrics/sales/revenue.yml", bearer: token)
+            _ = try await client.get("/api/catalog/tables?x=1", bearer: token)
+            try await dependencies.audit.flush()
+
+            let response = try await client.get("/api/admin/audit?resource=orders", bearer: token)
+            #expect(response.status == .ok)
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]])
+            #expect(entries.count == 1)
+            #expect(entries.first?["action"] as? String == "GET /api/catalog/profile/{table}")
+            #expect(entries.first?["path"] as? String == "/api/catalog/profile/orders")
+            #expect(entries.first?["user_id"] as? String == admin.id)
+
+            let metric = try await dependencies.audit.search(path: "/api/catalog/metrics/", limit: 10)
+            #expect(metric.map(\.resource) == ["sales/revenue.yml"])
+            let list = try await dependencies.audit.search(path: "/api/catalog/tables", limit: 10)
+            #expect(list.count == 1)
+            #expect(list.first?.path == "/api/catalog/tables", "the path is recorded without the query string")
+            #expect(list.first?.resource == nil)
+            let profiles = try await dependencies.audit.search(action: "/api/catalog/profile/", limit: 10)
+            #expect(Set(profiles.compactMap(\.resource)) == ["orders", "customers"])
         }
         await dependencies.close()
     }

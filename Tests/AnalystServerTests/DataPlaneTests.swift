@@ -116,6 +116,12 @@ struct DataPlaneTests {
             let entries = try #require(catalog["tables"] as? [[String: Any]])
             #expect(entries.first { $0["id"] as? String == "salaries" }?["can_read"] as? Bool == false)
             #expect(entries.first { $0["id"] as? String == "orders" }?["rows"] as? Int == 3)
+            let catalogKeys: Set<String> = [
+                "id", "name", "description", "source_type", "sync_strategy", "query_mode", "bucket", "is_public", "rows",
+                "size_bytes", "last_sync", "can_read",
+            ]
+            #expect(entries.allSatisfy { Set($0.keys) == catalogKeys }, "unknown values are null, never left out")
+            #expect(entries.first { $0["id"] as? String == "orders" }?["bucket"] is NSNull)
             let profile = try await client.execute(uri: "/api/catalog/profile/salaries", method: .get, headers: analyst)
             #expect(profile.status == .forbidden)
             let ordersProfile = try await client.execute(uri: "/api/catalog/profile/orders", method: .get, headers: analyst)
@@ -142,6 +148,78 @@ struct DataPlaneTests {
                 ).status == .created)
             let after = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: analyst))
             #expect((after["tables"] as? [String: Any])?["salaries"] != nil)
+        }
+        await fixture.dependencies.close()
+    }
+
+    /// A data directory works wherever it is: moved (or restored from a backup) to another path, with the old path
+    /// gone, it still answers queries and downloads, and its extracts name their parquet files relative to themselves.
+    @Test func aDataDirectoryMovedElsewhereStillServes() async throws {
+        let original = try TemporaryDirectory()
+        defer { original.remove() }
+        let fixture = try await fixture(in: original)
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.adminToken)"]
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            #expect(try await client.post("/api/admin/register-table", json: #"{"name":"orders"}"#, headers: admin).status == .created)
+            let uploaded = try await client.execute(
+                uri: "/api/admin/tables/orders/upload", method: .post, headers: admin.merging([.contentType: "text/csv"]),
+                body: ByteBuffer(string: DataPlaneTests.ordersCSV))
+            #expect(uploaded.status == .created)
+        }
+        await fixture.dependencies.close()
+
+        let moved = try TemporaryDirectory()
+        defer { moved.remove() }
+        try FileManager.default.copyItem(atPath: original.appending("data"), toPath: moved.appending("data"))
+        original.remove()
+
+        // The extract's own view reads `data/orders.parquet` relative to the source's folder.
+        let extract = try ExtractSource(name: "files", in: URL(fileURLWithPath: moved.appending("data/extracts"))).connectReadOnly()
+        #expect(try extract.query("SELECT count(*) FROM orders").scalar() == .bigint(3))
+        let definition = try extract.query("SELECT sql FROM duckdb_views() WHERE view_name = 'orders'").scalar()?.stringValue
+        #expect(definition?.contains(original.path) == false)
+
+        let dependencies = try await makeDependencies(in: moved)
+        let user = try #require(try await dependencies.users.find(email: "admin@example.com"))
+        let token = try await dependencies.tokens.issue(for: user, users: dependencies.users)
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(token)"]
+            let query = try await client.post(
+                "/api/query", json: #"{"sql":"SELECT count(*) AS n, sum(total) AS total FROM orders"}"#, headers: headers)
+            #expect(query.status == .ok)
+            #expect((try jsonObject(query)["rows"] as? [[Any]])?.first?.first as? Int == 3)
+            let manifest = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: headers))
+            let hash = try #require((manifest["tables"] as? [String: [String: Any]])?["orders"]?["hash"] as? String)
+            let download = try await client.execute(uri: "/api/data/orders/download", method: .get, headers: headers)
+            #expect(download.status == .ok)
+            #expect(Secrets.hex(SHA256.hash(data: Data(buffer: download.body))) == hash)
+        }
+        await dependencies.close()
+    }
+
+    /// Admins read every table, but a parquet file named by its path is not a table, for them either.
+    @Test func anAdminCannotReadAFileByItsPath() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory)
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.adminToken)"]
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            #expect(try await client.post("/api/admin/register-table", json: #"{"name":"orders"}"#, headers: admin).status == .created)
+            #expect(
+                try await client.execute(
+                    uri: "/api/admin/tables/orders/upload", method: .post, headers: admin.merging([.contentType: "text/csv"]),
+                    body: ByteBuffer(string: DataPlaneTests.ordersCSV)
+                ).status == .created)
+            let file = fixture.dependencies.configuration.dataDirectory.extracts.appendingPathComponent("files/data/orders.parquet").path
+            #expect(FileManager.default.fileExists(atPath: file))
+            for sql in ["SELECT * FROM '\(file)'", "SELECT * FROM read_parquet('\(file)')", "FROM 'files/data/orders.parquet'"] {
+                let body = try String(decoding: JSONSerialization.data(withJSONObject: ["sql": sql]), as: UTF8.self)
+                let refused = try await client.post("/api/query", json: body, headers: admin)
+                #expect(refused.status == .forbidden || refused.status == .badRequest, "\(sql)")
+                #expect(try jsonObject(refused)["rows"] == nil)
+            }
+            let allowed = try await client.post("/api/query", json: #"{"sql":"SELECT count(*) FROM orders"}"#, headers: admin)
+            #expect(allowed.status == .ok)
         }
         await fixture.dependencies.close()
     }

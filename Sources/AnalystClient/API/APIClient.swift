@@ -3,16 +3,17 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOPosix
 
-/// A small JSON client for the server's API: bearer token, a deadline per call (10 s by default; an unreachable
-/// server is retried until then), `{"detail"}` errors turned into `ClientError.server`, unreachable servers into
+/// A small JSON client for the server's API: bearer token, a deadline per call (10 s by default), `{"detail"}`
+/// errors turned into `ClientError.server`, unreachable servers (refused at once, or silent past the deadline) into
 /// `ClientError.offline`.
 public struct APIClient: Sendable {
     public let server: String
     public let token: String?
     let httpClient: HTTPClient
 
-    public init(server: String, token: String?, httpClient: HTTPClient = .shared) {
+    public init(server: String, token: String?, httpClient: HTTPClient = .analyst) {
         self.server = server
         self.token = token
         self.httpClient = httpClient
@@ -66,8 +67,22 @@ public struct APIClient: Sendable {
         return object
     }
 
+    /// A few words for why a request got no answer.
     static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError, error == .deadlineExceeded { return "no answer within the time limit" }
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded { return "no answer within the time limit" }
+            if error == .connectTimeout { return "no connection within the time limit" }
+        }
+        if isConnectionRefused(error) { return "connection refused: is the server running?" }
         return "\(error)"
+    }
+
+    /// Whether `error` is (or wraps, for each address tried) a refused TCP connection.
+    static func isConnectionRefused(_ error: any Error) -> Bool {
+        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
+        if let error = error as? NIOConnectionError {
+            return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { isConnectionRefused($0.error) }
+        }
+        return false
     }
 }

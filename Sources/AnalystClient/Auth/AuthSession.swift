@@ -3,7 +3,8 @@ import NIOHTTP1
 import Yams
 
 /// Logging in and out of a server, and who the stored token belongs to. The token used is `DA_TOKEN` when set,
-/// else `token.json`; the server is `--server` > `DA_SERVER` > `config.yaml` > `http://localhost:8000`.
+/// else `token.json`; the server is `--server` > `DA_SERVER` > the server `token.json` was issued by >
+/// `config.yaml` > `http://localhost:8000`.
 public struct AuthSession: Sendable {
     public let server: String
     public let store: TokenStore
@@ -13,8 +14,11 @@ public struct AuthSession: Sendable {
 
     public init(serverFlag: String?, environment: ClientEnvironment, processEnvironment: [String: String]) {
         let configured = AuthSession.configuredServer(configDirectory: environment.configDirectory)
-        server = ClientEnvironment.serverURL(flag: serverFlag, environment: processEnvironment, configured: configured)
         store = TokenStore(configDirectory: environment.configDirectory)
+        // An unreadable token file is reported by the command that needs the token, not here.
+        let loggedIn = (try? store.load())?.flatMap(\.server)
+        server = ClientEnvironment.serverURL(
+            flag: serverFlag, environment: processEnvironment, loggedIn: loggedIn, configured: configured)
         self.environment = environment
         environmentToken = processEnvironment["DA_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }

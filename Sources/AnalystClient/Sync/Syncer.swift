@@ -112,10 +112,8 @@ public struct Syncer: Sendable {
         let jobs = min(max(options.jobs, 1), 32)
         // The shared client keeps up to 8 connections per server; more parallel downloads need a client of their own
         // (which costs a few milliseconds to start and stop, so the usual case does without).
-        guard jobs > 8 else { return try await run(options, jobs: jobs, httpClient: .shared) }
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = jobs
-        configuration.timeout.connect = .seconds(10)
+        guard jobs > 8 else { return try await run(options, jobs: jobs, httpClient: .analyst) }
+        var configuration = HTTPClient.Configuration.analyst(connectionsPerServer: jobs)
         configuration.timeout.read = .seconds(120)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {

@@ -7,8 +7,11 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var userID: String?
     /// Method and route pattern, e.g. `DELETE /api/users/{id}`.
     public var action: String
-    /// The route's `id` parameter, when it has one.
+    /// What the call was about: the route's `id` parameter, else its path parameters joined by `/` (the table of
+    /// `/api/catalog/profile/{table}`), else `nil`.
     public var resource: String?
+    /// The concrete path that was called, e.g. `/api/catalog/profile/orders` (without the query string).
+    public var path: String?
     /// Query parameters as a JSON object, secrets removed.
     public var params: String?
     public var status: Int
@@ -18,14 +21,15 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 
     public init(
         id: String = UUID().uuidString.lowercased(), timestamp: Date = Date(), userID: String?, action: String,
-        resource: String?, params: String?, status: Int, durationMilliseconds: Double, clientAddress: String?,
-        requestID: String?
+        resource: String?, path: String? = nil, params: String?, status: Int, durationMilliseconds: Double,
+        clientAddress: String?, requestID: String?
     ) {
         self.id = id
         self.timestamp = timestamp
         self.userID = userID
         self.action = action
         self.resource = resource
+        self.path = path
         self.params = params
         self.status = status
         self.durationMilliseconds = durationMilliseconds

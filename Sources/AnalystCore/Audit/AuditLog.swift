@@ -53,6 +53,7 @@ public final class AuditLog: Sendable {
                         entry.resource.map(Value.varchar) ?? .null, entry.params.map(Value.varchar) ?? .null,
                         .integer(Int32(clamping: entry.status)), .double(entry.durationMilliseconds),
                         entry.clientAddress.map(Value.varchar) ?? .null, entry.requestID.map(Value.varchar) ?? .null,
+                        entry.path.map(Value.varchar) ?? .null,
                     ])
                 }
                 try appender.close()
@@ -73,9 +74,11 @@ public final class AuditLog: Sendable {
         }
     }
 
-    /// Entries matching the filters, newest first.
+    /// Entries matching the filters, newest first: `resource` exactly, `path` as a prefix of the called path,
+    /// `action` as a substring.
     public func search(
-        userID: String? = nil, action: String? = nil, since: Date? = nil, until: Date? = nil, limit: Int = 100
+        userID: String? = nil, action: String? = nil, resource: String? = nil, path: String? = nil, since: Date? = nil,
+        until: Date? = nil, limit: Int = 100
     ) async throws -> [AuditEntry] {
         var conditions: [String] = []
         var parameters: [Value] = []
@@ -87,6 +90,14 @@ public final class AuditLog: Sendable {
             conditions.append("action LIKE ?")
             parameters.append(.varchar("%" + action + "%"))
         }
+        if let resource {
+            conditions.append("resource = ?")
+            parameters.append(.varchar(resource))
+        }
+        if let path {
+            conditions.append("starts_with(path, ?)")
+            parameters.append(.varchar(path))
+        }
         if let since {
             conditions.append("timestamp >= ?")
             parameters.append(.timestamp(TimestampValue(since)))
@@ -97,7 +108,7 @@ public final class AuditLog: Sendable {
         }
         parameters.append(.bigint(Int64(limit)))
         let sql = """
-            SELECT id, timestamp, user_id, action, resource, params, status, duration_ms, client_address, request_id
+            SELECT id, timestamp, user_id, action, resource, params, status, duration_ms, client_address, request_id, path
             FROM audit_log \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY timestamp DESC LIMIT ?
             """
@@ -108,7 +119,7 @@ public final class AuditLog: Sendable {
     }
 
     static func entry(from row: [Value]) -> AuditEntry? {
-        guard row.count == 10, case .varchar(let id) = row[0], case .timestamp(let timestamp) = row[1],
+        guard row.count == 11, case .varchar(let id) = row[0], case .timestamp(let timestamp) = row[1],
             case .varchar(let action) = row[3], case .integer(let status) = row[6], case .double(let duration) = row[7]
         else { return nil }
         func text(_ value: Value) -> String? {
@@ -116,7 +127,7 @@ public final class AuditLog: Sendable {
             return nil
         }
         return AuditEntry(
-            id: id, timestamp: timestamp.date, userID: text(row[2]), action: action, resource: text(row[4]),
+            id: id, timestamp: timestamp.date, userID: text(row[2]), action: action, resource: text(row[4]), path: text(row[10]),
             params: text(row[5]), status: Int(status), durationMilliseconds: duration, clientAddress: text(row[8]),
             requestID: text(row[9]))
     }

@@ -56,11 +56,21 @@ public struct ExtractSource: Sendable, Equatable {
     }
 
     public var database: URL { directory.appendingPathComponent("extract.duckdb") }
-    public var dataDirectory: URL { directory.appendingPathComponent("data", isDirectory: true) }
+    public var dataDirectory: URL { directory.appendingPathComponent(ExtractSource.dataFolder, isDirectory: true) }
+    /// The parquet folder's name inside a source's folder.
+    public static let dataFolder = "data"
 
     /// `data/<table>.parquet`, where local connectors put a table's rows.
     public func parquetFile(for table: String) -> URL {
         dataDirectory.appendingPathComponent(table + ".parquet")
+    }
+
+    /// Opens `extract.duckdb` read-only with `file_search_path` set to this folder, so its views (which name their
+    /// parquet files relative to it) resolve wherever the folder is.
+    public func connectReadOnly() throws -> Connection {
+        let connection = try Database(path: database.path, configuration: .init(accessMode: .readOnly)).connect()
+        try connection.execute("SET file_search_path = \(Identifier.literal(directory.path))")
+        return connection
     }
 }
 
@@ -80,7 +90,9 @@ public enum ExtractContract {
     static let remoteAttachDDL = "CREATE TABLE _remote_attach (alias VARCHAR, extension VARCHAR, url VARCHAR, token_env VARCHAR)"
 
     /// Writes `source`'s `extract.duckdb`: `_meta` with `tables`, `_remote_attach` with `attachments` (when there
-    /// are any) and a view per table. A local table's view reads its parquet file by absolute path; a remote
+    /// are any) and a view per table. A local table's view reads `data/<table>.parquet` relative to the source's folder (a
+    /// reader sets `file_search_path` to that folder; the server's own views read the files directly), so the
+    /// folder works wherever it is moved; a remote
     /// table's view is `remoteViews[name]` (a SELECT over an attached alias). The file is built as
     /// `extract.duckdb.tmp` and renamed over the old one, so a reader sees the old or the new extract, never half.
     public static func write(
@@ -97,6 +109,8 @@ public enum ExtractContract {
         do {
             let database = try Database(path: temporary.path)
             let connection = try database.connect()
+            // A view is bound when it is created: its relative parquet paths must resolve in the source's folder.
+            try connection.execute("SET file_search_path = \(Identifier.literal(source.directory.path))")
             try connection.execute(metaDDL)
             for table in tables {
                 try connection.run(
@@ -109,7 +123,7 @@ public enum ExtractContract {
                 let body: String
                 switch table.queryMode {
                 case .local:
-                    body = "SELECT * FROM read_parquet(\(Identifier.literal(source.parquetFile(for: table.name).path)))"
+                    body = "SELECT * FROM read_parquet(\(Identifier.literal(ExtractSource.dataFolder + "/" + table.name + ".parquet")))"
                 case .remote:
                     guard let select = remoteViews[table.name] else {
                         throw ExtractError("remote table \"\(table.name)\" needs a view definition")

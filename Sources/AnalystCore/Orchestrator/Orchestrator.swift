@@ -111,9 +111,7 @@ public final class Orchestrator: Sendable {
                     continue
                 }
                 do {
-                    try connection.execute(
-                        "CREATE VIEW \(Identifier.quoted(name)) AS SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(name))"
-                    )
+                    try connection.execute("CREATE VIEW \(Identifier.quoted(name)) AS \(Orchestrator.viewBody(table, of: source))")
                     var entry = PublishedTable(
                         id: name, source: source.name, queryMode: table.queryMode, description: table.description,
                         rows: table.rows, columns: [], fileSizeBytes: 0, hash: "", fileModifiedNanoseconds: nil,
@@ -164,6 +162,18 @@ public final class Orchestrator: Sendable {
             throw ExtractError("could not move the rebuilt analytics database into place: \(String(cString: strerror(errno)))")
         }
         return (report, published)
+    }
+
+    /// What a published view selects. A local table reads its parquet file by the path it has now, so a data
+    /// directory that was moved or restored elsewhere serves its files after the rebuild that every start runs; a
+    /// remote table selects the extract's own view, which reads the attached remote database.
+    static func viewBody(_ table: ExtractTable, of source: ExtractSource) -> String {
+        switch table.queryMode {
+        case .local:
+            "SELECT * FROM read_parquet(\(Identifier.literal(source.parquetFile(for: table.name).path)))"
+        case .remote:
+            "SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(table.name))"
+        }
     }
 
     static func message(_ error: any Error) -> String {

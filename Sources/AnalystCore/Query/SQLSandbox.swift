@@ -57,8 +57,10 @@ public struct SQLSandbox: Sendable {
             let catalog = SandboxRules.foldCase(reference.catalog)
             let schema = SandboxRules.foldCase(reference.schema)
             let name = SandboxRules.foldCase(reference.name)
+            // A name that is not an identifier is a file path or URL to DuckDB's replacement scans: refused for
+            // every caller, admins included, before anyone is asked whether they may read it.
             guard catalog.isEmpty || catalog == analysis.currentDatabase, schema.isEmpty || schema == "main",
-                canRead(name)
+                Identifier.isValid(name), canRead(name)
             else {
                 throw .accessDenied(table: reference.displayName)
             }

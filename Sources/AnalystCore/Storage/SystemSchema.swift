@@ -161,6 +161,12 @@ public enum SystemSchema {
                     source_hash VARCHAR
                 );
                 """),
+        Migration(
+            version: 9, name: "audit log: the concrete path of each call",
+            sql: """
+                ALTER TABLE audit_log ADD COLUMN path VARCHAR;
+                CREATE INDEX audit_log_resource ON audit_log (resource);
+                """),
     ]
 
     /// The highest version this build knows.

@@ -2,7 +2,7 @@ import AnalystCore
 import Foundation
 import Hummingbird
 
-/// `GET /api/admin/audit?user=&action=&since=&until=&limit=` (admin): recent API calls, newest first.
+/// `GET /api/admin/audit?user=&action=&resource=&path=&since=&until=&limit=` (admin): recent API calls, newest first.
 struct AuditController {
     let audit: AuditLog
 
@@ -12,6 +12,7 @@ struct AuditController {
         var user_id: String?
         var action: String
         var resource: String?
+        var path: String?
         var params: String?
         var status: Int
         var duration_ms: Double
@@ -24,6 +25,7 @@ struct AuditController {
             user_id = entry.userID
             action = entry.action
             resource = entry.resource
+            path = entry.path
             params = entry.params
             status = entry.status
             duration_ms = entry.durationMilliseconds
@@ -42,7 +44,8 @@ struct AuditController {
             let since = try query["since"].map { try AuditController.date(String($0), name: "since") }
             let until = try query["until"].map { try AuditController.date(String($0), name: "until") }
             return try await audit.search(
-                userID: query["user"].map(String.init), action: query["action"].map(String.init), since: since,
+                userID: query["user"].map(String.init), action: query["action"].map(String.init),
+                resource: query["resource"].map(String.init), path: query["path"].map(String.init), since: since,
                 until: until, limit: limit
             ).map(EntryResponse.init)
         }

@@ -17,10 +17,26 @@ struct TokensController {
         var prefix: String
         var created_at: String
         var expires_at: String?
-        /// Only in the answer to creation: the secret, shown once.
-        var token: String?
 
-        init(_ token: PersonalAccessTokens.Token, secret: String? = nil) {
+        init(_ token: PersonalAccessTokens.Token) {
+            id = token.id
+            name = token.name
+            prefix = token.prefix
+            created_at = token.createdAt.apiTimestamp
+            expires_at = token.expiresAt?.apiTimestamp
+        }
+    }
+
+    /// The answer to creation: the token and its secret, shown this once.
+    struct CreatedResponse: ResponseEncodable {
+        var id: String
+        var name: String
+        var prefix: String
+        var created_at: String
+        var expires_at: String?
+        var token: String
+
+        init(_ token: PersonalAccessTokens.Token, secret: String) {
             id = token.id
             name = token.name
             prefix = token.prefix
@@ -31,7 +47,7 @@ struct TokensController {
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post { request, context -> EditedResponse<TokenResponse> in
+        group.post { request, context -> EditedResponse<CreatedResponse> in
             let user = try context.requireUser()
             let body = try await request.decodeJSON(CreateRequest.self)
             let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -42,7 +58,7 @@ struct TokensController {
                 throw APIError(.unprocessableContent, "expires_in_days must be between 1 and 3650")
             }
             let (token, secret) = try await accessTokens.create(userID: user.id, name: name, expiresInDays: body.expires_in_days)
-            return EditedResponse(status: .created, response: TokenResponse(token, secret: secret))
+            return EditedResponse(status: .created, response: CreatedResponse(token, secret: secret))
         }
         group.get { _, context -> [TokenResponse] in
             let user = try context.requireUser()

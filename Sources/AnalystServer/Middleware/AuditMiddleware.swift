@@ -2,7 +2,8 @@ import AnalystCore
 import Foundation
 import Hummingbird
 
-/// Records every API call in the audit log: user, method and route pattern, the route's `id`, query parameters
+/// Records every API call in the audit log: user, method and route pattern, the concrete path and what it named
+/// (the route's `id`, else its path parameters), query parameters
 /// and the fields of a small JSON body (secrets removed), status, duration, client address and request id.
 /// Recording only buffers, so it adds no I/O to the request. Health checks are not recorded (probes would drown
 /// everything else). Bodies that are not JSON or larger than `largestRecordedBody` (uploads) are not read here, nor
@@ -29,7 +30,7 @@ struct AuditMiddleware: RouterMiddleware {
             audit.record(
                 AuditEntry(
                     userID: context.identity.userID, action: "\(request.method.rawValue) \(pattern)",
-                    resource: context.parameters.get("id"),
+                    resource: AuditMiddleware.resource(context.parameters), path: request.uri.path,
                     params: AuditEntry.redactedParams(
                         query: request.uri.queryParameters.map { (String($0.key), String($0.value)) }, jsonBody: jsonBody),
                     status: status, durationMilliseconds: (milliseconds * 100).rounded() / 100,
@@ -38,6 +39,13 @@ struct AuditMiddleware: RouterMiddleware {
         let response = try await next(request, context)
         status = Int(response.status.code)
         return response
+    }
+
+    /// The route's `id` parameter, else all of its path parameters joined by `/` (`sales/revenue` for a metric).
+    static func resource(_ parameters: Parameters) -> String? {
+        if let id = parameters.get("id") { return id }
+        guard !parameters.isEmpty else { return nil }
+        return parameters.map { String($0.value) }.joined(separator: "/")
     }
 
     /// A JSON body whose declared length is small enough to read twice (here and in the handler), outside uploads.
