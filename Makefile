@@ -9,13 +9,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SWIFT_BUILD_FLAGS ?=
 # System packages later features need (Debian names); installed only when missing.
-APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl python3-aiosmtpd postgresql
+APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl python3-aiosmtpd postgresql curl
 
-.PHONY: run test build lint format deps duckdb clean help bench
+.PHONY: run test contract-test build lint format deps duckdb clean help bench
 
 help:
 	@echo "make run    - install what is missing, build, and serve on http://$(HOST):$(PORT) (data in $(DATA_DIR))"
-	@echo "make test   - install what is missing, build, and run every test"
+	@echo "make test   - install what is missing, build, and run every test (then make contract-test)"
+	@echo "make contract-test - fuzz a live server against openapi.yaml with schemathesis"
 	@echo "make build  - build da-server and da (debug)"
 	@echo "make bench  - release build, then data-plane figures next to their physical limits"
 	@echo "make lint   - check formatting with swift format"
@@ -56,6 +57,13 @@ run: build
 test: deps
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build
+	$(MAKE) contract-test
+
+# Schemathesis against a live server: every operation of openapi.yaml, zero 5xx, zero answers the contract does not
+# describe (about 3 minutes; CONTRACT_TEST_SECONDS and CONTRACT_TEST_EXAMPLES change the budget).
+contract-test: deps
+	swift build $(SWIFT_BUILD_FLAGS) --product da-server
+	scripts/contract-test.sh "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 
 BENCH_DIR ?= $(CURDIR)/.build/bench
 bench: deps

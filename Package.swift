@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
     ],
     targets: [
         .systemLibrary(name: "CDuckDB", path: "Sources/CDuckDB"),
@@ -56,8 +58,18 @@ let package = Package(
             name: "DuckDB",
             dependencies: ["CDuckDB", "CDuckDBLoader"]
         ),
-        // The wire contract (openapi.yaml): the types and the JSON rules both sides share. Foundation only.
-        .target(name: "AnalystAPI"),
+        // The wire contract: types generated from openapi.yaml (linked from the repository root) and the
+        // JSON rules both sides share.
+        .target(
+            name: "AnalystAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            // The generated files import Foundation and OpenAPIRuntime `public` in each file, and Swift 6.3 warns
+            // where one file does not use them (the generator silences that only from Swift 6.4 on).
+            // The document itself ships too: the server answers GET /openapi.json with it.
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: [.unsafeFlags(["-suppress-warnings"])],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .target(
             name: "AnalystCore",
             dependencies: [
@@ -136,7 +148,8 @@ let package = Package(
         .testTarget(
             name: "AnalystServerTests",
             dependencies: [
-                "AnalystServer", "TestSupport",
+                "AnalystAPI", "AnalystServer", "TestSupport",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -122,5 +122,6 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         publicURL: dependencies.configuration.publicURL, tokenLifetime: dependencies.configuration.tokenLifetime
     )
     .addRoutes(to: router)
+    ContractController().addRoutes(to: router.group().add(middleware: authentication))
     return router
 }

@@ -1,0 +1,150 @@
+import AnalystAPI
+import AnalystCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+import Yams
+
+@testable import AnalystServer
+
+/// One operation of `openapi.yaml`.
+struct ContractOperation: CustomStringConvertible, Sendable {
+    var method: String
+    var path: String
+    var operationID: String
+    /// `public`, or the least role admitted (`viewer` = any signed-in user).
+    var minimumRole: String
+    var hasRequestBody: Bool
+
+    var description: String { "\(method) \(path) (\(operationID))" }
+
+    /// The operations of the contract the server ships.
+    static func all() throws -> [ContractOperation] {
+        let document = try #require(try Yams.load(yaml: try APIContract.document()) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var operations: [ContractOperation] = []
+        for (path, item) in paths {
+            for (method, value) in item {
+                guard ["get", "put", "post", "delete", "patch", "head", "options"].contains(method),
+                    let operation = value as? [String: Any]
+                else { continue }
+                operations.append(
+                    ContractOperation(
+                        method: method.uppercased(), path: path, operationID: operation["operationId"] as? String ?? "",
+                        minimumRole: operation["x-minimum-role"] as? String ?? "", hasRequestBody: operation["requestBody"] != nil))
+            }
+        }
+        return operations.sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+    }
+
+    /// The path with every parameter filled with `value` (a metric file also gets its `.yml`).
+    func concretePath(_ value: String = "x") -> String {
+        var result = path
+        while let open = result.firstIndex(of: "{"), let close = result[open...].firstIndex(of: "}") {
+            let name = result[result.index(after: open)..<close]
+            result.replaceSubrange(open...close, with: name == "file" ? value + ".yml" : value)
+        }
+        return result
+    }
+}
+
+/// The contract and the router describe the same API, and every guarded operation is guarded as the contract says.
+struct ContractTests {
+    static let roles: [String] = ["public", "viewer", "analyst", "km_admin", "admin"]
+
+    @Test func everyOperationHasAnIdAKnownMinimumRoleAndMatchingSecurity() throws {
+        let operations = try ContractOperation.all()
+        #expect(operations.count >= 50)
+        #expect(Set(operations.map(\.operationID)).count == operations.count, "operation ids are unique")
+        for operation in operations {
+            #expect(!operation.operationID.isEmpty, "\(operation) has an operationId")
+            #expect(Self.roles.contains(operation.minimumRole), "\(operation) has an x-minimum-role")
+        }
+    }
+
+    @Test func everyRouteIsInTheContractAndEveryOperationIsRouted() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        let router = buildRouter(dependencies: dependencies)
+        let routed = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
+        let contract = Set(try ContractOperation.all().map { "\($0.method) \($0.path)" })
+        #expect(routed.subtracting(contract).sorted() == [], "routes missing from openapi.yaml")
+        #expect(contract.subtracting(routed).sorted() == [], "operations in openapi.yaml that nothing routes")
+        await dependencies.close()
+    }
+
+    /// Driven by the contract, so a new route cannot forget its guard: without credentials every non-public
+    /// operation answers 401; with a role below its minimum, 403; with its minimum role, the guard lets it through.
+    @Test func everyGuardedOperationRefusesStrangersAndLowerRoles() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        var created: [Role: User] = [:]
+        for role in Role.allCases {
+            created[role] = try await dependencies.users.create(
+                email: "\(role.rawValue.replacingOccurrences(of: "_", with: ""))@example.com", name: nil, role: role,
+                passwordHash: nil)
+        }
+        let users = created
+        let operations = try ContractOperation.all().filter { $0.minimumRole != "public" }
+        #expect(!operations.isEmpty)
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            func call(_ operation: ContractOperation, as role: Role?) async throws -> TestResponse {
+                var headers: HTTPFields = [:]
+                if let role, let user = users[role] {
+                    // A fresh token per call: an operation such as logout revokes the one it was called with.
+                    headers[.authorization] = "Bearer \(try await dependencies.tokens.issue(for: user, users: dependencies.users))"
+                }
+                var body: ByteBuffer?
+                if operation.hasRequestBody {
+                    headers[.contentType] = "application/json"
+                    body = ByteBuffer(string: "{}")
+                }
+                return try await client.execute(
+                    uri: operation.concretePath(), method: HTTPRequest.Method(operation.method) ?? .get, headers: headers,
+                    body: body)
+            }
+            for operation in operations {
+                let stranger = try await call(operation, as: nil)
+                #expect(stranger.status == .unauthorized, "\(operation) without credentials")
+
+                let minimum = try #require(Role(rawValue: operation.minimumRole), "\(operation)")
+                if let below = Role.allCases.last(where: { $0 < minimum }) {
+                    let refused = try await call(operation, as: below)
+                    #expect(refused.status == .forbidden, "\(operation) as \(below.rawValue)")
+                    if operation.method != "HEAD" {
+                        #expect(try detail(refused) == "Requires role \(minimum.rawValue) or higher", "\(operation)")
+                    }
+                }
+                let admitted = try await call(operation, as: minimum)
+                #expect(admitted.status != .unauthorized, "\(operation) as \(minimum.rawValue)")
+                if admitted.status == .forbidden, operation.method != "HEAD" {
+                    #expect(try detail(admitted)?.hasPrefix("Requires role") == false, "\(operation) as \(minimum.rawValue)")
+                }
+            }
+        }
+        await dependencies.close()
+    }
+
+    @Test func theContractIsServedToSignedInUsers() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        let viewer = try await dependencies.users.create(email: "v@example.com", name: nil, role: .viewer, passwordHash: nil)
+        let token = try await dependencies.tokens.issue(for: viewer, users: dependencies.users)
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            #expect(try await client.execute(uri: "/openapi.json", method: .get).status == .unauthorized)
+            let response = try await client.get("/openapi.json", bearer: token)
+            #expect(response.status == .ok)
+            let document = try jsonObject(response)
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: Any])
+            #expect(paths.count == Set(try ContractOperation.all().map(\.path)).count)
+        }
+        await dependencies.close()
+    }
+}
