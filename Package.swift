@@ -73,6 +73,7 @@ let package = Package(
         .target(
             name: "AnalystCore",
             dependencies: [
+                "AnalystAPI",
                 "DuckDB",
                 "CArgon2",
                 .product(name: "Crypto", package: "swift-crypto"),

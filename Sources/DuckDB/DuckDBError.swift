@@ -60,4 +60,11 @@ public enum DuckDBError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String { message }
+
+    /// A statement refused by a PRIMARY KEY, UNIQUE, NOT NULL, CHECK or foreign key constraint (DuckDB's error
+    /// class, not its wording).
+    public var isConstraintViolation: Bool {
+        if case .statementFailed(_, .constraint) = self { return true }
+        return false
+    }
 }

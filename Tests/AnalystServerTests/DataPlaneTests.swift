@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import Crypto
 import DuckDB
@@ -317,7 +318,7 @@ struct SyncSchedulerTests {
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
         for (name, schedule) in [("fresh", "every 15m"), ("stale", "every 15m"), ("never_synced", "daily 05:00"), ("manual", "")] {
-            _ = try await dependencies.registry.register(RegistryChanges(name: name, syncSchedule: schedule), by: nil)
+            _ = try await dependencies.registry.register(Schemas.TableChanges(name: name, syncSchedule: schedule), by: nil)
         }
         let now = Date()
         try await dependencies.system.withConnection { connection in

@@ -20,6 +20,23 @@ struct ConnectionTests {
         #expect(bind?.message.contains("expected 2 parameter(s), got 1") == true)
     }
 
+    /// Duplicates are recognised by DuckDB's error class, through plain and prepared statements, not by wording.
+    @Test func constraintViolationsAreRecognisedByKind() throws {
+        let connection = try Database().connect()
+        try connection.execute("CREATE TABLE t (id VARCHAR PRIMARY KEY, email VARCHAR UNIQUE NOT NULL)")
+        try connection.run("INSERT INTO t VALUES (?, ?)", [.varchar("a"), .varchar("a@example.com")])
+        let duplicateKey = #expect(throws: DuckDBError.self) {
+            try connection.run("INSERT INTO t VALUES (?, ?)", [.varchar("a"), .varchar("b@example.com")])
+        }
+        #expect(duplicateKey?.isConstraintViolation == true)
+        let duplicateUnique = #expect(throws: DuckDBError.self) { try connection.execute("INSERT INTO t VALUES ('b', 'a@example.com')") }
+        #expect(duplicateUnique?.isConstraintViolation == true)
+        let missing = #expect(throws: DuckDBError.self) { try connection.execute("INSERT INTO t VALUES ('c', NULL)") }
+        #expect(missing?.isConstraintViolation == true)
+        let other = #expect(throws: DuckDBError.self) { try connection.execute("INSERT INTO no_such_table VALUES (1)") }
+        #expect(other?.isConstraintViolation == false)
+    }
+
     @Test func openFailureNamesThePath() throws {
         let error = #expect(throws: DuckDBError.self) {
             try Database(path: "/nonexistent-dir/x/y.duckdb")

@@ -120,8 +120,8 @@ public struct SetupClient: Sendable {
         checks.append(
             await check("api_docs", api, "/openapi.json") { status, _ in
                 switch status {
-                case 200: return (.pass, "HTTP 200")
-                case 404: return (.skip, "the server publishes no OpenAPI document (see docs/api.md)")
+                case 200: return (.pass, "the contract is published at /openapi.json")
+                case 404: return (.skip, "this server publishes no OpenAPI document (an older version)")
                 default: return (.fail, "HTTP \(status)")
                 }
             })

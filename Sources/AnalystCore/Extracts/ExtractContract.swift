@@ -1,11 +1,10 @@
+import AnalystAPI
 import DuckDB
 import Foundation
 
-/// Where a table's rows live: copied to parquet on the server (`local`) or queried at the source (`remote`).
-public enum QueryMode: String, Sendable, Codable, CaseIterable {
-    case local
-    case remote
-}
+/// Where a table's rows live: copied to parquet on the server (`local`) or queried at the source (`remote`); the
+/// contract's enum.
+public typealias QueryMode = Schemas.QueryMode
 
 /// One row of an extract's `_meta` table: a table the source publishes.
 public struct ExtractTable: Sendable, Equatable {

@@ -76,7 +76,7 @@ public struct UserRepository: Sendable {
                     .varchar(user.role.rawValue), user.passwordHash.map(Value.varchar) ?? .null,
                     .timestamp(TimestampValue(user.createdAt ?? Date())),
                 ])
-        } catch let error as DuckDBError where error.message.contains("Duplicate key") {
+        } catch let error as DuckDBError where error.isConstraintViolation {
             throw IdentityError.emailTaken
         }
     }

@@ -1,11 +1,8 @@
+import AnalystAPI
 import Foundation
 
-/// How a table's extract refreshes its rows.
-public enum SyncStrategy: String, Sendable, Codable, CaseIterable {
-    case fullRefresh = "full_refresh"
-    case incremental
-    case partitioned
-}
+/// How a table's extract refreshes its rows (the contract's enum: `full_refresh`, `incremental`, `partitioned`).
+public typealias SyncStrategy = Schemas.SyncStrategy
 
 /// A row of `table_registry`: a table the server publishes, where it comes from and who may see it.
 public struct RegisteredTable: Sendable, Equatable {

@@ -1,51 +1,20 @@
+import AnalystAPI
 import DuckDB
 import Foundation
 
-/// Field values for registering or changing a table, as an admin sends them (text, validated here).
-/// `nil` leaves a field as it is (or at its default when registering).
-public struct RegistryChanges: Sendable, Equatable {
-    public var name: String?
-    public var sourceType: String?
-    public var bucket: String?
-    public var sourceTable: String?
-    public var syncStrategy: String?
-    public var queryMode: String?
-    public var syncSchedule: String?
-    public var profileAfterSync: Bool?
-    public var primaryKey: String?
-    public var folder: String?
-    public var description: String?
-    public var isPublic: Bool?
-
-    public init(
-        name: String? = nil, sourceType: String? = nil, bucket: String? = nil, sourceTable: String? = nil,
-        syncStrategy: String? = nil, queryMode: String? = nil, syncSchedule: String? = nil, profileAfterSync: Bool? = nil,
-        primaryKey: String? = nil, folder: String? = nil, description: String? = nil, isPublic: Bool? = nil
-    ) {
-        self.name = name
-        self.sourceType = sourceType
-        self.bucket = bucket
-        self.sourceTable = sourceTable
-        self.syncStrategy = syncStrategy
-        self.queryMode = queryMode
-        self.syncSchedule = syncSchedule
-        self.profileAfterSync = profileAfterSync
-        self.primaryKey = primaryKey
-        self.folder = folder
-        self.description = description
-        self.isPublic = isPublic
-    }
-
-    /// The reference's names of the fields this change sets (for `{"updated": [...]}`).
+/// A registry change as an admin sends it (`TableChanges` of the contract, used to register and to update):
+/// `nil` leaves a field as it is (or at its default when registering), an empty text clears it.
+extension Schemas.TableChanges {
+    /// The reference's names of the fields this change sets (for `{"updated": [...]}`), in the contract's order.
     public var fieldNames: [String] {
-        let fields: [(String, Bool)] = [
-            ("name", name != nil), ("source_type", sourceType != nil), ("bucket", bucket != nil),
-            ("source_table", sourceTable != nil), ("sync_strategy", syncStrategy != nil), ("query_mode", queryMode != nil),
-            ("sync_schedule", syncSchedule != nil), ("profile_after_sync", profileAfterSync != nil),
-            ("primary_key", primaryKey != nil), ("folder", folder != nil), ("description", description != nil),
-            ("is_public", isPublic != nil),
+        let fields: [(CodingKeys, Bool)] = [
+            (.name, name != nil), (.sourceType, sourceType != nil), (.bucket, bucket != nil),
+            (.sourceTable, sourceTable != nil), (.syncStrategy, syncStrategy != nil), (.queryMode, queryMode != nil),
+            (.syncSchedule, syncSchedule != nil), (.profileAfterSync, profileAfterSync != nil),
+            (.primaryKey, primaryKey != nil), (.folder, folder != nil), (.description, description != nil),
+            (.isPublic, isPublic != nil),
         ]
-        return fields.filter(\.1).map(\.0)
+        return fields.filter(\.1).map(\.0.rawValue)
     }
 
     /// `table` with these changes applied, every value checked.
@@ -63,20 +32,8 @@ public struct RegistryChanges: Sendable, Equatable {
         }
         if let bucket { table.bucket = bucket.isEmpty ? nil : bucket }
         if let sourceTable { table.sourceTable = sourceTable.isEmpty ? nil : sourceTable }
-        if let syncStrategy {
-            guard let strategy = SyncStrategy(rawValue: syncStrategy) else {
-                throw .invalidValue(
-                    field: "sync_strategy", value: syncStrategy,
-                    accepted: SyncStrategy.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            table.syncStrategy = strategy
-        }
-        if let queryMode {
-            guard let mode = QueryMode(rawValue: queryMode) else {
-                throw .invalidValue(field: "query_mode", value: queryMode, accepted: "local, remote")
-            }
-            table.queryMode = mode
-        }
+        if let syncStrategy { table.syncStrategy = syncStrategy }
+        if let queryMode { table.queryMode = queryMode }
         if let syncSchedule {
             if syncSchedule.isEmpty {
                 table.syncSchedule = nil
@@ -125,7 +82,7 @@ public struct TableRegistry: Sendable {
     }
 
     /// Registers a table named `changes.name`; its id is the normalised name, which must be an identifier.
-    public func register(_ changes: RegistryChanges, by admin: String?, now: Date = Date()) async throws -> RegisteredTable {
+    public func register(_ changes: Schemas.TableChanges, by admin: String?, now: Date = Date()) async throws -> RegisteredTable {
         guard let name = changes.name, !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw RegistryError.emptyName }
         let id = Identifier.normalize(name)
         guard Identifier.isValid(id) else { throw RegistryError.invalidID(id) }
@@ -135,7 +92,7 @@ public struct TableRegistry: Sendable {
                 try connection.run(
                     "INSERT INTO table_registry (\(TableRegistry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     TableRegistry.values(of: table))
-            } catch let error as DuckDBError where error.message.contains("Duplicate key") || error.message.contains("PRIMARY KEY") {
+            } catch let error as DuckDBError where error.isConstraintViolation {
                 throw RegistryError.alreadyRegistered(id)
             }
         }
@@ -144,7 +101,7 @@ public struct TableRegistry: Sendable {
 
     /// Applies `changes` to table `id`; returns the table as stored now.
     @discardableResult
-    public func update(id: String, _ changes: RegistryChanges) async throws -> RegisteredTable {
+    public func update(id: String, _ changes: Schemas.TableChanges) async throws -> RegisteredTable {
         guard let current = try await find(id: id) else { throw RegistryError.notFound }
         let table = try changes.applied(to: current)
         try await system.withConnection { connection in

@@ -1,3 +1,4 @@
+import AnalystAPI
 import Foundation
 
 extension SampleData {
@@ -15,7 +16,7 @@ extension SampleData {
         var added: [String] = []
         for table in primaryKeys.keys.sorted() where !existing.contains(table) {
             _ = try await registry.register(
-                RegistryChanges(
+                Schemas.TableChanges(
                     name: table, sourceType: sourceName, bucket: sourceName, primaryKey: primaryKeys[table],
                     description: "Sample e-commerce data: \(table.replacingOccurrences(of: "_", with: " "))", isPublic: true),
                 by: admin)

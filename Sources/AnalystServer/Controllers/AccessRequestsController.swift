@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import Foundation
 import Hummingbird
@@ -6,83 +7,37 @@ import Hummingbird
 struct AccessRequestsController {
     let permissions: Permissions
 
-    struct CreateRequest: Decodable {
-        var table_id: String
-        var reason: String?
-    }
-
-    struct CreatedResponse: ResponseEncodable {
-        var id: String
-        var status: String
-        var table_id: String
-    }
-
-    struct RequestResponse: ResponseEncodable {
-        var id: String
-        var user_id: String
-        var user_email: String
-        var table_id: String
-        var reason: String
-        var status: String
-        var reviewed_by: String?
-        var reviewed_at: String?
-        var created_at: String
-
-        init(_ request: Permissions.AccessRequest) {
-            id = request.id
-            user_id = request.userID
-            user_email = request.userEmail
-            table_id = request.tableID
-            reason = request.reason
-            status = request.status
-            reviewed_by = request.reviewedBy
-            reviewed_at = request.reviewedAt?.apiTimestamp
-            created_at = request.createdAt.apiTimestamp
-        }
-    }
-
-    struct ListResponse: ResponseEncodable {
-        var requests: [RequestResponse]
-        var count: Int?
-    }
-
-    struct ReviewResponse: ResponseEncodable {
-        var status: String
-        var id: String
-    }
-
     /// `user` routes need any signed-in user; `admin` routes need an admin.
     func addRoutes(user: RouterGroup<AppRequestContext>, admin: RouterGroup<AppRequestContext>) {
-        user.post { request, context -> EditedResponse<CreatedResponse> in
-            let body = try await request.decodeJSON(CreateRequest.self)
-            let tableID = body.table_id.trimmingCharacters(in: .whitespaces)
+        user.post { request, context -> WireResponse<Schemas.AccessRequestCreated> in
+            let body = try await request.decodeJSON(Schemas.AccessRequestCreation.self)
+            let tableID = body.tableId.trimmingCharacters(in: .whitespaces)
             guard !tableID.isEmpty else { throw APIError(.unprocessableContent, "table_id must not be empty") }
             do {
                 let created = try await permissions.request(
                     user: try context.requireUser(), tableID: tableID, reason: body.reason ?? "")
-                return EditedResponse(
-                    status: .created, response: CreatedResponse(id: created.id, status: created.status, table_id: tableID))
+                return WireResponse(.init(id: created.id, status: .pending, tableId: tableID), status: .created)
             } catch let error as Permissions.PermissionError {
                 throw APIError(.conflict, error.description)
             }
         }
-        user.get("my") { _, context -> ListResponse in
+        user.get("my") { _, context -> WireResponse<Schemas.AccessRequestList> in
             let requests = try await permissions.requests(userID: try context.requireUser().id)
-            return ListResponse(requests: requests.map(RequestResponse.init))
+            return WireResponse(.init(requests: requests.map(Schemas.AccessRequest.init), count: requests.count))
         }
-        admin.get("pending") { _, _ -> ListResponse in
+        admin.get("pending") { _, _ -> WireResponse<Schemas.AccessRequestList> in
             let requests = try await permissions.pendingRequests()
-            return ListResponse(requests: requests.map(RequestResponse.init), count: requests.count)
+            return WireResponse(.init(requests: requests.map(Schemas.AccessRequest.init), count: requests.count))
         }
-        admin.post(":id/approve") { _, context -> ReviewResponse in
+        admin.post(":id/approve") { _, context -> WireResponse<Schemas.AccessRequestReview> in
             try await review(context, approve: true)
         }
-        admin.post(":id/deny") { _, context -> ReviewResponse in
+        admin.post(":id/deny") { _, context -> WireResponse<Schemas.AccessRequestReview> in
             try await review(context, approve: false)
         }
     }
 
-    private func review(_ context: AppRequestContext, approve: Bool) async throws -> ReviewResponse {
+    private func review(_ context: AppRequestContext, approve: Bool) async throws -> WireResponse<Schemas.AccessRequestReview> {
         let id = try context.parameters.require("id")
         let reviewer = try context.requireUser()
         do {
@@ -94,6 +49,6 @@ struct AccessRequestsController {
         } catch let error as Permissions.PermissionError {
             throw APIError(.notFound, error.description)
         }
-        return ReviewResponse(status: approve ? "approved" : "denied", id: id)
+        return WireResponse(.init(status: approve ? .approved : .denied, id: id))
     }
 }

@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import Foundation
 import Hummingbird
@@ -6,36 +7,8 @@ import Hummingbird
 struct AuditController {
     let audit: AuditLog
 
-    struct EntryResponse: ResponseEncodable {
-        var id: String
-        var timestamp: String
-        var user_id: String?
-        var action: String
-        var resource: String?
-        var path: String?
-        var params: String?
-        var status: Int
-        var duration_ms: Double
-        var client_address: String?
-        var request_id: String?
-
-        init(_ entry: AuditEntry) {
-            id = entry.id
-            timestamp = entry.timestamp.apiTimestamp
-            user_id = entry.userID
-            action = entry.action
-            resource = entry.resource
-            path = entry.path
-            params = entry.params
-            status = entry.status
-            duration_ms = entry.durationMilliseconds
-            client_address = entry.clientAddress
-            request_id = entry.requestID
-        }
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get { request, _ -> [EntryResponse] in
+        group.get { request, _ -> WireResponse<[Schemas.AuditEntry]> in
             let query = request.uri.queryParameters
             let limitText = query["limit"].map(String.init) ?? "100"
             guard let limit = Int(limitText), (1...10_000).contains(limit) else {
@@ -43,11 +16,11 @@ struct AuditController {
             }
             let since = try query["since"].map { try AuditController.date(String($0), name: "since") }
             let until = try query["until"].map { try AuditController.date(String($0), name: "until") }
-            return try await audit.search(
+            let entries = try await audit.search(
                 userID: query["user"].map(String.init), action: query["action"].map(String.init),
                 resource: query["resource"].map(String.init), path: query["path"].map(String.init), since: since,
-                until: until, limit: limit
-            ).map(EntryResponse.init)
+                until: until, limit: limit)
+            return WireResponse(entries.map(Schemas.AuditEntry.init))
         }
     }
 

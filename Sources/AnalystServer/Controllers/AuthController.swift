@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import Foundation
 import Hummingbird
@@ -17,78 +18,28 @@ struct AuthController {
     let tokenLifetime: Duration
     let logger: Logger
 
-    struct EmailRequest: Decodable {
-        var email: String
-    }
-
-    struct EmailVerifyRequest: Decodable {
-        var email: String
-        var token: String
-    }
-
-    struct PasswordSetupRequest: Decodable {
-        var email: String
-        var token: String
-        var password: String
-    }
-
-    struct PasswordSetupResponse: ResponseEncodable {
-        var access_token: String
-        var token_type = "bearer"
-        var message = "Password set successfully"
-    }
-
     /// Verified when the email is unknown, so unknown users and wrong passwords cost the same time.
     static let decoyHash =
         "$argon2id$v=19$m=65536,t=3,p=4$b8Xlx5joGVtE8si6wnzyQA$mU6fIn0Ax0YAnO8KiTU+WGMUkRNbDVaPR1lrBYR3L20"
 
-    struct BootstrapRequest: Decodable {
-        var email: String
-        var name: String?
-        var password: String?
-    }
-
-    struct LoginRequest: Decodable {
-        var email: String
-        var password: String
-    }
-
-    /// `/auth/bootstrap` and `/auth/token` answer with this shape (the reference's).
-    struct TokenResponse: ResponseEncodable {
-        var access_token: String
-        var token_type = "bearer"
-        var user_id: String
-        var email: String
-        var role: Role
-    }
-
-    /// `/auth/password/login` omits `user_id`, as the reference did.
-    struct PasswordLoginResponse: ResponseEncodable {
-        var access_token: String
-        var token_type = "bearer"
-        var email: String
-        var role: Role
-    }
-
-    struct MessageResponse: ResponseEncodable {
-        var message: String
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>, authenticated: RouterGroup<AppRequestContext>) {
         group.post("bootstrap") { request, context in try await bootstrap(request, context: context) }
         group.post("token") { request, context in try await login(request, context: context) }
-        group.post("password/login") { request, context -> PasswordLoginResponse in
-            let response = try await login(request, context: context)
-            return PasswordLoginResponse(access_token: response.access_token, email: response.email, role: response.role)
+        group.post("password/login") { request, context -> WireResponse<Schemas.LoginGrant> in
+            let grant = try await login(request, context: context).body
+            return WireResponse(.init(accessToken: grant.accessToken, tokenType: .bearer, email: grant.email, role: grant.role))
         }
-        group.post("password/setup") { request, context -> PasswordSetupResponse in
-            let body = try await request.decodeJSON(PasswordSetupRequest.self)
+        group.post("password/setup") { request, context -> WireResponse<Schemas.PasswordSetupGrant> in
+            let body = try await request.decodeJSON(Schemas.PasswordSetupRequest.self)
             let user = try await PasswordSetup(users: users, links: links, passwords: passwords)
                 .complete(email: body.email, token: body.token, password: body.password)
-            return PasswordSetupResponse(access_token: try await signIn(user, context: context).access_token)
+            return WireResponse(
+                .init(
+                    accessToken: try await signIn(user, context: context).body.accessToken, tokenType: .bearer,
+                    message: "Password set successfully"))
         }
-        group.post("email/send-link") { request, context -> MessageResponse in
-            let body = try await request.decodeJSON(EmailRequest.self)
+        group.post("email/send-link") { request, context -> WireResponse<Schemas.Message> in
+            let body = try await request.decodeJSON(Schemas.LoginLinkRequest.self)
             // Counted whether or not the email exists, so a 429 reveals nothing about accounts.
             let emailKey = ["email:" + User.normalizeEmail(body.email)], addressKey = ["address:" + context.clientAddress]
             let wait = [
@@ -116,15 +67,15 @@ struct AuthController {
                     }
                 }
             }
-            return MessageResponse(message: "If this email is registered, you will receive a login link.")
+            return WireResponse(.init(message: "If this email is registered, you will receive a login link."))
         }
-        group.post("email/verify") { request, context -> PasswordLoginResponse in
-            let body = try await request.decodeJSON(EmailVerifyRequest.self)
+        group.post("email/verify") { request, context -> WireResponse<Schemas.LoginGrant> in
+            let body = try await request.decodeJSON(Schemas.LoginLinkVerification.self)
             guard let user = try await redeemLoginLink(email: body.email, token: body.token) else {
                 throw APIError(.unauthorized, "Invalid or expired link")
             }
-            let response = try await signIn(user, context: context)
-            return PasswordLoginResponse(access_token: response.access_token, email: user.email, role: user.role)
+            let grant = try await signIn(user, context: context).body
+            return WireResponse(.init(accessToken: grant.accessToken, tokenType: .bearer, email: user.email, role: .init(user.role)))
         }
         // The link in the email: a click signs the browser in (cookie) and lands on the home page.
         group.get("email/verify") { request, context -> Response in
@@ -134,12 +85,12 @@ struct AuthController {
             else {
                 return Response(status: .found, headers: [.location: "/login?error=invalid_link"])
             }
-            let accessToken = try await signIn(user, context: context).access_token
+            let accessToken = try await signIn(user, context: context).body.accessToken
             var response = Response(status: .found, headers: [.location: "/"])
             response.setCookie(SessionCookie.signedIn(token: accessToken, lifetime: tokenLifetime, publicURL: publicURL))
             return response
         }
-        authenticated.post("logout") { _, context -> MessageResponse in
+        authenticated.post("logout") { _, context -> WireResponse<Schemas.Message> in
             let user = try context.requireUser()
             switch context.credential {
             case .accessToken(let claims):
@@ -149,10 +100,10 @@ struct AuthController {
             case nil:
                 break
             }
-            return MessageResponse(message: "Logged out")
+            return WireResponse(.init(message: "Logged out"))
         }
-        authenticated.get("me") { _, context -> UserResponse in
-            UserResponse(try context.requireUser())
+        authenticated.get("me") { _, context -> WireResponse<Schemas.User> in
+            WireResponse(.init(try context.requireUser()))
         }
     }
 
@@ -165,15 +116,16 @@ struct AuthController {
     }
 
     /// A token for `user`; the request is recorded in the audit log as theirs.
-    func signIn(_ user: User, context: AppRequestContext) async throws -> TokenResponse {
+    func signIn(_ user: User, context: AppRequestContext) async throws -> WireResponse<Schemas.TokenGrant> {
         context.identity.userID = user.id
-        return TokenResponse(
-            access_token: try await tokens.issue(for: user, users: users), user_id: user.id, email: user.email,
-            role: user.role)
+        return WireResponse(
+            .init(
+                accessToken: try await tokens.issue(for: user, users: users), tokenType: .bearer, userId: user.id,
+                email: user.email, role: .init(user.role)))
     }
 
-    func bootstrap(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
-        let body = try await request.decodeJSON(BootstrapRequest.self)
+    func bootstrap(_ request: Request, context: AppRequestContext) async throws -> WireResponse<Schemas.TokenGrant> {
+        let body = try await request.decodeJSON(Schemas.BootstrapRequest.self)
         let email = User.normalizeEmail(body.email)
         guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(body.email) }
         let hash = try await body.password.flatMap { $0.isEmpty ? nil : $0 }.asyncMap(passwords.hashNewPassword)
@@ -184,8 +136,8 @@ struct AuthController {
 
     /// Password login: unknown email, missing password hash and wrong password all give the same 401, after the
     /// same argon2 work. Repeated failures per email or per client address answer 429 with `Retry-After`.
-    func login(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
-        let body = try await request.decodeJSON(LoginRequest.self)
+    func login(_ request: Request, context: AppRequestContext) async throws -> WireResponse<Schemas.TokenGrant> {
+        let body = try await request.decodeJSON(Schemas.LoginRequest.self)
         let emailKey = "email:" + User.normalizeEmail(body.email)
         let keys = [emailKey, "address:" + context.clientAddress]
         if let wait = await loginLimiter.retryAfter(keys: keys) {

@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import DuckDB
 import Foundation
@@ -13,54 +14,19 @@ struct CatalogController {
     let system: SystemDatabase
     let directory: DataDirectory
 
-    struct TableEntry: ResponseEncodable {
-        var id: String
-        var name: String
-        var description: String?
-        var source_type: String?
-        var sync_strategy: String
-        var query_mode: String
-        var bucket: String?
-        var is_public: Bool
-        var rows: Int64?
-        var size_bytes: Int64?
-        var last_sync: String?
-        var can_read: Bool
-    }
-
-    struct TablesResponse: ResponseEncodable {
-        var tables: [TableEntry]
-        var count: Int
-    }
-
-    struct MetricEntry: ResponseEncodable {
-        var path: String
-        var category: String
-        var name: String
-        var display_name: String?
-        var description: String?
-        var tables: [String]
-    }
-
-    struct MetricsResponse: ResponseEncodable {
-        var metrics: [MetricEntry]
-        var count: Int
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("tables") { _, context -> TablesResponse in
+        group.get("tables") { _, context -> WireResponse<Schemas.CatalogTableList> in
             let user = try context.requireUser()
             let readable = try await accessPolicy.accessibleTables(for: user)
             let tables = try await registry.list().map { table in
                 let published = manifest.table(table.id)
-                return TableEntry(
+                return Schemas.CatalogTable(
                     id: table.id, name: table.name, description: table.description ?? published?.description,
-                    source_type: table.sourceType, sync_strategy: table.syncStrategy.rawValue,
-                    query_mode: table.queryMode.rawValue, bucket: table.bucket, is_public: table.isPublic,
-                    rows: published?.rows, size_bytes: published?.fileSizeBytes, last_sync: published?.lastSync?.apiTimestamp,
-                    can_read: readable?.contains(table.id) ?? true)
+                    sourceType: table.sourceType, syncStrategy: table.syncStrategy, queryMode: table.queryMode,
+                    bucket: table.bucket, isPublic: table.isPublic, rows: published?.rows, sizeBytes: published?.fileSizeBytes,
+                    lastSync: published?.lastSync, canRead: readable?.contains(table.id) ?? true)
             }
-            return TablesResponse(tables: tables, count: tables.count)
+            return WireResponse(.init(tables: tables, count: tables.count))
         }
         group.get("profile/:table") { _, context -> Response in
             let table = try context.parameters.require("table")
@@ -80,9 +46,9 @@ struct CatalogController {
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: String(body))))
         }
-        group.get("metrics") { _, _ -> MetricsResponse in
+        group.get("metrics") { _, _ -> WireResponse<Schemas.MetricList> in
             let metrics = MetricFiles(root: directory.docs.appendingPathComponent("metrics")).list()
-            return MetricsResponse(metrics: metrics, count: metrics.count)
+            return WireResponse(.init(metrics: metrics, count: metrics.count))
         }
         group.get("metrics/:category/:file") { _, context -> Response in
             let path = try context.parameters.require("category") + "/" + context.parameters.require("file")
@@ -97,9 +63,9 @@ struct MetricFiles {
     let root: URL
 
     /// Every metric file, by path, with its name, title, description and tables.
-    func list() -> [CatalogController.MetricEntry] {
+    func list() -> [Schemas.Metric] {
         let categories = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        var entries: [CatalogController.MetricEntry] = []
+        var entries: [Schemas.Metric] = []
         for category in categories.sorted() where MetricFiles.isName(category) {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(category).path)) ?? []
             for file in files.sorted() where file.hasSuffix(".yml") && MetricFiles.isName(String(file.dropLast(4))) {
@@ -108,9 +74,9 @@ struct MetricFiles {
                 var tables = (definition["tables"] as? [Any])?.compactMap { $0 as? String } ?? []
                 if let table = definition["table"] as? String, !tables.contains(table) { tables.insert(table, at: 0) }
                 entries.append(
-                    CatalogController.MetricEntry(
+                    Schemas.Metric(
                         path: path, category: category, name: (definition["name"] as? String) ?? String(file.dropLast(4)),
-                        display_name: definition["display_name"] as? String, description: definition["description"] as? String,
+                        displayName: definition["display_name"] as? String, description: definition["description"] as? String,
                         tables: tables))
             }
         }

@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import Foundation
 import Hummingbird
@@ -7,66 +8,34 @@ struct PermissionsController {
     let permissions: Permissions
     let users: UserRepository
 
-    struct GrantRequest: Decodable {
-        var user_id: String
-        var dataset: String
-        var access: String?
-    }
-
-    struct GrantResponse: ResponseEncodable {
-        var user_id: String
-        var dataset: String
-        var access: Permissions.Access
-
-        init(userID: String, dataset: String, access: Permissions.Access) {
-            user_id = userID
-            self.dataset = dataset
-            self.access = access
-        }
-
-        init(_ grant: Permissions.Grant) {
-            self.init(userID: grant.userID, dataset: grant.dataset, access: grant.access)
-        }
-    }
-
-    struct AllResponse: ResponseEncodable {
-        var permissions: [GrantResponse]
-    }
-
-    struct UserPermissionsResponse: ResponseEncodable {
-        var user_id: String
-        var permissions: [GrantResponse]
-    }
-
-    struct RevokedResponse: ResponseEncodable {
-        var revoked = true
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post { request, _ -> EditedResponse<GrantResponse> in
-            let body = try await request.decodeJSON(GrantRequest.self)
-            let dataset = body.dataset.trimmingCharacters(in: .whitespaces)
-            guard !dataset.isEmpty else { throw APIError(.unprocessableContent, "dataset must not be empty") }
-            guard let access = Permissions.Access(rawValue: body.access ?? "read") else {
-                throw APIError(.unprocessableContent, "access must be \"read\" or \"none\"")
-            }
-            guard try await users.find(id: body.user_id) != nil else { throw APIError(.notFound, "User not found") }
-            try await permissions.grant(userID: body.user_id, dataset: dataset, access: access)
-            return EditedResponse(
-                status: .created, response: GrantResponse(userID: body.user_id, dataset: dataset, access: access))
+        group.post { request, _ -> WireResponse<Schemas.Permission> in
+            let body = try await request.decodeJSON(Schemas.PermissionRequest.self)
+            let dataset = try PermissionsController.dataset(body.dataset)
+            let access = body.access.map(Permissions.Access.init) ?? .read
+            guard try await users.find(id: body.userId) != nil else { throw APIError(.notFound, "User not found") }
+            try await permissions.grant(userID: body.userId, dataset: dataset, access: access)
+            return WireResponse(.init(userId: body.userId, dataset: dataset, access: .init(access)), status: .created)
         }
-        group.delete { request, _ -> RevokedResponse in
-            let body = try await request.decodeJSON(GrantRequest.self)
-            try await permissions.revoke(userID: body.user_id, dataset: body.dataset)
-            return RevokedResponse()
+        group.delete { request, _ -> WireResponse<Schemas.PermissionRevoked> in
+            let body = try await request.decodeJSON(Schemas.PermissionRequest.self)
+            try await permissions.revoke(userID: body.userId, dataset: try PermissionsController.dataset(body.dataset))
+            return WireResponse(.init(revoked: true))
         }
-        group.get { _, _ -> AllResponse in
-            AllResponse(permissions: try await permissions.grants().map(GrantResponse.init))
+        group.get { _, _ -> WireResponse<Schemas.PermissionList> in
+            WireResponse(.init(permissions: try await permissions.grants().map(Schemas.Permission.init)))
         }
-        group.get(":user_id") { _, context -> UserPermissionsResponse in
+        group.get(":user_id") { _, context -> WireResponse<Schemas.UserPermissions> in
             let userID = try context.parameters.require("user_id")
-            return UserPermissionsResponse(
-                user_id: userID, permissions: try await permissions.grants(userID: userID).map(GrantResponse.init))
+            return WireResponse(
+                .init(userId: userID, permissions: try await permissions.grants(userID: userID).map(Schemas.Permission.init)))
         }
+    }
+
+    /// A table id or `<bucket>.*`, trimmed the same way for a grant and a revocation.
+    static func dataset(_ text: String) throws -> String {
+        let dataset = text.trimmingCharacters(in: .whitespaces)
+        guard !dataset.isEmpty else { throw APIError(.unprocessableContent, "dataset must not be empty") }
+        return dataset
     }
 }

@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import DuckDB
 import Foundation
@@ -14,14 +15,9 @@ struct QueryController {
     let timeout: Duration
     let maxRows: Int
 
-    struct QueryRequest: Decodable {
-        var sql: String
-        var limit: Int?
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post { request, context -> Response in
-            let body = try await request.decodeJSON(QueryRequest.self)
+            let body = try await request.decodeJSON(Schemas.QueryRequest.self)
             let limit = body.limit ?? 1_000
             guard (1...maxRows).contains(limit) else {
                 throw APIError(.unprocessableContent, "limit must be between 1 and \(maxRows), got \(limit)")

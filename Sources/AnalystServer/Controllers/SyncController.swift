@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import Foundation
 import Hummingbird
@@ -11,55 +12,6 @@ struct SyncController {
     let system: SystemDatabase
     let directory: DataDirectory
 
-    struct TriggerResponse: ResponseEncodable {
-        var status = "triggered"
-        var tables: TablesField
-        var job_id: String
-        var message = "Data sync started in background. Follow it at /api/sync/jobs/{job_id}."
-
-        /// `"all"` or the list of table ids, as the reference answered.
-        enum TablesField: Encodable {
-            case all
-            case some([String])
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.singleValueContainer()
-                switch self {
-                case .all: try container.encode("all")
-                case .some(let ids): try container.encode(ids)
-                }
-            }
-        }
-    }
-
-    struct JobResponse: ResponseEncodable {
-        var id: String
-        var status: String
-        var step: String
-        var tables: [String]?
-        var created_at: String
-        var started_at: String?
-        var finished_at: String?
-        var published: [String: [String]]?
-        var changed_tables: [String]?
-        var errors: [String: String]
-        var duration_ms: Int?
-
-        init(_ job: SyncJob) {
-            id = job.id
-            status = job.status.rawValue
-            step = job.step
-            tables = job.tables
-            created_at = job.createdAt.apiTimestamp
-            started_at = job.startedAt?.apiTimestamp
-            finished_at = job.finishedAt?.apiTimestamp
-            published = job.report?.published
-            changed_tables = job.report?.changedTables
-            errors = job.errors
-            duration_ms = job.report?.elapsed.wholeMilliseconds
-        }
-    }
-
     func addRoutes(user: RouterGroup<AppRequestContext>, admin: RouterGroup<AppRequestContext>) {
         user.get("manifest") { _, context -> Response in
             let user = try context.requireUser()
@@ -69,25 +21,27 @@ struct SyncController {
                 body: .init(byteBuffer: ByteBuffer(string: manifest.render(readable: readable))))
         }
         // The assets the manifest's `assets` hashes describe, for `da sync`.
-        user.get("assets/docs") { _, _ -> Response in
-            try await docsBundle()
+        user.get("assets/docs") { _, _ -> WireResponse<Schemas.DocsBundle> in
+            docsBundle()
         }
         user.get("assets/profiles") { _, context -> Response in
             let readable = try await accessPolicy.accessibleTables(for: try context.requireUser())
             return try await profilesBundle(readable: readable)
         }
-        admin.post("trigger") { request, _ -> EditedResponse<TriggerResponse> in
+        admin.post("trigger") { request, _ -> WireResponse<Schemas.SyncTriggered> in
             let tables = try await requestedTables(request)
             let job = jobs.trigger(tables: tables)
-            return EditedResponse(
-                status: .accepted,
-                response: TriggerResponse(tables: tables.map { .some($0) } ?? .all, job_id: job.id))
+            return WireResponse(
+                .init(
+                    status: .triggered, tables: tables.map { .case2($0) } ?? .case1(.all), jobId: job.id,
+                    message: "Data sync started in background. Follow it at /api/sync/jobs/{job_id}."),
+                status: .accepted)
         }
-        admin.get("jobs/:id") { _, context -> JobResponse in
+        admin.get("jobs/:id") { _, context -> WireResponse<Schemas.SyncJob> in
             guard let job = jobs.job(id: try context.parameters.require("id")) else {
                 throw APIError(.notFound, "Sync job not found (jobs are kept in memory for the last 100 runs)")
             }
-            return JobResponse(job)
+            return WireResponse(.init(job))
         }
     }
 
@@ -107,21 +61,18 @@ struct SyncController {
         return ids.isEmpty ? nil : ids
     }
 
-    /// `{"hash", "files": [{"path", "content"}]}`: every text file under `docs/` (metric YAML, table docs), read
-    /// once for both the list and the hash.
-    private func docsBundle() async throws -> Response {
+    /// Every text file under `docs/` (metric YAML, table docs), read once for both the list and the hash.
+    private func docsBundle() -> WireResponse<Schemas.DocsBundle> {
         let files = SyncManifest.files(under: directory.docs)
-        let entries = files.compactMap { file -> String? in
-            guard let content = String(data: file.data, encoding: .utf8) else { return nil }
-            return "{\"path\":\(JSONText.quote(file.path)),\"content\":\(JSONText.quote(content))}"
+        let entries = files.compactMap { file in
+            String(data: file.data, encoding: .utf8).map { Schemas.DocFile(path: file.path, content: $0) }
         }
-        let hash = SyncManifest.hash(of: files).map(JSONText.quote) ?? "null"
-        let json = "{\"hash\":\(hash),\"files\":[\(entries.joined(separator: ","))]}"
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        return WireResponse(.init(hash: SyncManifest.hash(of: files), files: entries))
     }
 
     /// `{"generated_at", "tables": {id: profile}}` for the tables the caller may read (the reference's profiles.json).
-    private func profilesBundle(readable: Set<String>?) async throws -> Response {
+    /// Written by hand: the stored profiles are JSON already and are copied into the answer as they are.
+    func profilesBundle(readable: Set<String>?) async throws -> Response {
         let rows = try await system.withConnection { connection in
             try connection.query("SELECT table_id, profile FROM table_profiles ORDER BY table_id").rows()
         }

@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import Foundation
 import Hummingbird
@@ -12,22 +13,13 @@ struct UploadTableController {
     let directory: DataDirectory
     let maxBytes: Int64
 
-    struct UploadResponse: ResponseEncodable {
-        var table_id: String
-        var rows: Int64
-        var size_bytes: Int64
-        var hash: String
-        var columns: [ColumnInfo]
-        var job_id: String
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post(":id/upload") { request, context -> EditedResponse<UploadResponse> in
+        group.post(":id/upload") { request, context -> WireResponse<Schemas.TableUpload> in
             try await upload(request, id: try context.parameters.require("id"), context: context)
         }
     }
 
-    func upload(_ request: Request, id: String, context: AppRequestContext) async throws -> EditedResponse<UploadResponse> {
+    func upload(_ request: Request, id: String, context: AppRequestContext) async throws -> WireResponse<Schemas.TableUpload> {
         guard let table = try await registry.find(id: id) else {
             throw APIError(.notFound, "Table '\(id)' is not registered; register it with POST /api/admin/register-table first")
         }
@@ -49,7 +41,7 @@ struct UploadTableController {
             throw APIError(.internalServerError, "could not store the upload: \(String(cString: strerror(errno)))")
         }
         if table.sourceType == nil {
-            try await registry.update(id: id, RegistryChanges(sourceType: FilesSource.sourceName))
+            try await registry.update(id: id, Schemas.TableChanges(sourceType: FilesSource.sourceName))
         }
         let job = jobs.trigger(tables: [id])
         guard let finished = try await jobs.wait(for: job.id) else {
@@ -62,11 +54,11 @@ struct UploadTableController {
         guard finished.status == .succeeded, let published = manifest.table(id) else {
             throw APIError(.internalServerError, "publishing failed: \(finished.errors.values.sorted().joined(separator: "; "))")
         }
-        return EditedResponse(
-            status: .created,
-            response: UploadResponse(
-                table_id: id, rows: published.rows, size_bytes: published.fileSizeBytes, hash: published.hash,
-                columns: published.columns, job_id: job.id))
+        return WireResponse(
+            .init(
+                tableId: id, rows: published.rows, sizeBytes: published.fileSizeBytes, hash: published.hash,
+                columns: published.columns.map(Schemas.Column.init), jobId: job.id),
+            status: .created)
     }
 
     /// `?format=csv|parquet` wins; else the content type; else the file's first bytes decide.

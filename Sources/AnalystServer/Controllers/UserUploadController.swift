@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import Foundation
 import Hummingbird
@@ -19,24 +20,6 @@ struct UserUploadController {
     /// Room in a form for what surrounds the file (boundaries, part headers, small fields).
     static let formOverheadBytes: Int64 = 64 * 1024
 
-    /// `POST /api/upload/sessions` and `/artifacts`: 201 with the stored path relative to the data directory.
-    struct FileResponse: ResponseEncodable {
-        var status = "ok"
-        var path: String
-        var size: Int64
-    }
-
-    /// `POST /api/upload/local-md`.
-    struct LocalMarkdownResponse: ResponseEncodable {
-        var status = "ok"
-        var user: String
-        var size: Int
-    }
-
-    struct LocalMarkdownBody: Decodable {
-        var content: String
-    }
-
     /// What kind of file an upload is: where it goes and whether it may replace an existing one.
     enum Kind {
         case session, artifact
@@ -50,20 +33,22 @@ struct UserUploadController {
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("sessions") { request, context -> EditedResponse<FileResponse> in
+        group.post("sessions") { request, context -> WireResponse<Schemas.UploadedFile> in
             try await receiveFile(request, context: context, kind: .session)
         }
-        group.post("artifacts") { request, context -> EditedResponse<FileResponse> in
+        group.post("artifacts") { request, context -> WireResponse<Schemas.UploadedFile> in
             try await receiveFile(request, context: context, kind: .artifact)
         }
-        group.post("local-md") { request, context -> LocalMarkdownResponse in
+        group.post("local-md") { request, context -> WireResponse<Schemas.LocalMarkdownSaved> in
             try await storeLocalMarkdown(request, context: context)
         }
     }
 
     /// Streams the form's `file` into the user's folder of `kind`. A session always replaces an older file of the
     /// same name (the CLI re-uploads a session that grew); an artifact only with `?overwrite=true` (else 409).
-    func receiveFile(_ request: Request, context: AppRequestContext, kind: Kind) async throws -> EditedResponse<FileResponse> {
+    func receiveFile(
+        _ request: Request, context: AppRequestContext, kind: Kind
+    ) async throws -> WireResponse<Schemas.UploadedFile> {
         let user = try context.requireUser()
         let boundary = try Self.boundary(of: request)
         let bodyLimit = maxFileBytes + Self.formOverheadBytes
@@ -108,20 +93,22 @@ struct UserUploadController {
             throw mapped(error)
         }
         let relative = [folder.lastPathComponent, userFolder.lastPathComponent, filename].joined(separator: "/")
-        return EditedResponse(status: .created, response: FileResponse(path: relative, size: size))
+        return WireResponse(.init(status: .ok, path: relative, size: size), status: .created)
     }
 
     /// Stores `{"content": "…"}` as the user's `CLAUDE.local.md` (`user_local_md/<user id>.md`), replacing the last one.
-    func storeLocalMarkdown(_ request: Request, context: AppRequestContext) async throws -> LocalMarkdownResponse {
+    func storeLocalMarkdown(
+        _ request: Request, context: AppRequestContext
+    ) async throws -> WireResponse<Schemas.LocalMarkdownSaved> {
         let user = try context.requireUser()
         let contentTooLarge = APIError(
             .contentTooLarge, "The content is larger than the limit of \(Self.maxLocalMarkdownBytes >> 20) MB for CLAUDE.local.md")
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > Self.maxLocalMarkdownRequestBytes {
             throw contentTooLarge
         }
-        let body: LocalMarkdownBody
+        let body: Schemas.LocalMarkdownRequest
         do {
-            body = try await request.decodeJSON(LocalMarkdownBody.self, limit: Self.maxLocalMarkdownRequestBytes)
+            body = try await request.decodeJSON(Schemas.LocalMarkdownRequest.self, limit: Self.maxLocalMarkdownRequestBytes)
         } catch is NIOTooManyBytesError {
             throw contentTooLarge
         }
@@ -141,7 +128,7 @@ struct UserUploadController {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
-        return LocalMarkdownResponse(user: user.email, size: content.readableBytes)
+        return WireResponse(.init(status: .ok, user: user.email, size: content.readableBytes))
     }
 
     // MARK: - Helpers

@@ -1,0 +1,2 @@
+/// The contract's schemas (`#/components/schemas` of openapi.yaml), e.g. `Schemas.CatalogTable`.
+public typealias Schemas = Components.Schemas

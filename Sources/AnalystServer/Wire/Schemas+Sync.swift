@@ -1,0 +1,29 @@
+import AnalystAPI
+import AnalystCore
+
+extension Schemas.SyncJob {
+    init(_ job: SyncJob) {
+        self.init(
+            id: job.id, status: .init(job.status), step: .init(rawValue: job.step) ?? .queued, tables: job.tables,
+            createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
+            published: job.report.map { .init(additionalProperties: $0.published) }, changedTables: job.report?.changedTables,
+            errors: .init(additionalProperties: job.errors), durationMs: job.report?.elapsed.wholeMilliseconds)
+    }
+}
+
+extension Schemas.SyncJob.StatusPayload {
+    init(_ status: SyncJob.Status) {
+        switch status {
+        case .queued: self = .queued
+        case .running: self = .running
+        case .succeeded: self = .succeeded
+        case .failed: self = .failed
+        }
+    }
+}
+
+extension Schemas.Column {
+    init(_ column: ColumnInfo) {
+        self.init(name: column.name, _type: column.type)
+    }
+}
