@@ -131,7 +131,13 @@ struct DataPlaneTests {
             #expect(profileBody["row_count"] as? Int == 3)
             #expect((profileBody["columns"] as? [[String: Any]])?.count == 4)
             #expect(profileBody["profiled_at"] is String)
-            let assets = try jsonObject(try await client.execute(uri: "/api/sync/assets/profiles", method: .get, headers: analyst))
+            // The answers spliced from stored JSON by hand still decode into the contract's types.
+            let catalogProfile = try JSONDecoder.wire().decode(Schemas.CatalogProfile.self, from: Data(buffer: ordersProfile.body))
+            #expect(catalogProfile.profiledAt != nil)
+            let bundle = try await client.execute(uri: "/api/sync/assets/profiles", method: .get, headers: analyst)
+            let profiles = try JSONDecoder.wire().decode(Schemas.ProfilesBundle.self, from: Data(buffer: bundle.body))
+            #expect(Array(profiles.tables.additionalProperties.keys) == ["orders"])
+            let assets = try jsonObject(bundle)
             #expect(Set((assets["tables"] as? [String: Any])?.keys.map { $0 } ?? []) == ["orders"], "profiles are filtered by access")
             let manifestNow = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: analyst))
             let assetHashes = manifestNow["assets"] as? [String: [String: String]]

@@ -40,7 +40,7 @@ struct CLISyncTests {
                 let (data, _) = try await HTTP.get(
                     server.baseURL.appending(path: "api/sync/manifest"), headers: ["Authorization": "Bearer \(adminToken)"])
                 let manifest = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-                if (manifest?["assets"] as? [String: Any])?["profiles"] != nil { break }
+                if ((manifest?["assets"] as? [String: Any])?["profiles"] as? [String: Any])?["hash"] is String { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
             let (_, created) = try await HTTP.send(

@@ -50,11 +50,11 @@ public final class SyncManifest: Sendable {
             json += entry.json
             first = false
         }
-        json += "},\"assets\":{"
-        var assets: [String] = []
-        if let docs = current.docsHash { assets.append("\"docs\":{\"hash\":\(JSONText.quote(docs))}") }
-        if let profiles = current.profilesHash { assets.append("\"profiles\":{\"hash\":\(JSONText.quote(profiles))}") }
-        json += assets.joined(separator: ",") + "},\"server_time\":" + JSONText.quote(SyncManifest.timestamp(now)) + "}"
+        // Written by hand: a user's manifest is the join of entries rendered once per change (see docs/performance.md).
+        // An asset without a hash is null, as the contract declares.
+        func asset(_ hash: String?) -> String { hash.map { "{\"hash\":\(JSONText.quote($0))}" } ?? "null" }
+        json += "},\"assets\":{\"docs\":\(asset(current.docsHash)),\"profiles\":\(asset(current.profilesHash))}"
+        json += ",\"server_time\":" + JSONText.quote(SyncManifest.timestamp(now)) + "}"
         return json
     }
 
