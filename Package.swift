@@ -105,7 +105,8 @@ let package = Package(
         .target(
             name: "AnalystClient",
             dependencies: [
-                "AnalystCore",
+                "AnalystAPI",
+                "DuckDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -126,6 +127,7 @@ let package = Package(
         .executableTarget(
             name: "da",
             dependencies: [
+                "AnalystAPI",
                 "AnalystClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -161,7 +163,9 @@ let package = Package(
         .testTarget(name: "AnalystClientTests", dependencies: ["AnalystClient", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "DuckDB", "AnalystCore", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "TestSupport", "DuckDB", "AnalystAPI", "AnalystCore", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
     ]
 )
 

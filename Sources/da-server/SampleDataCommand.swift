@@ -1,3 +1,4 @@
+import DuckDB
 import AnalystCore
 import ArgumentParser
 import Foundation

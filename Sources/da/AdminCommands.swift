@@ -1,5 +1,6 @@
+import AnalystAPI
 import AnalystClient
-import AnalystCore
+import DuckDB
 import ArgumentParser
 import Foundation
 
@@ -67,7 +68,7 @@ extension Admin.Users {
         var name: String?
 
         @Option(help: "viewer, analyst, km_admin or admin.")
-        var role = Role.analyst.rawValue
+        var role = Schemas.Role.analyst.rawValue
 
         @Flag(help: "Read the user's password (at least 10 characters) from standard input.")
         var passwordStdin = false
@@ -169,7 +170,7 @@ struct TableFieldOptions: ParsableArguments {
         if let queryMode, !["local", "remote"].contains(queryMode) {
             throw ValidationError("--query-mode must be local or remote, not \"\(queryMode)\"")
         }
-        let strategies = SyncStrategy.allCases.map(\.rawValue)
+        let strategies = Schemas.SyncStrategy.allCases.map(\.rawValue)
         if let syncStrategy, !strategies.contains(syncStrategy) {
             throw ValidationError("--sync-strategy must be one of \(strategies.joined(separator: ", ")), not \"\(syncStrategy)\"")
         }
@@ -614,7 +615,7 @@ extension Admin {
         var name: String?
 
         @Option(help: "viewer, analyst, km_admin or admin.")
-        var role = Role.analyst.rawValue
+        var role = Schemas.Role.analyst.rawValue
 
         func validate() throws {
             try AdminOutput.validateRole(role)
@@ -804,7 +805,10 @@ enum AdminOutput {
 
     /// A usage error unless `role` is one the server knows.
     static func validateRole(_ role: String) throws {
-        guard Role(rawValue: role) != nil else { throw ValidationError("the role must be one of \(Role.allowedValues), not \"\(role)\"") }
+        guard Schemas.Role(rawValue: role) != nil else {
+            let roles = Schemas.Role.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("the role must be one of \(roles), not \"\(role)\"")
+        }
     }
 
     /// The first line of standard input when `enabled`; a usage error when it is empty.

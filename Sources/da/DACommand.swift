@@ -1,5 +1,6 @@
+import AnalystAPI
 import AnalystClient
-import AnalystCore
+import DuckDB
 import ArgumentParser
 import Foundation
 

@@ -1,5 +1,5 @@
 import AnalystClient
-import AnalystCore
+import DuckDB
 import ArgumentParser
 import Foundation
 

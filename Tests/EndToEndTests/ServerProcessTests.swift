@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import DuckDB
 import Foundation

@@ -1,4 +1,4 @@
-import AnalystCore
+import DuckDB
 import DuckDB
 import Foundation
 import NIOHTTP1

@@ -1,4 +1,5 @@
-import AnalystCore
+import DuckDB
+import DuckDB
 import Foundation
 
 /// A query result on the client, from the server's JSON or the local DuckDB, and its renderings.

@@ -1,4 +1,5 @@
-import AnalystCore
+import AnalystAPI
+import DuckDB
 import DuckDB
 import Foundation
 

@@ -1,4 +1,5 @@
-import AnalystCore
+import DuckDB
+import DuckDB
 import Crypto
 import Foundation
 
@@ -44,7 +45,7 @@ public struct Manifest: Decodable, Sendable {
         } else {
             hasher.update(data: body)
         }
-        return Secrets.hex(hasher.finalize())
+        return hasher.finalize().hexString
     }
 }
 

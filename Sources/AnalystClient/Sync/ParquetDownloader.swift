@@ -1,4 +1,4 @@
-import AnalystCore
+import DuckDB
 import AsyncHTTPClient
 import Crypto
 import Foundation
@@ -131,7 +131,7 @@ public struct ParquetDownloader: Sendable {
             }
             offset += transferred
         }
-        let hash = Secrets.hex(hasher.finalize())
+        let hash = hasher.finalize().hexString
         guard offset == total else {
             throw Failure.retryable("short download: \(offset) of \(total) bytes")
         }

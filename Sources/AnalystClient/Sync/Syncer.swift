@@ -1,4 +1,6 @@
-import AnalystCore
+import AnalystAPI
+import DuckDB
+import DuckDB
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -144,7 +146,7 @@ public struct Syncer: Sendable {
             report.skipped = state.tables.keys.sorted()
             report.remote = state.remote_tables ?? []
             if !options.noUpload { try await upload(client: client, state: &state, report: &report, dryRun: false) }
-            state.last_sync = Date().apiTimestamp
+            state.last_sync = WireJSONEncoder.timestamp(Date())
             try state.save(to: workspace.stateFile)
             return report
         }
@@ -208,7 +210,7 @@ public struct Syncer: Sendable {
         // Only a complete, clean sync of everything lets the next one stop early on the same manifest.
         state.manifest_fingerprint = fullSync && report.errors.isEmpty ? fingerprint : nil
         state.remote_tables = plan.remote.isEmpty ? nil : plan.remote
-        state.last_sync = Date().apiTimestamp
+        state.last_sync = WireJSONEncoder.timestamp(Date())
         try state.save(to: workspace.stateFile)
         return report
     }

@@ -1,3 +1,4 @@
+import DuckDB
 import Foundation
 
 /// One API call as recorded in `audit_log`.

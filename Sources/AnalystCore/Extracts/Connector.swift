@@ -1,3 +1,4 @@
+import DuckDB
 import Foundation
 
 /// A source of tables: it writes the extract contract into `DATA_DIR/extracts/<sourceName>/` and nothing else.

@@ -1,3 +1,4 @@
+import DuckDB
 import Foundation
 import Logging
 

@@ -1,3 +1,4 @@
+import DuckDB
 import Crypto
 import Foundation
 import Synchronization

@@ -1,3 +1,4 @@
+import AnalystAPI
 import Crypto
 import DuckDB
 import Foundation

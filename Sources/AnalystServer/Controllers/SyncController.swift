@@ -1,3 +1,4 @@
+import DuckDB
 import AnalystAPI
 import AnalystCore
 import Foundation

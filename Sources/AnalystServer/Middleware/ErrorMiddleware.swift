@@ -1,3 +1,4 @@
+import DuckDB
 import AnalystCore
 import Hummingbird
 import Logging

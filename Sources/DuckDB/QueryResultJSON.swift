@@ -1,4 +1,3 @@
-import DuckDB
 import Foundation
 
 /// Writes a query result as the API's JSON, `{"columns","types","rows","row_count","truncated"}`, streaming the
