@@ -1,6 +1,6 @@
-import DuckDB
 import AnalystCore
 import ArgumentParser
+import DuckDB
 import Foundation
 import Logging
 

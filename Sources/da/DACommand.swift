@@ -1,7 +1,7 @@
 import AnalystAPI
 import AnalystClient
-import DuckDB
 import ArgumentParser
+import DuckDB
 import Foundation
 
 @main

@@ -1,6 +1,6 @@
 import AnalystClient
-import DuckDB
 import ArgumentParser
+import DuckDB
 import Foundation
 
 extension ResultTable.Format: ExpressibleByArgument {}

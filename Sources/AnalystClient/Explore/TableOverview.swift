@@ -1,5 +1,4 @@
 import DuckDB
-import DuckDB
 import Foundation
 
 /// What `da explore` shows about a table: columns and types, row count, sample rows, and the highlights of its

@@ -1,5 +1,4 @@
 import DuckDB
-import DuckDB
 import Foundation
 import NIOHTTP1
 

@@ -1,5 +1,4 @@
 import DuckDB
-import DuckDB
 import Foundation
 
 /// A query result on the client, from the server's JSON or the local DuckDB, and its renderings.

@@ -1,6 +1,5 @@
 import AnalystAPI
 import DuckDB
-import DuckDB
 import Foundation
 
 /// `da status --local`: what the workspace holds, from `server/sync_state.json` (no server needed).

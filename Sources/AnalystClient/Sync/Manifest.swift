@@ -1,6 +1,5 @@
-import DuckDB
-import DuckDB
 import Crypto
+import DuckDB
 import Foundation
 
 /// The server's `GET /api/sync/manifest`: the tables this user may read and the hashes of the shared assets.

@@ -1,6 +1,6 @@
-import DuckDB
 import AsyncHTTPClient
 import Crypto
+import DuckDB
 import Foundation
 import NIOCore
 import NIOFileSystem

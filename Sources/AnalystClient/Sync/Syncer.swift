@@ -1,7 +1,6 @@
 import AnalystAPI
-import DuckDB
-import DuckDB
 import AsyncHTTPClient
+import DuckDB
 import Foundation
 import NIOCore
 

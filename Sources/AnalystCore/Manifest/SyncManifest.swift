@@ -1,5 +1,5 @@
-import DuckDB
 import Crypto
+import DuckDB
 import Foundation
 import Synchronization
 

@@ -1,6 +1,6 @@
-import DuckDB
 import AnalystAPI
 import AnalystCore
+import DuckDB
 import Foundation
 import Hummingbird
 

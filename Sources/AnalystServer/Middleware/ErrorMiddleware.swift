@@ -1,5 +1,5 @@
-import DuckDB
 import AnalystCore
+import DuckDB
 import Hummingbird
 import Logging
 
