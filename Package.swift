@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CDuckDB", path: "Sources/CDuckDB"),
@@ -81,11 +82,36 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Each source writes the extract contract; only this target and Messaging talk to third parties.
+        .target(
+            name: "Connectors",
+            dependencies: [
+                "AnalystAPI",
+                "AnalystCore",
+                "DuckDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Outbound channels: mail (SMTP) now.
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "AnalystCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "AnalystServer",
             dependencies: [
                 "AnalystAPI",
                 "AnalystCore",
+                "Connectors",
+                "Messaging",
                 "DuckDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -93,6 +119,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -100,7 +127,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The HTML pages' mustache templates (Web/Resources/Templates), kept as a folder in the bundle.
+            resources: [.copy("Web/Resources")]
         ),
         .target(
             name: "AnalystClient",
@@ -121,6 +150,7 @@ let package = Package(
             name: "da-server",
             dependencies: [
                 "AnalystServer",
+                "Connectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -151,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "AnalystServerTests",
             dependencies: [
-                "AnalystAPI", "AnalystServer", "TestSupport",
+                "AnalystAPI", "AnalystServer", "Connectors", "Messaging", "TestSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -161,6 +191,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AnalystClientTests", dependencies: ["AnalystClient", "TestSupport"]),
+        .testTarget(
+            name: "ConnectorsTests",
+            dependencies: [
+                "Connectors", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

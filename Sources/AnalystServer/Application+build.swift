@@ -116,8 +116,15 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     )
     .addRoutes(
         to: router.group("api/users").add(middleware: authentication).add(middleware: RoleMiddleware(minimum: .admin)))
+    // The pages' templates ship in this target's resource bundle: a server without them must not start.
+    let templates: WebTemplates
+    do {
+        templates = try WebTemplates.bundled()
+    } catch {
+        fatalError("cannot load the HTML page templates: \(error)")
+    }
     WebController(
-        users: dependencies.users, passwords: dependencies.passwords, links: dependencies.links,
+        templates: templates, users: dependencies.users, passwords: dependencies.passwords, links: dependencies.links,
         tokens: dependencies.tokens, authentication: authentication, googleConfigured: dependencies.oidcProvider != nil,
         publicURL: dependencies.configuration.publicURL, tokenLifetime: dependencies.configuration.tokenLifetime
     )

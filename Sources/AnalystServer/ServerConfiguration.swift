@@ -1,5 +1,6 @@
 import AnalystCore
 import Logging
+import Messaging
 
 /// Everything `da-server serve` needs to start, resolved from flags, environment and `instance.yaml`.
 public struct ServerConfiguration: Sendable {

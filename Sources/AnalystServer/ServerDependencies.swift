@@ -1,6 +1,8 @@
 import AnalystCore
+import Connectors
 import DuckDB
 import Logging
+import Messaging
 
 /// The long-lived parts of a running server: its data directory, databases, identity services and
 /// configuration. Controllers receive what they need from here through their initialisers.

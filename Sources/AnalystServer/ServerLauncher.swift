@@ -3,6 +3,7 @@ import DuckDB
 import Foundation
 import Hummingbird
 import Logging
+import Messaging
 
 /// What `da-server serve` does, kept out of the executable so it can be tested: resolve the configuration
 /// (flag > environment > instance.yaml > default), open the data directory, serve until SIGTERM/SIGINT.

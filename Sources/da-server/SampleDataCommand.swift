@@ -1,5 +1,6 @@
 import AnalystCore
 import ArgumentParser
+import Connectors
 import DuckDB
 import Foundation
 import Logging

@@ -2,6 +2,7 @@ import AnalystCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Messaging
 import TestSupport
 import Testing
 

@@ -11,15 +11,3 @@ public protocol Connector: Sendable {
     /// source, for a failure of the whole source). Runs off the cooperative pool when it blocks.
     func extract(tables: [String]?) async -> [String: String]
 }
-
-extension FilesSource: Connector {
-    public var sourceName: String { FilesSource.sourceName }
-
-    public func extract(tables: [String]?) async -> [String: String] {
-        do {
-            return try await BlockingExecutor.shared.run { try self.extract(only: tables) }
-        } catch {
-            return [FilesSource.sourceName: "\(error)"]
-        }
-    }
-}

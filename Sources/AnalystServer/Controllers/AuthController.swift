@@ -3,6 +3,7 @@ import AnalystCore
 import Foundation
 import Hummingbird
 import Logging
+import Messaging
 
 /// `/auth/*`: first-admin bootstrap, password login and who-am-I.
 struct AuthController {

@@ -1,5 +1,6 @@
 import AnalystAPI
 import AnalystCore
+import Connectors
 import Foundation
 import Hummingbird
 import Synchronization
@@ -44,7 +45,7 @@ struct UploadTableController {
             try await registry.update(id: id, Schemas.TableChanges(sourceType: FilesSource.sourceName))
         }
         let job = jobs.trigger(tables: [id])
-        guard let finished = try await jobs.wait(for: job.id) else {
+        guard let finished = await jobs.wait(for: job.id) else {
             throw APIError(.internalServerError, "the sync job disappeared")
         }
         if let error = finished.errors[id] {

@@ -3,6 +3,7 @@ import AnalystCore
 import Foundation
 import Hummingbird
 import Logging
+import Messaging
 
 /// `/api/users` (admin only): list, create, change name or role, delete.
 struct UsersController {

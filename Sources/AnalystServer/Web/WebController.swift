@@ -6,7 +6,9 @@ import Logging
 /// The pages a browser reaches from emails and sign-in redirects: `/` (who is signed in, how to connect the CLI),
 /// `/login` (sign-in options and why the last attempt failed), `POST /logout`, and `/setup-password` (the link an
 /// admin sends to a new user). The analyst's real tool is the `da` CLI; these pages only bridge to it.
+/// The pages' markup is in `templates` (Web/Resources/Templates); this type only decides which page and its values.
 struct WebController {
+    let templates: WebTemplates
     let users: UserRepository
     let passwords: PasswordHasher
     let links: SignInLinks
@@ -28,9 +30,9 @@ struct WebController {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/") { request, _ in try await home(request) }
-        router.get("login") { request, _ in login(request) }
+        router.get("login") { request, _ in try login(request) }
         router.post("logout") { request, _ in try await logout(request) }
-        router.get("setup-password") { request, _ in setupForm(request) }
+        router.get("setup-password") { request, _ in try setupForm(request) }
         router.post("setup-password") { request, context in try await setupPassword(request, context: context) }
     }
 
@@ -38,38 +40,23 @@ struct WebController {
         guard let (token, _) = AuthenticationMiddleware.token(from: request),
             let (user, _) = try? await authentication.authenticate(token)
         else { return Response(status: .found, headers: [.location: "/login"]) }
-        let server = HTMLPage.escape(baseURL(request))
-        return HTMLPage.response(
-            title: "Signed in",
-            body: """
-                <p>You are signed in as <strong>\(HTMLPage.escape(user.name ?? user.email))</strong>
-                (\(HTMLPage.escape(user.email)), role <code>\(user.role.rawValue)</code>).</p>
-                <p>Connect the analyst CLI to this server:</p>
-                <p><code>da login --server \(server)</code></p>
-                <form method="post" action="/logout"><button type="submit">Sign out</button></form>
-                """)
+        return try templates.response(
+            .home,
+            ["name": user.name ?? user.email, "email": user.email, "role": user.role.rawValue, "server": baseURL(request)])
     }
 
-    func login(_ request: Request) -> Response {
-        var body = ""
+    func login(_ request: Request) throws -> Response {
+        var values: [String: Any] = ["google": googleConfigured, "server": baseURL(request)]
         if let code = request.uri.queryParameters["error"].map(String.init) {
-            let message = WebController.loginErrors[code] ?? "Sign-in failed (\(code))."
-            body += "<p class=\"error\">\(HTMLPage.escape(message))</p>\n"
+            values["error"] = WebController.loginErrors[code] ?? "Sign-in failed (\(code))."
         }
-        if googleConfigured {
-            body += "<p><a class=\"button\" href=\"/auth/google/login\">Sign in with Google</a></p>\n"
-        }
-        body += """
-            <p class="note">Analysts work from the <code>da</code> CLI: <code>da login --server \(HTMLPage.escape(baseURL(request)))</code>.
-            New users get a link from their administrator to choose a password.</p>
-            """
-        return HTMLPage.response(title: "Sign in", body: body)
+        return try templates.response(.login, values)
     }
 
     /// Revokes the browser's session token and clears the cookie.
     func logout(_ request: Request) async throws -> Response {
         guard AuthenticationMiddleware.isSameOriginOrSafe(request) else {
-            return HTMLPage.response(status: .forbidden, title: "Not signed out", body: "<p>Cross-site request refused.</p>")
+            return try templates.response(.logoutRefused, status: .forbidden)
         }
         if let (token, _) = AuthenticationMiddleware.token(from: request),
             let (user, credential) = try? await authentication.authenticate(token),
@@ -82,34 +69,20 @@ struct WebController {
         return response
     }
 
-    func setupForm(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+    func setupForm(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
         let query = request.uri.queryParameters
         let email = query["email"].map(String.init) ?? ""
         let token = query["token"].map(String.init) ?? ""
-        return setupFormPage(email: email, token: token, error: error, status: status)
+        return try setupFormPage(email: email, token: token, error: error, status: status)
     }
 
-    private func setupFormPage(email: String, token: String, error: String?, status: HTTPResponse.Status) -> Response {
+    private func setupFormPage(email: String, token: String, error: String?, status: HTTPResponse.Status) throws -> Response {
         guard !email.isEmpty, !token.isEmpty else {
-            return HTMLPage.response(
-                status: .badRequest, title: "Set your password",
-                body: "<p class=\"error\">This link is incomplete. Open the whole link from your email.</p>")
+            return try templates.response(.setupPasswordIncomplete, status: .badRequest)
         }
-        let errorHTML = error.map { "<p class=\"error\">\(HTMLPage.escape($0))</p>\n" } ?? ""
-        return HTMLPage.response(
-            status: status, title: "Set your password",
-            body: """
-                \(errorHTML)<form method="post" action="/setup-password">
-                <input type="hidden" name="email" value="\(HTMLPage.escape(email))">
-                <input type="hidden" name="token" value="\(HTMLPage.escape(token))">
-                <p>Account: <strong>\(HTMLPage.escape(email))</strong></p>
-                <label for="password">New password (at least \(PasswordHasher.minimumLength) characters)</label>
-                <input id="password" name="password" type="password" autocomplete="new-password" required minlength="\(PasswordHasher.minimumLength)">
-                <label for="confirm">Repeat it</label>
-                <input id="confirm" name="confirm" type="password" autocomplete="new-password" required>
-                <button type="submit">Set password</button>
-                </form>
-                """)
+        var values: [String: Any] = ["email": email, "token": token, "minimumLength": PasswordHasher.minimumLength]
+        if let error { values["error"] = error }
+        return try templates.response(.setupPassword, values, status: status)
     }
 
     /// The form's answer: the same checks as `POST /auth/password/setup`; success signs the browser in.
@@ -117,28 +90,21 @@ struct WebController {
         let fields = try await request.formFields()
         let email = fields["email"] ?? "", token = fields["token"] ?? "", password = fields["password"] ?? ""
         guard password == fields["confirm"] else {
-            return setupFormPage(email: email, token: token, error: "The two passwords differ.", status: .unprocessableContent)
+            return try setupFormPage(
+                email: email, token: token, error: "The two passwords differ.", status: .unprocessableContent)
         }
         let user: User
         do {
             user = try await PasswordSetup(users: users, links: links, passwords: passwords)
                 .complete(email: email, token: token, password: password)
         } catch PasswordError.tooShort(let minimum) {
-            return setupFormPage(
+            return try setupFormPage(
                 email: email, token: token, error: "Use at least \(minimum) characters.", status: .unprocessableContent)
         } catch let error as APIError where error.detail == PasswordSetup.invalidLink.detail {
-            return HTMLPage.response(
-                status: .badRequest, title: "Set your password",
-                body: "<p class=\"error\">This link is invalid, expired or already used. Ask your administrator for a new one.</p>")
+            return try templates.response(.setupPasswordInvalid, status: .badRequest)
         }
         context.identity.userID = user.id
-        var response = HTMLPage.response(
-            title: "Password set",
-            body: """
-                <p>Your password is set. Connect the analyst CLI with</p>
-                <p><code>da login --server \(HTMLPage.escape(baseURL(request)))</code></p>
-                <p><a class="button" href="/">Continue</a></p>
-                """)
+        var response = try templates.response(.passwordSet, ["server": baseURL(request)])
         response.setCookie(
             SessionCookie.signedIn(
                 token: try await tokens.issue(for: user, users: users), lifetime: tokenLifetime, publicURL: publicURL))

@@ -4,7 +4,7 @@ import AnalystCore
 extension Schemas.SyncJob {
     init(_ job: SyncJob) {
         self.init(
-            id: job.id, status: .init(job.status), step: .init(rawValue: job.step) ?? .queued, tables: job.tables,
+            id: job.id, status: .init(job.status), step: .init(job.step), tables: job.tables,
             createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
             published: job.report.map { .init(additionalProperties: $0.published) }, changedTables: job.report?.changedTables,
             errors: .init(additionalProperties: job.errors), durationMs: job.report?.elapsed.wholeMilliseconds)
@@ -18,6 +18,18 @@ extension Schemas.SyncJob.StatusPayload {
         case .running: self = .running
         case .succeeded: self = .succeeded
         case .failed: self = .failed
+        }
+    }
+}
+
+extension Schemas.SyncJob.StepPayload {
+    init(_ step: SyncJob.Step) {
+        switch step {
+        case .queued: self = .queued
+        case .extract: self = .extract
+        case .rebuild: self = .rebuild
+        case .profile: self = .profile
+        case .done: self = .done
         }
     }
 }

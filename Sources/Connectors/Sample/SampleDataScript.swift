@@ -1,3 +1,4 @@
+import AnalystCore
 import DuckDB
 
 /// The DuckDB SQL that builds the sample tables for one size and seed.

@@ -1,3 +1,5 @@
+import AnalystCore
+
 /// The small word lists the sample data is assembled from: countries with their cities and name pools,
 /// company words, product catalogue, campaign channels and themes, ticket subjects.
 ///

@@ -1,3 +1,4 @@
+import AnalystCore
 import DuckDB
 import Foundation
 
@@ -79,5 +80,17 @@ public struct FilesSource: Sendable {
         }
         guard !tables.isEmpty || FileManager.default.fileExists(atPath: source.database.path) else { return }
         try ExtractContract.write(source, tables: tables)
+    }
+}
+
+extension FilesSource: Connector {
+    public var sourceName: String { FilesSource.sourceName }
+
+    public func extract(tables: [String]?) async -> [String: String] {
+        do {
+            return try await BlockingExecutor.shared.run { try self.extract(only: tables) }
+        } catch {
+            return [FilesSource.sourceName: "\(error)"]
+        }
     }
 }

@@ -1,3 +1,5 @@
+import AnalystCore
+
 /// How much sample data to generate. The presets follow the reference generator: `xs` for tests and quick
 /// looks, `s` (the default) for demos, `m` and `l` for trying the server under load.
 public enum SampleDataSize: String, CaseIterable, Sendable {

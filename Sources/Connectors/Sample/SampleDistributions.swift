@@ -1,3 +1,5 @@
+import AnalystCore
+
 /// The reference generator's enumerations and their weights (upstream-behaviour §11), plus the few this
 /// generator adds where the reference leaves a column's values open.
 enum SampleDistributions {

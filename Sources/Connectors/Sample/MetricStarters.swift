@@ -1,3 +1,4 @@
+import AnalystCore
 import Foundation
 
 /// Starter metric definitions over the sample tables, in the reference's format

@@ -1,4 +1,5 @@
 import AnalystAPI
+import AnalystCore
 import Foundation
 
 extension SampleData {

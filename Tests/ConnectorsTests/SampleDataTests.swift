@@ -1,3 +1,4 @@
+import AnalystCore
 import Crypto
 import DuckDB
 import Foundation
@@ -5,7 +6,7 @@ import TestSupport
 import Testing
 import Yams
 
-@testable import AnalystCore
+@testable import Connectors
 
 struct SampleDataTests {
     /// The reference's columns, in CSV header order (upstream-behaviour §11).

@@ -1,18 +1,27 @@
-import AnalystCore
 import Foundation
 import Logging
 
 /// Starts a sync job for the registered tables whose `sync_schedule` is due (compared with their last sync), checked
 /// once a minute. Tables without a schedule sync only when triggered.
-struct SyncScheduler: Sendable {
+public struct SyncScheduler: Sendable {
     let registry: TableRegistry
     let syncState: SyncStateStore
     let jobs: SyncJobs
     let logger: Logger
-    var interval: Duration = .seconds(60)
+    let interval: Duration
+
+    public init(
+        registry: TableRegistry, syncState: SyncStateStore, jobs: SyncJobs, logger: Logger, interval: Duration = .seconds(60)
+    ) {
+        self.registry = registry
+        self.syncState = syncState
+        self.jobs = jobs
+        self.logger = logger
+        self.interval = interval
+    }
 
     /// The scheduled tables due at `now`.
-    func dueTables(now: Date = Date()) async throws -> [String] {
+    public func dueTables(now: Date = Date()) async throws -> [String] {
         let lastSync = Dictionary(uniqueKeysWithValues: try await syncState.all().map { ($0.id, $0.lastSync) })
         return try await registry.list().compactMap { table in
             guard let schedule = table.syncSchedule, schedule.isDue(lastRun: lastSync[table.id] ?? nil, now: now) else {
@@ -23,7 +32,7 @@ struct SyncScheduler: Sendable {
     }
 
     /// Checks every `interval` until cancelled; never queues a second job while one it started is unfinished.
-    func run() async {
+    public func run() async {
         var running: String?
         while !Task.isCancelled {
             do {

@@ -1,3 +1,5 @@
+import AnalystCore
+
 /// A categorical distribution: values (already SQL literals) with relative weights, turned into a `CASE`
 /// expression over a uniform number in [0, 1).
 struct WeightedChoice {

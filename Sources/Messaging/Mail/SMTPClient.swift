@@ -188,13 +188,13 @@ final class SMTPReplyHandler: ChannelInboundHandler {
 }
 
 /// Why an email was not sent.
-enum MailError: Error, CustomStringConvertible {
+public enum MailError: Error, CustomStringConvertible {
     case notConfigured
     case refused(step: String, reply: String)
     case connection(String)
     case invalidSetting(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .notConfigured: return "email is not configured (set email.smtp_host or SMTP_HOST)"
         case .refused(let step, let reply): return "the SMTP server refused \(step): \(reply)"

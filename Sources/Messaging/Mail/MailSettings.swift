@@ -41,7 +41,7 @@ public struct MailSettings: Sendable, Equatable {
     }
 
     /// The settings from configuration, or `nil` when no SMTP host is configured (email is then off).
-    static func resolve(instance: InstanceConfig, environment: [String: String]) throws -> MailSettings? {
+    public static func resolve(instance: InstanceConfig, environment: [String: String]) throws -> MailSettings? {
         func value(_ variable: String, _ key: String) -> String? {
             if let text = environment[variable], !text.isEmpty { return text }
             return instance.string(key).flatMap { $0.isEmpty ? nil : $0 }

@@ -1,27 +1,6 @@
-import AnalystCore
 import Foundation
 import Logging
 import Synchronization
-
-/// One sync run: the extract step for the chosen tables, then a rebuild, then profiles for changed tables.
-public struct SyncJob: Sendable, Equatable {
-    public enum Status: String, Sendable, Codable {
-        case queued, running, succeeded, failed
-    }
-
-    public let id: String
-    /// The table ids asked for; `nil` means all.
-    public var tables: [String]?
-    public var status: Status
-    /// The step running now or last run (`extract`, `rebuild`, `profile`, `done`).
-    public var step: String
-    public var createdAt: Date
-    public var startedAt: Date?
-    public var finishedAt: Date?
-    public var report: RebuildReport?
-    /// Errors by table or source (a failed source does not fail the job; a failed rebuild does).
-    public var errors: [String: String]
-}
 
 /// Runs sync jobs one after another in the background and remembers the last 100 for `GET /api/sync/jobs/{id}`.
 /// After each rebuild the query side moves to the new file (`AnalyticsDatabase.reload`) and `onPublished` runs
@@ -34,6 +13,8 @@ public final class SyncJobs: Sendable {
     let refreshProfiles: @Sendable () async -> [String: String]
     let logger: Logger
     private let jobs = Mutex<[SyncJob]>([])
+    /// Callers waiting for a job to finish, by job id.
+    private let waiters = Mutex<[String: [CheckedContinuation<SyncJob?, Never>]]>([:])
     private let queue: AsyncStream<String>.Continuation
     private let pending: AsyncStream<String>
 
@@ -59,12 +40,16 @@ public final class SyncJobs: Sendable {
     /// Queues a job and returns it (status `queued`).
     public func trigger(tables: [String]?) -> SyncJob {
         let job = SyncJob(
-            id: UUID().uuidString.lowercased(), tables: tables, status: .queued, step: "queued", createdAt: Date(),
+            id: UUID().uuidString.lowercased(), tables: tables, status: .queued, step: .queued, createdAt: Date(),
             errors: [:])
-        jobs.withLock { jobs in
+        let forgotten = jobs.withLock { jobs -> [CheckedContinuation<SyncJob?, Never>] in
             jobs.append(job)
-            if jobs.count > 100 { jobs.removeFirst(jobs.count - 100) }
+            guard jobs.count > 100 else { return [] }
+            let evicted = jobs.prefix(jobs.count - 100).map(\.id)
+            jobs.removeFirst(jobs.count - 100)
+            return waiters.withLock { waiters in evicted.flatMap { waiters.removeValue(forKey: $0) ?? [] } }
         }
+        for waiter in forgotten { waiter.resume(returning: nil) }
         queue.yield(job.id)
         return job
     }
@@ -73,13 +58,19 @@ public final class SyncJobs: Sendable {
         jobs.withLock { $0.first { $0.id == id } }
     }
 
-    /// Waits until job `id` has finished (for callers that answer after the work, such as uploads).
-    public func wait(for id: String, pollEvery interval: Duration = .milliseconds(20)) async throws -> SyncJob? {
-        while let job = job(id: id) {
-            if job.status == .succeeded || job.status == .failed { return job }
-            try await Task.sleep(for: interval)
+    /// Waits until job `id` has finished (for callers that answer after the work, such as uploads); `nil` for a job
+    /// this server does not know. Woken by the job's end, not by polling.
+    public func wait(for id: String) async -> SyncJob? {
+        await withCheckedContinuation { continuation in
+            // Checked and registered under one lock with `finish`, so an end between the two cannot be missed.
+            let answer: SyncJob?? = jobs.withLock { jobs in
+                guard let job = jobs.first(where: { $0.id == id }) else { return .some(nil) }
+                if job.status.isFinished { return .some(job) }
+                waiters.withLock { $0[id, default: []].append(continuation) }
+                return .none
+            }
+            if let answer { continuation.resume(returning: answer) }
         }
-        return nil
     }
 
     /// Profiles what the start-up rebuild left unprofiled, then runs queued jobs until the task is cancelled (the
@@ -100,7 +91,7 @@ public final class SyncJobs: Sendable {
     private func execute(_ id: String) async {
         guard let job = update(id, { Self.start(&$0) }) else { return }
         var errors = await extract(job.tables)
-        update(id) { Self.step(&$0, "rebuild", errors: errors) }
+        update(id) { Self.step(&$0, .rebuild, errors: errors) }
         do {
             let report = try await orchestrator.rebuild()
             try await analytics.reload()
@@ -109,33 +100,39 @@ public final class SyncJobs: Sendable {
             errors.merge(await onPublished(report)) { first, _ in first }
             update(id) {
                 $0.report = report
-                Self.step(&$0, "profile", errors: errors)
+                Self.step(&$0, .profile, errors: errors)
             }
             errors.merge(await refreshProfiles()) { first, _ in first }
-            update(id) { Self.finish(&$0, .succeeded, errors: errors) }
+            finish(id, .succeeded, errors: errors)
         } catch {
             logger.error("sync job failed", metadata: ["job": "\(id)", "error": "\(error)"])
             errors["rebuild"] = "\(error)"
-            update(id) { Self.finish(&$0, .failed, errors: errors) }
+            finish(id, .failed, errors: errors)
         }
     }
 
     private static func start(_ job: inout SyncJob) {
         job.status = .running
         job.startedAt = Date()
-        job.step = "extract"
+        job.step = .extract
     }
 
-    private static func step(_ job: inout SyncJob, _ name: String, errors: [String: String]) {
-        job.step = name
+    private static func step(_ job: inout SyncJob, _ step: SyncJob.Step, errors: [String: String]) {
+        job.step = step
         job.errors = errors
     }
 
-    private static func finish(_ job: inout SyncJob, _ status: SyncJob.Status, errors: [String: String]) {
-        job.status = status
-        job.step = "done"
-        job.errors = errors
-        job.finishedAt = Date()
+    /// Ends job `id` and wakes whoever waits for it.
+    private func finish(_ id: String, _ status: SyncJob.Status, errors: [String: String]) {
+        let (finished, woken) = jobs.withLock { jobs -> (SyncJob?, [CheckedContinuation<SyncJob?, Never>]) in
+            guard let index = jobs.firstIndex(where: { $0.id == id }) else { return (nil, []) }
+            jobs[index].status = status
+            jobs[index].step = .done
+            jobs[index].errors = errors
+            jobs[index].finishedAt = Date()
+            return (jobs[index], waiters.withLock { $0.removeValue(forKey: id) ?? [] })
+        }
+        for waiter in woken { waiter.resume(returning: finished) }
     }
 
     @discardableResult

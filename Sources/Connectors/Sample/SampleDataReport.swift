@@ -1,3 +1,5 @@
+import AnalystCore
+
 /// What `SampleData.generate` wrote.
 public struct SampleDataReport: Sendable {
     /// Rows per table, by table name.

@@ -1,10 +1,9 @@
-import AnalystCore
 import DuckDB
 import Foundation
 import Logging
 
 /// What follows a rebuild: the manifest cache is refreshed from `sync_state`, docs and profiles.
-struct Publication: Sendable {
+public struct Publication: Sendable {
     let manifest: SyncManifest
     let syncState: SyncStateStore
     let system: SystemDatabase
@@ -13,8 +12,21 @@ struct Publication: Sendable {
     let registry: TableRegistry
     let logger: Logger
 
+    public init(
+        manifest: SyncManifest, syncState: SyncStateStore, system: SystemDatabase, directory: DataDirectory,
+        profiles: TableProfiles, registry: TableRegistry, logger: Logger
+    ) {
+        self.manifest = manifest
+        self.syncState = syncState
+        self.system = system
+        self.directory = directory
+        self.profiles = profiles
+        self.registry = registry
+        self.logger = logger
+    }
+
     /// Profiles tables whose file changed, then updates the manifest's profiles hash; returns errors by table.
-    func refreshProfiles() async -> [String: String] {
+    public func refreshProfiles() async -> [String: String] {
         do {
             let errors = try await profiles.refresh(published: try await syncState.all(), registry: try await registry.list())
             manifest.update(profilesHash: try await profilesHash())
@@ -26,7 +38,7 @@ struct Publication: Sendable {
     }
 
     /// Reloads the manifest cache (published tables, docs hash, profiles hash).
-    func refreshManifest() async throws {
+    public func refreshManifest() async throws {
         let tables = try await syncState.all()
         let docsHash = SyncManifest.directoryHash(directory.docs)
         manifest.update(tables: tables, docsHash: docsHash, profilesHash: try await profilesHash())

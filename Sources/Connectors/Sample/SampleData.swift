@@ -1,3 +1,4 @@
+import AnalystCore
 import DuckDB
 import Foundation
 
