@@ -12,8 +12,10 @@ import Testing
 /// the file opens keep their order, and a file that is gone closes the connection instead of sending a body.
 struct FileRegionWriterTests {
     private func channel(root: String) async throws -> NIOAsyncTestingChannel {
-        let channel = NIOAsyncTestingChannel()
-        try await channel.pipeline.addHandler(FileRegionWriter(root: root, logger: Logger(label: "test")))
+        // The handler is not Sendable: it is made and added on the channel's event loop.
+        let channel = try await NIOAsyncTestingChannel { channel in
+            try channel.pipeline.syncOperations.addHandler(FileRegionWriter(root: root, logger: Logger(label: "test")))
+        }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8000))
         return channel
     }

@@ -141,7 +141,7 @@ struct QueryRouteTests {
                     for _ in 0..<4 {
                         let trigger = try await client.execute(uri: "/api/sync/trigger", method: .post, headers: admin)
                         let id = try #require(try jsonObject(trigger)["job_id"] as? String)
-                        let job = try await fixture.dependencies.syncJobs.wait(for: id)
+                        let job = await fixture.dependencies.syncJobs.wait(for: id)
                         #expect(job?.status == .succeeded)
                     }
                     return 0

@@ -84,7 +84,7 @@ public final class PostgresServer: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
         }
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let output = FileHandle(forWritingAtPath: log)
         output?.seekToEndOfFile()
         process.standardOutput = output ?? FileHandle.nullDevice
