@@ -13,13 +13,8 @@ struct AccessRequestsController {
             let body = try await request.decodeJSON(Schemas.AccessRequestCreation.self)
             let tableID = body.tableId.trimmingCharacters(in: .whitespaces)
             guard !tableID.isEmpty else { throw APIError(.unprocessableContent, "table_id must not be empty") }
-            do {
-                let created = try await permissions.request(
-                    user: try context.requireUser(), tableID: tableID, reason: body.reason ?? "")
-                return WireResponse(.init(id: created.id, status: .pending, tableId: tableID), status: .created)
-            } catch let error as Permissions.PermissionError {
-                throw APIError(.conflict, error.description)
-            }
+            let created = try await permissions.request(user: try context.requireUser(), tableID: tableID, reason: body.reason ?? "")
+            return WireResponse(.init(id: created.id, status: .pending, tableId: tableID), status: .created)
         }
         user.get("my") { _, context -> WireResponse<Schemas.AccessRequestList> in
             let requests = try await permissions.requests(userID: try context.requireUser().id)
@@ -40,14 +35,10 @@ struct AccessRequestsController {
     private func review(_ context: AppRequestContext, approve: Bool) async throws -> WireResponse<Schemas.AccessRequestReview> {
         let id = try context.parameters.require("id")
         let reviewer = try context.requireUser()
-        do {
-            if approve {
-                try await permissions.approve(requestID: id, reviewer: reviewer)
-            } else {
-                try await permissions.deny(requestID: id, reviewer: reviewer)
-            }
-        } catch let error as Permissions.PermissionError {
-            throw APIError(.notFound, error.description)
+        if approve {
+            try await permissions.approve(requestID: id, reviewer: reviewer)
+        } else {
+            try await permissions.deny(requestID: id, reviewer: reviewer)
         }
         return WireResponse(.init(status: approve ? .approved : .denied, id: id))
     }

@@ -36,8 +36,6 @@ struct QueryController {
                         throw error
                     }
                 }
-            } catch let error as SandboxError {
-                throw APIError(error.status, error.description)
             } catch DuckDBError.timedOut {
                 throw APIError(.badRequest, "Query timed out after \(timeout.components.seconds) s")
             } catch let error as DuckDBError {

@@ -1,0 +1,12 @@
+import AnalystCore
+import Hummingbird
+
+extension RegistryError: DetailedHTTPError {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .invalidID, .emptyName, .invalidValue: .unprocessableContent
+        case .alreadyRegistered: .conflict
+        case .notFound: .notFound
+        }
+    }
+}
