@@ -13,122 +13,105 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
         configuration.zeroCopyDownloads
         ? .http1(configuration: .init(additionalChannelHandlers: [FileRegionInstaller(root: extracts, logger: logger)]))
         : .http1()
+    let background = dependencies.background
     return Application(
         router: router,
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "da-server"),
+        // In dependency order: a graceful shutdown stops them in reverse, so the databases close last, after the
+        // audit buffer, the mail queue and the sync jobs are done with them.
         services: [
             DatabaseService(dependencies: dependencies),
-            AuditService(audit: dependencies.audit, logger: dependencies.logger),
-            SyncService(
-                jobs: dependencies.syncJobs,
-                scheduler: SyncScheduler(
-                    registry: dependencies.registry, syncState: dependencies.syncState, jobs: dependencies.syncJobs,
-                    logger: dependencies.logger)),
+            AuditService(audit: background.audit, logger: logger),
+            MailOutboxService(outbox: background.outbox),
+            SyncService(jobs: background.syncJobs, scheduler: background.scheduler),
         ],
         onServerRunning: { channel in
-            dependencies.logger.info(
+            logger.info(
                 "listening",
                 metadata: [
                     "address": "\(channel.localAddress?.description ?? "?")",
                     "data_dir": "\(configuration.dataDirectory.root.path)",
                 ])
         },
-        logger: dependencies.logger
+        logger: logger
     )
 }
 
-/// The router alone (tests drive it in-process).
+/// The router alone (tests drive it in-process). Three route groups are built once and every controller hangs off
+/// one of them: public, signed in (any role), and admin.
 public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestContext> {
+    let stores = dependencies.stores, signIn = dependencies.signIn, background = dependencies.background
+    let configuration = dependencies.configuration, directory = configuration.dataDirectory, logger = dependencies.logger
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: AuditMiddleware(audit: dependencies.audit))
+    router.add(middleware: AuditMiddleware(audit: background.audit))
     router.add(middleware: ErrorMiddleware())
-    let api = router.group("api")
-    HealthController(check: HealthCheck(system: dependencies.system)).addRoutes(to: api)
 
-    let authentication = AuthenticationMiddleware(
-        tokens: dependencies.tokens, users: dependencies.users, accessTokens: dependencies.accessTokens)
+    let authentication = AuthenticationMiddleware(tokens: signIn.tokens, users: stores.users, accessTokens: stores.accessTokens)
+    let signedIn = router.group().add(middleware: authentication)
+    let admin = signedIn.group().add(middleware: RoleMiddleware(minimum: .admin))
+
+    HealthController(check: HealthCheck(system: stores.system)).addRoutes(to: router.group("api"))
     AuthController(
-        users: dependencies.users, passwords: dependencies.passwords, tokens: dependencies.tokens,
-        accessTokens: dependencies.accessTokens, loginLimiter: dependencies.loginLimiter, linkLimiters: dependencies.linkLimiters,
-        links: dependencies.links,
-        mailer: dependencies.mailer, publicURL: dependencies.configuration.publicURL,
-        tokenLifetime: dependencies.configuration.tokenLifetime, logger: dependencies.logger
+        users: stores.users, passwords: signIn.passwords, tokens: signIn.tokens, accessTokens: stores.accessTokens,
+        loginLimiter: signIn.loginLimiter, linkLimiters: signIn.linkLimiters, links: stores.links, outbox: background.outbox,
+        publicURL: configuration.publicURL, tokenLifetime: configuration.tokenLifetime
     )
-    .addRoutes(to: router.group("auth"), authenticated: router.group("auth").add(middleware: authentication))
+    .addRoutes(to: router.group("auth"), authenticated: signedIn.group("auth"))
     GoogleAuthController(
-        provider: dependencies.oidcProvider, pending: dependencies.pendingSignIns, users: dependencies.users,
-        tokens: dependencies.tokens, publicURL: dependencies.configuration.publicURL,
-        tokenLifetime: dependencies.configuration.tokenLifetime, logger: dependencies.logger
+        provider: signIn.oidcProvider, pending: signIn.pendingSignIns, users: stores.users, tokens: signIn.tokens,
+        publicURL: configuration.publicURL, tokenLifetime: configuration.tokenLifetime, logger: logger
     )
     .addRoutes(to: router.group("auth/google"))
-    TokensController(accessTokens: dependencies.accessTokens)
-        .addRoutes(to: router.group("api/tokens").add(middleware: authentication))
-    let adminOnly = RoleMiddleware(minimum: .admin)
-    PermissionsController(permissions: dependencies.permissions, users: dependencies.users)
-        .addRoutes(to: router.group("api/admin/permissions").add(middleware: authentication).add(middleware: adminOnly))
-    AccessRequestsController(permissions: dependencies.permissions)
-        .addRoutes(
-            user: router.group("api/access-requests").add(middleware: authentication),
-            admin: router.group("api/access-requests").add(middleware: authentication).add(middleware: adminOnly))
-    SyncController(
-        manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy, registry: dependencies.registry,
-        jobs: dependencies.syncJobs, system: dependencies.system, directory: dependencies.configuration.dataDirectory
-    )
-    .addRoutes(
-        user: router.group("api/sync").add(middleware: authentication),
-        admin: router.group("api/sync").add(middleware: authentication).add(middleware: adminOnly))
-    DataController(
-        manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy,
-        directory: dependencies.configuration.dataDirectory, zeroCopy: dependencies.configuration.zeroCopyDownloads
-    )
-    .addRoutes(to: router.group("api/data").add(middleware: authentication))
-    UploadTableController(
-        registry: dependencies.registry, jobs: dependencies.syncJobs, manifest: dependencies.manifest,
-        directory: dependencies.configuration.dataDirectory, maxBytes: dependencies.configuration.maxUploadBytes
-    )
-    .addRoutes(to: router.group("api/admin/tables").add(middleware: authentication).add(middleware: adminOnly))
-    UserUploadController(
-        directory: dependencies.configuration.dataDirectory, maxFileBytes: dependencies.configuration.maxUserUploadBytes
-    )
-    .addRoutes(to: router.group("api/upload").add(middleware: authentication))
-    CatalogController(
-        registry: dependencies.registry, manifest: dependencies.manifest, accessPolicy: dependencies.accessPolicy,
-        system: dependencies.system, directory: dependencies.configuration.dataDirectory
-    )
-    .addRoutes(to: router.group("api/catalog").add(middleware: authentication))
-    QueryController(
-        analytics: dependencies.analytics, accessPolicy: dependencies.accessPolicy, sandbox: SQLSandbox(),
-        timeout: dependencies.configuration.queryTimeout, maxRows: dependencies.configuration.queryMaxRows
-    )
-    .addRoutes(to: router.group("api/query").add(middleware: authentication))
-    RegistryController(registry: dependencies.registry)
-        .addRoutes(to: router.group("api/admin").add(middleware: authentication).add(middleware: adminOnly))
-    AuditController(audit: dependencies.audit)
-        .addRoutes(
-            to: router.group("api/admin/audit").add(middleware: authentication)
-                .add(middleware: RoleMiddleware(minimum: .admin)))
-    UsersController(
-        users: dependencies.users, passwords: dependencies.passwords, links: dependencies.links,
-        publicURL: dependencies.configuration.publicURL, mailer: dependencies.mailer, logger: dependencies.logger
-    )
-    .addRoutes(
-        to: router.group("api/users").add(middleware: authentication).add(middleware: RoleMiddleware(minimum: .admin)))
-    // The pages' templates ship in this target's resource bundle: a server without them must not start.
-    let templates: WebTemplates
-    do {
-        templates = try WebTemplates.bundled()
-    } catch {
-        fatalError("cannot load the HTML page templates: \(error)")
-    }
     WebController(
-        templates: templates, users: dependencies.users, passwords: dependencies.passwords, links: dependencies.links,
-        tokens: dependencies.tokens, authentication: authentication, googleConfigured: dependencies.oidcProvider != nil,
-        publicURL: dependencies.configuration.publicURL, tokenLifetime: dependencies.configuration.tokenLifetime
+        templates: dependencies.templates, users: stores.users, passwords: signIn.passwords, links: stores.links,
+        tokens: signIn.tokens, authentication: authentication, googleConfigured: signIn.oidcProvider != nil,
+        publicURL: configuration.publicURL, tokenLifetime: configuration.tokenLifetime
     )
     .addRoutes(to: router)
-    ContractController().addRoutes(to: router.group().add(middleware: authentication))
+
+    TokensController(accessTokens: stores.accessTokens).addRoutes(to: signedIn.group("api/tokens"))
+    AccessRequestsController(permissions: stores.permissions)
+        .addRoutes(user: signedIn.group("api/access-requests"), admin: admin.group("api/access-requests"))
+    SyncController(
+        manifest: stores.manifest, accessPolicy: stores.accessPolicy, registry: stores.registry, jobs: background.syncJobs,
+        system: stores.system, directory: directory
+    )
+    .addRoutes(user: signedIn.group("api/sync"), admin: admin.group("api/sync"))
+    DataController(
+        manifest: stores.manifest, accessPolicy: stores.accessPolicy, directory: directory,
+        zeroCopy: configuration.zeroCopyDownloads
+    )
+    .addRoutes(to: signedIn.group("api/data"))
+    UserUploadController(directory: directory, maxFileBytes: configuration.maxUserUploadBytes)
+        .addRoutes(to: signedIn.group("api/upload"))
+    CatalogController(
+        registry: stores.registry, manifest: stores.manifest, accessPolicy: stores.accessPolicy, system: stores.system,
+        directory: directory
+    )
+    .addRoutes(to: signedIn.group("api/catalog"))
+    QueryController(
+        analytics: stores.analytics, accessPolicy: stores.accessPolicy, sandbox: SQLSandbox(),
+        timeout: configuration.queryTimeout, maxRows: configuration.queryMaxRows
+    )
+    .addRoutes(to: signedIn.group("api/query"))
+    ContractController().addRoutes(to: signedIn)
+
+    PermissionsController(permissions: stores.permissions, users: stores.users)
+        .addRoutes(to: admin.group("api/admin/permissions"))
+    UploadTableController(
+        registry: stores.registry, jobs: background.syncJobs, manifest: stores.manifest, directory: directory,
+        maxBytes: configuration.maxUploadBytes
+    )
+    .addRoutes(to: admin.group("api/admin/tables"))
+    RegistryController(registry: stores.registry).addRoutes(to: admin.group("api/admin"))
+    AuditController(audit: background.audit).addRoutes(to: admin.group("api/admin/audit"))
+    UsersController(
+        users: stores.users, passwords: signIn.passwords, links: stores.links, publicURL: configuration.publicURL,
+        mailer: background.mailer, logger: logger
+    )
+    .addRoutes(to: admin.group("api/users"))
     return router
 }

@@ -4,10 +4,8 @@ import DuckDB
 import Logging
 import Messaging
 
-/// The long-lived parts of a running server: its data directory, databases, identity services and
-/// configuration. Controllers receive what they need from here through their initialisers.
-public final class ServerDependencies: Sendable {
-    public let configuration: ServerConfiguration
+/// The databases and the repositories over them: opened at start, closed last (by `DatabaseService`).
+public struct DataStores: Sendable {
     public let system: SystemDatabase
     public let analytics: AnalyticsDatabase
     /// Rebuilds `server.duckdb` from the extracts.
@@ -16,18 +14,32 @@ public final class ServerDependencies: Sendable {
     public let syncState: SyncStateStore
     /// The manifest, prepared per change.
     public let manifest = SyncManifest()
-    /// Background sync runs (extract → rebuild → publish).
-    public let syncJobs: SyncJobs
-    public let users: UserRepository
-    public let passwords: PasswordHasher
-    public let accessTokens: PersonalAccessTokens
-    public let audit: AuditLog
-    public let permissions: Permissions
     public let registry: TableRegistry
+    public let users: UserRepository
+    public let accessTokens: PersonalAccessTokens
+    public let permissions: Permissions
     public let links: SignInLinks
-    public let mailer: Mailer
     /// The one access rule every data endpoint uses.
     public let accessPolicy: AccessPolicy
+
+    init(system: SystemDatabase, analytics: AnalyticsDatabase, orchestrator: Orchestrator) {
+        self.system = system
+        self.analytics = analytics
+        self.orchestrator = orchestrator
+        self.syncState = SyncStateStore(system: system)
+        self.registry = TableRegistry(system: system)
+        self.users = UserRepository(system: system)
+        self.accessTokens = PersonalAccessTokens(system: system)
+        self.permissions = Permissions(system: system)
+        self.links = SignInLinks(system: system)
+        self.accessPolicy = AccessPolicy(system: system)
+    }
+}
+
+/// This process's sign-in machinery: password hashing, token signing, rate limits, Google sign-in. Lives in memory;
+/// a restart resets the limits and pending Google sign-ins.
+public struct SignInServices: Sendable {
+    public let passwords = PasswordHasher()
     let tokens: TokenService
     /// 10 failed logins per email or client address in 15 minutes.
     let loginLimiter = RateLimiter(limit: 10, window: .seconds(15 * 60))
@@ -39,22 +51,45 @@ public final class ServerDependencies: Sendable {
     /// Google sign-in; `nil` when not configured.
     let oidcProvider: OIDCProvider?
     let pendingSignIns = PendingSignIns()
+}
+
+/// Work the server's background services run while it serves: sync jobs and their schedule, the audit buffer,
+/// outgoing mail. Request handlers only hand work to these.
+public struct BackgroundWork: Sendable {
+    /// Background sync runs (extract → rebuild → publish).
+    public let syncJobs: SyncJobs
+    public let scheduler: SyncScheduler
+    public let audit: AuditLog
+    /// Sends mail and says how it went (setup links answer with the outcome).
+    public let mailer: Mailer
+    /// Mail nobody waits for (sign-in links), sent by `MailOutboxService`.
+    public let outbox: MailOutbox
+}
+
+/// Everything a running server holds, by lifecycle: its configuration, the stores, the sign-in machinery, the
+/// background work and the page templates. Controllers receive what they need through their initialisers.
+public final class ServerDependencies: Sendable {
+    public let configuration: ServerConfiguration
     public let logger: Logger
+    public let stores: DataStores
+    public let signIn: SignInServices
+    public let background: BackgroundWork
+    /// The HTML pages' templates, loaded and checked once at start.
+    let templates: WebTemplates
 
     private init(
-        configuration: ServerConfiguration, system: SystemDatabase, analytics: AnalyticsDatabase,
-        orchestrator: Orchestrator, tokens: TokenService, logger: Logger
+        configuration: ServerConfiguration, stores: DataStores, tokens: TokenService, templates: WebTemplates, logger: Logger
     ) {
-        self.orchestrator = orchestrator
-        self.syncState = SyncStateStore(system: system)
         let connectors: [any Connector] = [FilesSource(directory: configuration.dataDirectory)]
         let publication = Publication(
-            manifest: manifest, syncState: syncState, system: system, directory: configuration.dataDirectory,
+            manifest: stores.manifest, syncState: stores.syncState, system: stores.system,
+            directory: configuration.dataDirectory,
             profiles: TableProfiles(
-                system: system, directory: configuration.dataDirectory, options: configuration.profilerOptions, logger: logger),
-            registry: TableRegistry(system: system), logger: logger)
-        self.syncJobs = SyncJobs(
-            orchestrator: orchestrator, analytics: analytics, logger: logger,
+                system: stores.system, directory: configuration.dataDirectory, options: configuration.profilerOptions,
+                logger: logger),
+            registry: stores.registry, logger: logger)
+        let syncJobs = SyncJobs(
+            orchestrator: stores.orchestrator, analytics: stores.analytics, logger: logger,
             extract: { tables in
                 var errors: [String: String] = [:]
                 for connector in connectors {
@@ -72,24 +107,20 @@ public final class ServerDependencies: Sendable {
                 }
             },
             refreshProfiles: { await publication.refreshProfiles() })
+        let mailer = Mailer(settings: configuration.mail)
         self.configuration = configuration
-        self.system = system
-        self.analytics = analytics
-        self.users = UserRepository(system: system)
-        self.passwords = PasswordHasher()
-        self.accessTokens = PersonalAccessTokens(system: system)
-        self.audit = AuditLog(system: system)
-        self.permissions = Permissions(system: system)
-        self.registry = TableRegistry(system: system)
-        self.links = SignInLinks(system: system)
-        self.mailer = Mailer(settings: configuration.mail)
-        self.accessPolicy = AccessPolicy(system: system)
-        self.tokens = tokens
-        self.oidcProvider = configuration.oidc.map { OIDCProvider(settings: $0) }
         self.logger = logger
+        self.stores = stores
+        self.signIn = SignInServices(tokens: tokens, oidcProvider: configuration.oidc.map { OIDCProvider(settings: $0) })
+        self.background = BackgroundWork(
+            syncJobs: syncJobs,
+            scheduler: SyncScheduler(registry: stores.registry, syncState: stores.syncState, jobs: syncJobs, logger: logger),
+            audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger))
+        self.templates = templates
     }
 
-    /// Prepares the data directory, opens (and migrates) the databases and loads the token secret.
+    /// Prepares the data directory, opens (and migrates) the databases, loads the token secret and the page
+    /// templates.
     public static func open(configuration: ServerConfiguration, logger: Logger) async throws -> ServerDependencies {
         let directory = configuration.dataDirectory
         try directory.prepare()
@@ -101,6 +132,12 @@ public final class ServerDependencies: Sendable {
             logger.warning("using the generated development JWT secret in state/jwt-secret")
         } else {
             throw LaunchError.invalidSetting("JWT_SECRET_KEY is not set (or start with --dev)")
+        }
+        let templates: WebTemplates
+        do {
+            templates = try WebTemplates.bundled()
+        } catch {
+            throw LaunchError.invalidSetting("the HTML page templates cannot be loaded: \(error)")
         }
         let duckDB = Database.Configuration(
             threads: configuration.duckDBThreads, memoryLimit: configuration.duckDBMemoryLimit,
@@ -123,26 +160,27 @@ public final class ServerDependencies: Sendable {
             attacher: attacher, drainPeriod: configuration.queryTimeout + .seconds(30), logger: logger)
         let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime)
         let dependencies = ServerDependencies(
-            configuration: configuration, system: system, analytics: analytics, orchestrator: orchestrator, tokens: tokens,
-            logger: logger)
+            configuration: configuration,
+            stores: DataStores(system: system, analytics: analytics, orchestrator: orchestrator), tokens: tokens,
+            templates: templates, logger: logger)
         if let seed = configuration.seedAdmin {
             try await dependencies.seedAdmin(email: seed.email, password: seed.password)
         }
-        await dependencies.syncJobs.announce(report)
+        await dependencies.background.syncJobs.announce(report)
         return dependencies
     }
 
     /// Creates the `SEED_ADMIN_EMAIL` admin when no user has that email yet.
     private func seedAdmin(email: String, password: String?) async throws {
-        guard try await users.find(email: email) == nil else { return }
+        guard try await stores.users.find(email: email) == nil else { return }
         let hash: String?
         do {
-            hash = try await password.asyncMap(passwords.hashNewPassword)
+            hash = try await password.asyncMap(signIn.passwords.hashNewPassword)
         } catch let error as PasswordError {
             throw LaunchError.invalidSetting("SEED_ADMIN_PASSWORD: \(error.description)")
         }
         do {
-            let user = try await users.create(email: email, name: "Admin", role: .admin, passwordHash: hash)
+            let user = try await stores.users.create(email: email, name: "Admin", role: .admin, passwordHash: hash)
             logger.info("created the seed admin", metadata: ["email": "\(user.email)"])
         } catch let error as IdentityError {
             throw LaunchError.invalidSetting("SEED_ADMIN_EMAIL: \(error.description)")
@@ -151,7 +189,7 @@ public final class ServerDependencies: Sendable {
 
     /// Closes the databases after their running work finishes.
     public func close() async {
-        await analytics.close()
-        await system.close()
+        await stores.analytics.close()
+        await stores.system.close()
     }
 }

@@ -12,8 +12,8 @@ struct AuditRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let token = try await dependencies.tokens.issue(for: admin, generation: 0)
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let token = try await dependencies.signIn.tokens.issue(for: admin, generation: 0)
         try await buildApplication(dependencies: dependencies).test(.live) { client in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<4 {
@@ -32,8 +32,8 @@ struct AuditRouteTests {
                 try await group.waitForAll()
             }
             _ = try await client.execute(uri: "/api/health", method: .get)
-            try await dependencies.audit.flush()
-            let count = try await dependencies.system.withConnection { try $0.query("SELECT count(*) FROM audit_log").scalar() }
+            try await dependencies.background.audit.flush()
+            let count = try await dependencies.stores.system.withConnection { try $0.query("SELECT count(*) FROM audit_log").scalar() }
             #expect(count == .bigint(1_000))
 
             let recent = try await client.get("/api/admin/audit?action=/auth/me&limit=5", bearer: token)
@@ -68,15 +68,15 @@ struct AuditRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let hash = try await dependencies.passwords.hashNewPassword("a long password")
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .admin, passwordHash: hash)
+        let hash = try await dependencies.signIn.passwords.hashNewPassword("a long password")
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .admin, passwordHash: hash)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let failed = try await client.post("/auth/token", json: #"{"email":"ana@example.com","password":"wrong guess"}"#)
             #expect(failed.status == .unauthorized)
             let ok = try await client.post("/auth/token", json: #"{"email":"ana@example.com","password":"a long password"}"#)
             #expect(ok.status == .ok, "the handler still reads the body the audit read")
-            try await dependencies.audit.flush()
-            let rows = try await dependencies.audit.search(action: "POST /auth/token", limit: 10)
+            try await dependencies.background.audit.flush()
+            let rows = try await dependencies.background.audit.search(action: "POST /auth/token", limit: 10)
             #expect(rows.count == 2)
             let failedRow = try #require(rows.first { $0.status == 401 })
             #expect(failedRow.userID == nil)
@@ -93,14 +93,14 @@ struct AuditRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let token = try await dependencies.tokens.issue(for: admin, generation: 0)
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let token = try await dependencies.signIn.tokens.issue(for: admin, generation: 0)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             _ = try await client.get("/api/catalog/profile/orders", bearer: token)
             _ = try await client.get("/api/catalog/profile/customers", bearer: token)
             _ = try await client.get("/api/catalog/metrics/sales/revenue.yml", bearer: token)
             _ = try await client.get("/api/catalog/tables?x=1", bearer: token)
-            try await dependencies.audit.flush()
+            try await dependencies.background.audit.flush()
 
             let response = try await client.get("/api/admin/audit?resource=orders", bearer: token)
             #expect(response.status == .ok)
@@ -110,13 +110,13 @@ struct AuditRouteTests {
             #expect(entries.first?["path"] as? String == "/api/catalog/profile/orders")
             #expect(entries.first?["user_id"] as? String == admin.id)
 
-            let metric = try await dependencies.audit.search(path: "/api/catalog/metrics/", limit: 10)
+            let metric = try await dependencies.background.audit.search(path: "/api/catalog/metrics/", limit: 10)
             #expect(metric.map(\.resource) == ["sales/revenue.yml"])
-            let list = try await dependencies.audit.search(path: "/api/catalog/tables", limit: 10)
+            let list = try await dependencies.background.audit.search(path: "/api/catalog/tables", limit: 10)
             #expect(list.count == 1)
             #expect(list.first?.path == "/api/catalog/tables", "the path is recorded without the query string")
             #expect(list.first?.resource == nil)
-            let profiles = try await dependencies.audit.search(action: "/api/catalog/profile/", limit: 10)
+            let profiles = try await dependencies.background.audit.search(action: "/api/catalog/profile/", limit: 10)
             #expect(Set(profiles.compactMap(\.resource)) == ["orders", "customers"])
         }
         await dependencies.close()

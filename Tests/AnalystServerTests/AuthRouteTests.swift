@@ -73,9 +73,9 @@ struct AuthRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        _ = try await dependencies.users.bootstrapAdmin(
-            email: "admin@example.com", name: nil, passwordHash: try await dependencies.passwords.hash("correct horse battery"))
-        _ = try await dependencies.users.create(email: "nopass@example.com", name: nil, role: .analyst, passwordHash: nil)
+        _ = try await dependencies.stores.users.bootstrapAdmin(
+            email: "admin@example.com", name: nil, passwordHash: try await dependencies.signIn.passwords.hash("correct horse battery"))
+        _ = try await dependencies.stores.users.create(email: "nopass@example.com", name: nil, role: .analyst, passwordHash: nil)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             for json in [
                 #"{"email":"admin@example.com","password":"wrong password!"}"#,
@@ -106,7 +106,7 @@ struct AuthRouteTests {
             #expect(badEmail.status == .unprocessableContent)
             let notJSON = try await client.post("/auth/bootstrap", json: "email=a@example.com")
             #expect(notJSON.status == .unprocessableContent)
-            #expect(try await dependencies.users.count() == 0, "nothing was created by refused requests")
+            #expect(try await dependencies.stores.users.count() == 0, "nothing was created by refused requests")
         }
         await dependencies.close()
     }
@@ -118,13 +118,14 @@ struct AuthRouteTests {
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for index in 0..<6 {
                 group.addTask {
-                    (try? await dependencies.users.bootstrapAdmin(email: "admin\(index)@example.com", name: nil, passwordHash: nil)) != nil
+                    (try? await dependencies.stores.users.bootstrapAdmin(email: "admin\(index)@example.com", name: nil, passwordHash: nil))
+                        != nil
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 1)
-        #expect(try await dependencies.users.count() == 1)
+        #expect(try await dependencies.stores.users.count() == 1)
         await dependencies.close()
     }
 
@@ -132,9 +133,9 @@ struct AuthRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let token = try await dependencies.tokens.issue(for: admin, generation: 0)
-        let expired = try await dependencies.tokens.issue(for: admin, generation: 0, now: Date().addingTimeInterval(-7_200))
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let token = try await dependencies.signIn.tokens.issue(for: admin, generation: 0)
+        let expired = try await dependencies.signIn.tokens.issue(for: admin, generation: 0, now: Date().addingTimeInterval(-7_200))
         let otherServer = await TokenService(secret: "another-secret-0123456789-0123456789", lifetime: .seconds(3600))
         let foreign = try await otherServer.issue(for: admin, generation: 0)
         let parts = token.split(separator: ".").map(String.init)
@@ -164,8 +165,8 @@ struct AuthRouteTests {
             #expect(try await client.get("/auth/me", bearer: token).status == .ok)
 
             // A change behind the repositories' back is seen once the identity cache forgets (at most 1 s).
-            try await dependencies.system.withConnection { try $0.run("DELETE FROM users") }
-            dependencies.system.identityCache.invalidateAll()
+            try await dependencies.stores.system.withConnection { try $0.run("DELETE FROM users") }
+            dependencies.stores.system.identityCache.invalidateAll()
             let gone = try await client.get("/auth/me", bearer: token)
             #expect(gone.status == .unauthorized)
             #expect(try detail(gone) == "User not found")
@@ -177,17 +178,17 @@ struct AuthRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let viewer = try await dependencies.users.create(email: "viewer@example.com", name: nil, role: .viewer, passwordHash: nil)
+        let viewer = try await dependencies.stores.users.create(email: "viewer@example.com", name: nil, role: .viewer, passwordHash: nil)
         var claimingAdmin = viewer
         claimingAdmin.role = .admin
-        let token = try await dependencies.tokens.issue(for: claimingAdmin, generation: 0)
+        let token = try await dependencies.signIn.tokens.issue(for: claimingAdmin, generation: 0)
 
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.group("admin-only")
             .add(
                 middleware: AuthenticationMiddleware(
-                    tokens: dependencies.tokens, users: dependencies.users, accessTokens: dependencies.accessTokens)
+                    tokens: dependencies.signIn.tokens, users: dependencies.stores.users, accessTokens: dependencies.stores.accessTokens)
             )
             .add(middleware: RoleMiddleware(minimum: .admin))
             .get { _, _ in "secret" }
@@ -196,8 +197,8 @@ struct AuthRouteTests {
             #expect(response.status == .forbidden)
             #expect(try detail(response) == "Requires role admin or higher")
         }
-        try await dependencies.system.withConnection { try $0.run("UPDATE users SET role = 'admin'") }
-        dependencies.system.identityCache.invalidateAll()
+        try await dependencies.stores.system.withConnection { try $0.run("UPDATE users SET role = 'admin'") }
+        dependencies.stores.system.identityCache.invalidateAll()
         try await Application(router: router).test(.router) { client in
             let response = try await client.get("/admin-only", bearer: token)
             #expect(response.status == .ok)
@@ -212,8 +213,8 @@ struct CSRFTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let token = try await dependencies.tokens.issue(for: admin, generation: 0)
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let token = try await dependencies.signIn.tokens.issue(for: admin, generation: 0)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let cookie = "access_token=\(token)"
             let ownOrigin = "http://localhost"  // the test client's Host is "localhost"

@@ -85,7 +85,7 @@ struct ContractTests {
         let dependencies = try await makeDependencies(in: directory)
         var created: [Role: User] = [:]
         for role in Role.allCases {
-            created[role] = try await dependencies.users.create(
+            created[role] = try await dependencies.stores.users.create(
                 email: "\(role.rawValue.replacingOccurrences(of: "_", with: ""))@example.com", name: nil, role: role,
                 passwordHash: nil)
         }
@@ -97,7 +97,8 @@ struct ContractTests {
                 var headers: HTTPFields = [:]
                 if let role, let user = users[role] {
                     // A fresh token per call: an operation such as logout revokes the one it was called with.
-                    headers[.authorization] = "Bearer \(try await dependencies.tokens.issue(for: user, users: dependencies.users))"
+                    headers[.authorization] =
+                        "Bearer \(try await dependencies.signIn.tokens.issue(for: user, users: dependencies.stores.users))"
                 }
                 var body: ByteBuffer?
                 if operation.hasRequestBody {
@@ -134,8 +135,8 @@ struct ContractTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let viewer = try await dependencies.users.create(email: "v@example.com", name: nil, role: .viewer, passwordHash: nil)
-        let token = try await dependencies.tokens.issue(for: viewer, users: dependencies.users)
+        let viewer = try await dependencies.stores.users.create(email: "v@example.com", name: nil, role: .viewer, passwordHash: nil)
+        let token = try await dependencies.signIn.tokens.issue(for: viewer, users: dependencies.stores.users)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             #expect(try await client.execute(uri: "/openapi.json", method: .get).status == .unauthorized)
             let response = try await client.get("/openapi.json", bearer: token)

@@ -24,11 +24,12 @@ struct DataPlaneTests {
             $0.maxUploadBytes = maxUpload
             $0.zeroCopyDownloads = zeroCopy
         }
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
         return Fixture(
-            dependencies: dependencies, adminToken: try await dependencies.tokens.issue(for: admin, users: dependencies.users),
-            analystToken: try await dependencies.tokens.issue(for: ana, users: dependencies.users))
+            dependencies: dependencies,
+            adminToken: try await dependencies.signIn.tokens.issue(for: admin, users: dependencies.stores.users),
+            analystToken: try await dependencies.signIn.tokens.issue(for: ana, users: dependencies.stores.users))
     }
 
     static let ordersCSV = "order_id,customer,total,created\n1,alice,10.50,2026-01-02\n2,bob,7.25,2026-01-03\n3,carol,99.00,2026-02-01\n"
@@ -148,7 +149,7 @@ struct DataPlaneTests {
             #expect(docs["hash"] as? String == assetHashes?["docs"]?["hash"], "the bundle is what the manifest's docs hash describes")
 
             // Granting access makes the table appear for the analyst.
-            let ana = try #require(try await fixture.dependencies.users.find(email: "ana@example.com"))
+            let ana = try #require(try await fixture.dependencies.stores.users.find(email: "ana@example.com"))
             #expect(
                 try await client.post(
                     "/api/admin/permissions", json: #"{"user_id":"\#(ana.id)","dataset":"salaries"}"#, headers: admin
@@ -187,8 +188,8 @@ struct DataPlaneTests {
         #expect(definition?.contains(original.path) == false)
 
         let dependencies = try await makeDependencies(in: moved)
-        let user = try #require(try await dependencies.users.find(email: "admin@example.com"))
-        let token = try await dependencies.tokens.issue(for: user, users: dependencies.users)
+        let user = try #require(try await dependencies.stores.users.find(email: "admin@example.com"))
+        let token = try await dependencies.signIn.tokens.issue(for: user, users: dependencies.stores.users)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
             let query = try await client.post(
@@ -324,10 +325,10 @@ struct SyncSchedulerTests {
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
         for (name, schedule) in [("fresh", "every 15m"), ("stale", "every 15m"), ("never_synced", "daily 05:00"), ("manual", "")] {
-            _ = try await dependencies.registry.register(Schemas.TableChanges(name: name, syncSchedule: schedule), by: nil)
+            _ = try await dependencies.stores.registry.register(Schemas.TableChanges(name: name, syncSchedule: schedule), by: nil)
         }
         let now = Date()
-        try await dependencies.system.withConnection { connection in
+        try await dependencies.stores.system.withConnection { connection in
             for (id, minutesAgo) in [("fresh", 5.0), ("stale", 20.0), ("manual", 10_000.0)] {
                 _ = try connection.run(
                     "INSERT INTO sync_state (table_id, last_sync, status) VALUES (?, ?, 'ok')",
@@ -335,7 +336,7 @@ struct SyncSchedulerTests {
             }
         }
         let scheduler = SyncScheduler(
-            registry: dependencies.registry, syncState: dependencies.syncState, jobs: dependencies.syncJobs,
+            registry: dependencies.stores.registry, syncState: dependencies.stores.syncState, jobs: dependencies.background.syncJobs,
             logger: LogCapture().logger())
         #expect(try await scheduler.dueTables(now: now) == ["never_synced", "stale"])
         await dependencies.close()

@@ -55,7 +55,7 @@ struct GoogleSignInTests {
             // A second sign-in finds the same user.
             let again = try await signIn(client, provider)
             #expect(again.headers[.location] == "/")
-            let users = try await dependencies.users.list()
+            let users = try await dependencies.stores.users.list()
             #expect(users.count == 1)
             #expect(users.first?.email == "ana@example.com")
         }
@@ -86,7 +86,7 @@ struct GoogleSignInTests {
                 #expect(response.headers[.location] == "/login?error=\(reason)", "\(misbehaviour) \(identity)")
                 #expect(!response.headers[values: .setCookie].contains { $0.hasPrefix("access_token=") })
             }
-            #expect(try await dependencies.users.list().isEmpty)
+            #expect(try await dependencies.stores.users.list().isEmpty)
 
             // A callback whose state is not this browser's is refused before the code is ever redeemed.
             provider.prepare(.init(email: "a@example.com"))

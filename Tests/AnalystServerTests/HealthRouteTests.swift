@@ -61,7 +61,7 @@ struct HealthRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory, queryPoolSize: 2)
-        let pool = dependencies.analytics.pool
+        let pool = dependencies.stores.analytics.pool
         let longQueries = (0..<pool.size).map { _ in
             Task { try await pool.withConnection { try $0.query("SELECT sum(i) FROM range(10000000000000) t(i)").rows() } }
         }

@@ -54,7 +54,7 @@ struct MailTests {
         let dependencies = try await makeDependencies(in: directory, publicURL: "https://analyst.example.com") {
             $0.mail = settings(for: smtp)
         }
-        _ = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        _ = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let unknown = try await client.post("/auth/email/send-link", json: #"{"email":"nobody@example.com"}"#)
             let known = try await client.post("/auth/email/send-link", json: #"{"email":"Ana@Example.com"}"#)
@@ -95,9 +95,9 @@ struct MailTests {
         let dependencies = try await makeDependencies(in: directory, publicURL: "https://analyst.example.com") {
             $0.mail = settings(for: smtp)
         }
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let adminToken = try await dependencies.tokens.issue(for: admin, generation: 0)
-        let bo = try await dependencies.users.create(email: "bo@example.com", name: "Bo <b>", role: .analyst, passwordHash: nil)
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let adminToken = try await dependencies.signIn.tokens.issue(for: admin, generation: 0)
+        let bo = try await dependencies.stores.users.create(email: "bo@example.com", name: "Bo <b>", role: .analyst, passwordHash: nil)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let created = try await client.execute(
                 uri: "/api/users/\(bo.id)/setup-link", method: .post, headers: [.authorization: "Bearer \(adminToken)"])

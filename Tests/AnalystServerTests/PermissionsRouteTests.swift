@@ -12,14 +12,14 @@ struct PermissionsRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
-        let adminToken = try await dependencies.tokens.issue(for: admin, generation: 0)
-        let anaToken = try await dependencies.tokens.issue(for: ana, generation: 0)
-        try await dependencies.system.withConnection {
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let adminToken = try await dependencies.signIn.tokens.issue(for: admin, generation: 0)
+        let anaToken = try await dependencies.signIn.tokens.issue(for: ana, generation: 0)
+        try await dependencies.stores.system.withConnection {
             try $0.execute("INSERT INTO table_registry (id, name, is_public) VALUES ('salaries', 'salaries', false)")
         }
-        #expect(!(try await dependencies.accessPolicy.canAccessTable(ana, "salaries")))
+        #expect(!(try await dependencies.stores.accessPolicy.canAccessTable(ana, "salaries")))
 
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let asAna: HTTPFields = [.authorization: "Bearer \(anaToken)"]
@@ -53,7 +53,7 @@ struct PermissionsRouteTests {
             let requests = try #require(try jsonObject(mine)["requests"] as? [[String: Any]])
             #expect(requests.first?["status"] as? String == "approved")
             #expect(requests.first?["reviewed_by"] as? String == "admin@example.com")
-            #expect(try await dependencies.accessPolicy.canAccessTable(ana, "salaries"))
+            #expect(try await dependencies.stores.accessPolicy.canAccessTable(ana, "salaries"))
 
             // Admin grants and revokes directly.
             let grant = try await client.post(
@@ -75,7 +75,7 @@ struct PermissionsRouteTests {
                 uri: "/api/admin/permissions", method: .delete, headers: asAdmin,
                 body: ByteBuffer(string: #"{"user_id":"\#(ana.id)","dataset":"salaries"}"#))
             #expect(try jsonObject(revoked)["revoked"] as? Bool == true)
-            #expect(!(try await dependencies.accessPolicy.canAccessTable(ana, "salaries")))
+            #expect(!(try await dependencies.stores.accessPolicy.canAccessTable(ana, "salaries")))
         }
     }
 }

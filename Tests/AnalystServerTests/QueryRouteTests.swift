@@ -103,8 +103,8 @@ struct QueryRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory) { $0.queryTimeout = .seconds(1) }
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let token = try await dependencies.tokens.issue(for: admin, users: dependencies.users)
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let token = try await dependencies.signIn.tokens.issue(for: admin, users: dependencies.stores.users)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let started = ContinuousClock.now
             let slow = try await query(
@@ -141,7 +141,7 @@ struct QueryRouteTests {
                     for _ in 0..<4 {
                         let trigger = try await client.execute(uri: "/api/sync/trigger", method: .post, headers: admin)
                         let id = try #require(try jsonObject(trigger)["job_id"] as? String)
-                        let job = await fixture.dependencies.syncJobs.wait(for: id)
+                        let job = await fixture.dependencies.background.syncJobs.wait(for: id)
                         #expect(job?.status == .succeeded)
                     }
                     return 0
@@ -149,7 +149,7 @@ struct QueryRouteTests {
                 return try await group.reduce(0, +)
             }
             #expect(failures == 0)
-            #expect(fixture.dependencies.analytics.epoch >= 5, "every sync swapped the query side")
+            #expect(fixture.dependencies.stores.analytics.epoch >= 5, "every sync swapped the query side")
         }
         await fixture.dependencies.close()
     }

@@ -12,10 +12,10 @@ struct SignInLinkRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory, publicURL: "https://analyst.example.com/")
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
-        let adminToken = try await dependencies.tokens.issue(for: admin, generation: 0)
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
-        let (expiredSecret, _) = try await dependencies.links.create(
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
+        let adminToken = try await dependencies.signIn.tokens.issue(for: admin, generation: 0)
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let (expiredSecret, _) = try await dependencies.stores.links.create(
             userID: ana.id, purpose: .setup, now: Date().addingTimeInterval(-73 * 3600))
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let created = try await client.execute(
@@ -55,7 +55,7 @@ struct SignInLinkRouteTests {
             let login = try await client.post("/auth/token", json: #"{"email":"ana@example.com","password":"a long password"}"#)
             #expect(login.status == .ok)
 
-            let stored = try await dependencies.system.withConnection {
+            let stored = try await dependencies.stores.system.withConnection {
                 try $0.query("SELECT count(*) FROM auth_links WHERE token_hash = ?", [.varchar(secret)]).scalar()
             }
             #expect(stored == .bigint(0), "only hashes of link secrets are stored")
@@ -66,7 +66,7 @@ struct SignInLinkRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        _ = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        _ = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             for email in ["ana@example.com", "nobody@example.com"] {
                 for attempt in 1...5 {
@@ -88,9 +88,9 @@ struct SignInLinkRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
-        let (secret, _) = try await dependencies.links.create(userID: ana.id, purpose: .login)
-        let links = dependencies.links
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let (secret, _) = try await dependencies.stores.links.create(userID: ana.id, purpose: .login)
+        let links = dependencies.stores.links
         let results = await withTaskGroup(of: String?.self) { group in
             for _ in 0..<8 {
                 group.addTask { try? await links.redeem(secret: secret, purpose: .login) }

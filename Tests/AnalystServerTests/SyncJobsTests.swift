@@ -12,7 +12,7 @@ struct SyncJobsTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let jobs = dependencies.syncJobs
+        let jobs = dependencies.background.syncJobs
         #expect(await jobs.wait(for: "no-such-job") == nil)
         let job = jobs.trigger(tables: nil)
         let runner = Task { await jobs.run() }
@@ -29,7 +29,7 @@ struct SyncJobsTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let jobs = dependencies.syncJobs
+        let jobs = dependencies.background.syncJobs
         // Nothing runs the queue here, so the first job stays queued until 100 newer ones push it out of memory.
         let first = jobs.trigger(tables: nil)
         let waiter = Task { await jobs.wait(for: first.id) }

@@ -12,8 +12,8 @@ struct TokensRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
-        let jwt = try await dependencies.tokens.issue(for: ana, generation: 0)
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let jwt = try await dependencies.signIn.tokens.issue(for: ana, generation: 0)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let created = try await client.post(
                 "/api/tokens", json: #"{"name":"laptop","expires_in_days":30}"#, headers: [.authorization: "Bearer \(jwt)"])
@@ -35,13 +35,14 @@ struct TokensRouteTests {
             #expect(listed.first?["token"] == nil, "the secret is shown only once")
             #expect(listed.first?["name"] as? String == "laptop")
 
-            let stored = try await dependencies.system.withConnection {
+            let stored = try await dependencies.stores.system.withConnection {
                 try $0.query("SELECT token_hash FROM personal_access_tokens").scalar()
             }
             #expect(stored != .varchar(secret), "only a hash is stored")
 
-            let wrongOwner = try await dependencies.users.create(email: "bob@example.com", name: nil, role: .admin, passwordHash: nil)
-            let bobJWT = try await dependencies.tokens.issue(for: wrongOwner, generation: 0)
+            let wrongOwner = try await dependencies.stores.users.create(
+                email: "bob@example.com", name: nil, role: .admin, passwordHash: nil)
+            let bobJWT = try await dependencies.signIn.tokens.issue(for: wrongOwner, generation: 0)
             let notTheirs = try await client.execute(
                 uri: "/api/tokens/\(id)", method: .delete, headers: [.authorization: "Bearer \(bobJWT)"])
             #expect(notTheirs.status == .notFound)
@@ -63,9 +64,9 @@ struct TokensRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
-        let (_, secret) = try await dependencies.accessTokens.create(userID: ana.id, name: "cli", expiresInDays: nil)
-        let (_, expiredSecret) = try await dependencies.accessTokens.create(
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let (_, secret) = try await dependencies.stores.accessTokens.create(userID: ana.id, name: "cli", expiresInDays: nil)
+        let (_, expiredSecret) = try await dependencies.stores.accessTokens.create(
             userID: ana.id, name: "old", expiresInDays: 1, now: Date().addingTimeInterval(-3 * 86_400))
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             #expect(try await client.get("/auth/me", bearer: expiredSecret).status == .unauthorized)
@@ -81,8 +82,8 @@ struct TokensRouteTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        _ = try await dependencies.users.bootstrapAdmin(
-            email: "admin@example.com", name: nil, passwordHash: try await dependencies.passwords.hash("correct horse battery"))
+        _ = try await dependencies.stores.users.bootstrapAdmin(
+            email: "admin@example.com", name: nil, passwordHash: try await dependencies.signIn.passwords.hash("correct horse battery"))
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             for _ in 0..<10 {
                 let failure = try await client.post("/auth/token", json: #"{"email":"admin@example.com","password":"wrong guess!"}"#)

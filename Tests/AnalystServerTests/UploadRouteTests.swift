@@ -27,11 +27,12 @@ struct UploadRouteTests {
         let dependencies = try await makeDependencies(in: directory) { configuration in
             if let maxUserUpload { configuration.maxUserUploadBytes = maxUserUpload }
         }
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .viewer, passwordHash: nil)
-        let bob = try await dependencies.users.create(email: "bob@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .viewer, passwordHash: nil)
+        let bob = try await dependencies.stores.users.create(email: "bob@example.com", name: nil, role: .analyst, passwordHash: nil)
         return Fixture(
-            dependencies: dependencies, ana: ana, token: try await dependencies.tokens.issue(for: ana, users: dependencies.users),
-            bobToken: try await dependencies.tokens.issue(for: bob, users: dependencies.users))
+            dependencies: dependencies, ana: ana,
+            token: try await dependencies.signIn.tokens.issue(for: ana, users: dependencies.stores.users),
+            bobToken: try await dependencies.signIn.tokens.issue(for: bob, users: dependencies.stores.users))
     }
 
     static let boundary = "----da-test-boundary-7MA4YWxkTrZu0gW"
@@ -346,8 +347,8 @@ struct UploadRouteTests {
             #expect(try detail(missing) == "field \"content\" is required")
             #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.data.userLocalMarkdown.path) == ["\(fixture.ana.id).md"])
 
-            try await fixture.dependencies.audit.flush()
-            let entries = try await fixture.dependencies.audit.search(action: "/api/upload/local-md")
+            try await fixture.dependencies.background.audit.flush()
+            let entries = try await fixture.dependencies.background.audit.search(action: "/api/upload/local-md")
             #expect(entries.count == 5)
             #expect(entries.allSatisfy { $0.params == nil }, "uploaded contents are not copied into the audit log")
         }

@@ -10,8 +10,8 @@ import Testing
 struct UsersRouteTests {
     /// An admin and a token for them.
     func signedInAdmin(_ dependencies: ServerDependencies) async throws -> (User, String) {
-        let admin = try await dependencies.users.bootstrapAdmin(email: "admin@example.com", name: "Admin", passwordHash: nil)
-        return (admin, try await dependencies.tokens.issue(for: admin, generation: 0))
+        let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: "Admin", passwordHash: nil)
+        return (admin, try await dependencies.signIn.tokens.issue(for: admin, generation: 0))
     }
 
     @Test func adminsManageUsers() async throws {
@@ -75,11 +75,11 @@ struct UsersRouteTests {
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
         _ = try await signedInAdmin(dependencies)
-        let viewer = try await dependencies.users.create(email: "v@example.com", name: nil, role: .viewer, passwordHash: nil)
-        let kmAdmin = try await dependencies.users.create(email: "k@example.com", name: nil, role: .kmAdmin, passwordHash: nil)
+        let viewer = try await dependencies.stores.users.create(email: "v@example.com", name: nil, role: .viewer, passwordHash: nil)
+        let kmAdmin = try await dependencies.stores.users.create(email: "k@example.com", name: nil, role: .kmAdmin, passwordHash: nil)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             for user in [viewer, kmAdmin] {
-                let token = try await dependencies.tokens.issue(for: user, generation: 0)
+                let token = try await dependencies.signIn.tokens.issue(for: user, generation: 0)
                 let response = try await client.get("/api/users", bearer: token)
                 #expect(response.status == .forbidden)
                 #expect(try detail(response) == "Requires role admin or higher")
@@ -89,7 +89,7 @@ struct UsersRouteTests {
             }
             let anonymous = try await client.execute(uri: "/api/users", method: .get)
             #expect(anonymous.status == .unauthorized)
-            #expect(try await dependencies.users.find(email: "x@example.com") == nil)
+            #expect(try await dependencies.stores.users.find(email: "x@example.com") == nil)
         }
         await dependencies.close()
     }
@@ -101,8 +101,8 @@ struct UsersRouteTests {
         do {
             let dependencies = try await makeDependencies(in: directory)
             adminToken = try await signedInAdmin(dependencies).1
-            let ana = try await dependencies.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
-            let anaToken = try await dependencies.tokens.issue(for: ana, generation: 0)
+            let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+            let anaToken = try await dependencies.signIn.tokens.issue(for: ana, generation: 0)
             try await buildApplication(dependencies: dependencies).test(.router) { client in
                 #expect(try await client.get("/auth/me", bearer: adminToken).status == .ok)
                 let logout = try await client.execute(uri: "/auth/logout", method: .post, headers: [.authorization: "Bearer \(adminToken)"])
@@ -112,7 +112,8 @@ struct UsersRouteTests {
                 #expect(try detail(after) == "Invalid or expired token")
 
                 #expect(try await client.get("/auth/me", bearer: anaToken).status == .ok)
-                try await dependencies.users.setPassword(id: ana.id, hash: try await dependencies.passwords.hash("a new password!"))
+                try await dependencies.stores.users.setPassword(
+                    id: ana.id, hash: try await dependencies.signIn.passwords.hash("a new password!"))
                 #expect(try await client.get("/auth/me", bearer: anaToken).status == .unauthorized)
             }
             await dependencies.close()
@@ -135,8 +136,8 @@ struct UsersRouteTests {
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
         let (first, _) = try await signedInAdmin(dependencies)
-        let second = try await dependencies.users.create(email: "b@example.com", name: nil, role: .admin, passwordHash: nil)
-        let users = dependencies.users
+        let second = try await dependencies.stores.users.create(email: "b@example.com", name: nil, role: .admin, passwordHash: nil)
+        let users = dependencies.stores.users
         async let a: Void = { _ = try? await users.update(id: first.id, name: nil, role: .viewer) }()
         async let b: Void = { _ = try? await users.update(id: second.id, name: nil, role: .viewer) }()
         _ = await (a, b)
@@ -152,12 +153,12 @@ struct UsersRouteTests {
             dataDirectory: DataDirectory(directory.appending("data")), port: 0, duckDBThreads: 1,
             jwtSecret: "test-secret-0123456789-0123456789-abcdef", seedAdmin: ("Seed@Example.com", "seed password 123"))
         let first = try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
-        let seeded = try #require(try await first.users.find(email: "seed@example.com"))
+        let seeded = try #require(try await first.stores.users.find(email: "seed@example.com"))
         #expect(seeded.role == .admin)
-        #expect(await first.passwords.verify("seed password 123", against: seeded.passwordHash ?? ""))
+        #expect(await first.signIn.passwords.verify("seed password 123", against: seeded.passwordHash ?? ""))
         await first.close()
         let second = try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
-        #expect(try await second.users.count() == 1)
+        #expect(try await second.stores.users.count() == 1)
         await second.close()
     }
 }

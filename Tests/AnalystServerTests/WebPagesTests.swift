@@ -31,8 +31,8 @@ struct WebPagesTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let ana = try await dependencies.users.create(email: "ana@example.com", name: "Ana", role: .analyst, passwordHash: nil)
-        let token = try await dependencies.tokens.issue(for: ana, users: dependencies.users)
+        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: "Ana", role: .analyst, passwordHash: nil)
+        let token = try await dependencies.signIn.tokens.issue(for: ana, users: dependencies.stores.users)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             let anonymous = try await client.execute(uri: "/", method: .get)
             #expect(anonymous.status == .found)
@@ -73,8 +73,8 @@ struct WebPagesTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        let cy = try await dependencies.users.create(email: "cy@example.com", name: nil, role: .analyst, passwordHash: nil)
-        let (secret, _) = try await dependencies.links.create(userID: cy.id, purpose: .setup)
+        let cy = try await dependencies.stores.users.create(email: "cy@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let (secret, _) = try await dependencies.stores.links.create(userID: cy.id, purpose: .setup)
         try await buildApplication(dependencies: dependencies).test(.router) { client in
             func expectPage(_ response: TestResponse, _ status: HTTPResponse.Status, title: String, _ texts: [String]) throws {
                 #expect(response.status == status)

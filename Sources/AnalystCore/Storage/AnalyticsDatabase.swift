@@ -8,7 +8,8 @@ import Synchronization
 /// Each epoch is one open of the file with every source extract attached read-only (so the views resolve),
 /// file access limited to `extracts/`, external access off and the configuration locked. `reload()` opens a new
 /// epoch on the rebuilt file and swaps it in: new queries use it, queries already running finish on the old
-/// one, which closes when they are done. No query fails because of a swap.
+/// one, which closes when they are done. No query fails because of a swap. Replaced epochs are drained by
+/// `drainReplacedEpochs()`, which the server's database service runs; `close()` waits for them.
 public final class AnalyticsDatabase: Sendable {
     public let path: String
     let poolSize: Int
@@ -19,6 +20,10 @@ public final class AnalyticsDatabase: Sendable {
     let drainPeriod: Duration
     private let current: Mutex<Epoch>
     private let epochCounter = Atomic<Int>(1)
+    /// Epochs replaced by a reload whose queries may still run, until they are drained.
+    private let replaced = Mutex<[Epoch]>([])
+    private let drainQueue: AsyncStream<Epoch>
+    private let drainInput: AsyncStream<Epoch>.Continuation
 
     /// One open of the file and its connections.
     final class Epoch: Sendable {
@@ -49,6 +54,7 @@ public final class AnalyticsDatabase: Sendable {
         self.attacher = attacher
         self.drainPeriod = drainPeriod
         self.logger = logger
+        (drainQueue, drainInput) = AsyncStream.makeStream(of: Epoch.self)
         self.current = Mutex(
             try AnalyticsDatabase.openEpoch(
                 number: 1, path: path, poolSize: poolSize, configuration: configuration, attacher: attacher, logger: logger))
@@ -75,7 +81,7 @@ public final class AnalyticsDatabase: Sendable {
         }
     }
 
-    /// Opens the rebuilt file as a new epoch and swaps it in; the old epoch drains in the background.
+    /// Opens the rebuilt file as a new epoch and swaps it in; the old epoch is handed to `drainReplacedEpochs()`.
     public func reload() async throws {
         let number = epochCounter.add(1, ordering: .relaxed).newValue
         let path = self.path, poolSize = self.poolSize, configuration = self.configuration, attacher = self.attacher
@@ -89,13 +95,34 @@ public final class AnalyticsDatabase: Sendable {
             return epoch
         }
         logger.info("analytics database reloaded", metadata: ["epoch": "\(number)"])
-        let drainPeriod = self.drainPeriod
-        Task.detached { await old.pool.shutdown(gracePeriod: drainPeriod) }
+        replaced.withLock { $0.append(old) }
+        drainInput.yield(old)
     }
 
-    /// Lets running queries finish (interrupting them after `gracePeriod`) and closes the connections.
+    /// Drains every replaced epoch (its running queries finish, or are interrupted after the drain period; then its
+    /// connections close), each in a child task, until `close()`; returns when the last drain is done.
+    public func drainReplacedEpochs() async {
+        let drainPeriod = self.drainPeriod
+        await withDiscardingTaskGroup { group in
+            for await epoch in drainQueue {
+                group.addTask {
+                    await epoch.pool.shutdown(gracePeriod: drainPeriod)
+                    self.replaced.withLock { $0.removeAll { $0 === epoch } }
+                }
+            }
+        }
+    }
+
+    /// Lets running queries finish (interrupting them after `gracePeriod`) and closes the connections, of the current
+    /// epoch and of replaced ones nobody drained; ends `drainReplacedEpochs()`.
     public func close(gracePeriod: Duration = .seconds(10)) async {
-        await current.withLock { $0 }.pool.shutdown(gracePeriod: gracePeriod)
+        drainInput.finish()
+        let epochs = [current.withLock { $0 }] + replaced.withLock { $0 }
+        await withDiscardingTaskGroup { group in
+            for epoch in epochs {
+                group.addTask { await epoch.pool.shutdown(gracePeriod: gracePeriod) }
+            }
+        }
     }
 
     private static func openEpoch(

@@ -14,10 +14,9 @@ struct AuthController {
     let loginLimiter: RateLimiter
     let linkLimiters: (perEmail: RateLimiter, perAddress: RateLimiter)
     let links: SignInLinks
-    let mailer: Mailer
+    let outbox: MailOutbox
     let publicURL: String?
     let tokenLifetime: Duration
-    let logger: Logger
 
     /// Verified when the email is unknown, so unknown users and wrong passwords cost the same time.
     static let decoyHash =
@@ -55,18 +54,13 @@ struct AuthController {
                 let link = PublicLinks.url(
                     publicURL: publicURL, request: request, path: "/auth/email/verify",
                     query: [("email", user.email), ("token", secret)])
-                // Sent in the background: the answer (and its timing) is the same whether or not the email exists.
-                let mailer = self.mailer, logger = self.logger
-                Task {
-                    do {
-                        try await mailer.send(
-                            to: user.email, subject: "Your sign-in link",
-                            body: "Sign in to AI Data Analyst with this link (valid for one hour, once):\n\n\(link)\n\n"
-                                + "If you did not ask for it, ignore this email.\n")
-                    } catch {
-                        logger.error("could not send a sign-in link", metadata: ["error": "\(error)"])
-                    }
-                }
+                // Sent by the outbox: the answer (and its timing) is the same whether or not the email exists.
+                outbox.enqueue(
+                    OutboundMail(
+                        to: user.email, subject: "Your sign-in link",
+                        body: "Sign in to AI Data Analyst with this link (valid for one hour, once):\n\n\(link)\n\n"
+                            + "If you did not ask for it, ignore this email.\n",
+                        purpose: "sign-in link"))
             }
             return WireResponse(.init(message: "If this email is registered, you will receive a login link."))
         }
