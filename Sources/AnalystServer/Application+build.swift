@@ -57,18 +57,18 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     AuthController(
         users: stores.users, passwords: signIn.passwords, tokens: signIn.tokens, accessTokens: stores.accessTokens,
         loginLimiter: signIn.loginLimiter, linkLimiters: signIn.linkLimiters, links: stores.links, outbox: background.outbox,
-        publicURL: configuration.publicURL, tokenLifetime: configuration.tokenLifetime
+        publicURL: configuration.publicURL, tokenLifetime: configuration.auth.tokenLifetime
     )
     .addRoutes(to: router.group("auth"), authenticated: signedIn.group("auth"))
     GoogleAuthController(
         provider: signIn.oidcProvider, pending: signIn.pendingSignIns, users: stores.users, tokens: signIn.tokens,
-        publicURL: configuration.publicURL, tokenLifetime: configuration.tokenLifetime, logger: logger
+        publicURL: configuration.publicURL, tokenLifetime: configuration.auth.tokenLifetime, logger: logger
     )
     .addRoutes(to: router.group("auth/google"))
     WebController(
         templates: dependencies.templates, users: stores.users, passwords: signIn.passwords, links: stores.links,
         tokens: signIn.tokens, authentication: authentication, googleConfigured: signIn.oidcProvider != nil,
-        publicURL: configuration.publicURL, tokenLifetime: configuration.tokenLifetime
+        publicURL: configuration.publicURL, tokenLifetime: configuration.auth.tokenLifetime
     )
     .addRoutes(to: router)
 
@@ -85,7 +85,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         zeroCopy: configuration.zeroCopyDownloads
     )
     .addRoutes(to: signedIn.group("api/data"))
-    UserUploadController(directory: directory, maxFileBytes: configuration.maxUserUploadBytes)
+    UserUploadController(directory: directory, maxFileBytes: configuration.uploads.maxUserFileBytes)
         .addRoutes(to: signedIn.group("api/upload"))
     CatalogController(
         registry: stores.registry, manifest: stores.manifest, accessPolicy: stores.accessPolicy, system: stores.system,
@@ -94,7 +94,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     .addRoutes(to: signedIn.group("api/catalog"))
     QueryController(
         analytics: stores.analytics, accessPolicy: stores.accessPolicy, sandbox: SQLSandbox(),
-        timeout: configuration.queryTimeout, maxRows: configuration.queryMaxRows
+        timeout: configuration.query.timeout, maxRows: configuration.query.maxRows
     )
     .addRoutes(to: signedIn.group("api/query"))
     ContractController().addRoutes(to: signedIn)
@@ -103,7 +103,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         .addRoutes(to: admin.group("api/admin/permissions"))
     UploadTableController(
         registry: stores.registry, jobs: background.syncJobs, manifest: stores.manifest, directory: directory,
-        maxBytes: configuration.maxUploadBytes
+        maxBytes: configuration.uploads.maxTableBytes
     )
     .addRoutes(to: admin.group("api/admin/tables"))
     RegistryController(registry: stores.registry).addRoutes(to: admin.group("api/admin"))

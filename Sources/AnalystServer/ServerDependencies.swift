@@ -111,7 +111,7 @@ public final class ServerDependencies: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.stores = stores
-        self.signIn = SignInServices(tokens: tokens, oidcProvider: configuration.oidc.map { OIDCProvider(settings: $0) })
+        self.signIn = SignInServices(tokens: tokens, oidcProvider: configuration.auth.oidc.map { OIDCProvider(settings: $0) })
         self.background = BackgroundWork(
             syncJobs: syncJobs,
             scheduler: SyncScheduler(registry: stores.registry, syncState: stores.syncState, jobs: syncJobs, logger: logger),
@@ -125,7 +125,7 @@ public final class ServerDependencies: Sendable {
         let directory = configuration.dataDirectory
         try directory.prepare()
         let secret: String
-        if let configured = configuration.jwtSecret {
+        if let configured = configuration.auth.jwtSecret {
             secret = configured
         } else if configuration.developmentMode {
             secret = try DevelopmentSecret.loadOrCreate(at: directory.state.appendingPathComponent("jwt-secret").path)
@@ -154,16 +154,16 @@ public final class ServerDependencies: Sendable {
             logger.error("a source could not be published", metadata: ["source": "\(source)", "error": "\(error)"])
         }
         var queryDuckDB = duckDB
-        queryDuckDB.memoryLimit = configuration.queryMemoryLimit ?? configuration.duckDBMemoryLimit
+        queryDuckDB.memoryLimit = configuration.query.memoryLimit ?? configuration.duckDBMemoryLimit
         let analytics = try AnalyticsDatabase(
-            path: directory.analyticsDatabase.path, poolSize: configuration.queryPoolSize, configuration: queryDuckDB,
-            attacher: attacher, drainPeriod: configuration.queryTimeout + .seconds(30), logger: logger)
-        let tokens = await TokenService(secret: secret, lifetime: configuration.tokenLifetime)
+            path: directory.analyticsDatabase.path, poolSize: configuration.query.poolSize, configuration: queryDuckDB,
+            attacher: attacher, drainPeriod: configuration.query.timeout + .seconds(30), logger: logger)
+        let tokens = await TokenService(secret: secret, lifetime: configuration.auth.tokenLifetime)
         let dependencies = ServerDependencies(
             configuration: configuration,
             stores: DataStores(system: system, analytics: analytics, orchestrator: orchestrator), tokens: tokens,
             templates: templates, logger: logger)
-        if let seed = configuration.seedAdmin {
+        if let seed = configuration.auth.seedAdmin {
             try await dependencies.seedAdmin(email: seed.email, password: seed.password)
         }
         await dependencies.background.syncJobs.announce(report)

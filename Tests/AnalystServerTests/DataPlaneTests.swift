@@ -21,7 +21,7 @@ struct DataPlaneTests {
 
     func fixture(in directory: TemporaryDirectory, maxUpload: Int64 = 1 << 20, zeroCopy: Bool = false) async throws -> Fixture {
         let dependencies = try await makeDependencies(in: directory) {
-            $0.maxUploadBytes = maxUpload
+            $0.uploads.maxTableBytes = maxUpload
             $0.zeroCopyDownloads = zeroCopy
         }
         let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
@@ -187,10 +187,11 @@ struct DataPlaneTests {
         let definition = try extract.query("SELECT sql FROM duckdb_views() WHERE view_name = 'orders'").scalar()?.stringValue
         #expect(definition?.contains(original.path) == false)
 
+        // Served over a real socket, downloads by sendfile(2) (the default).
         let dependencies = try await makeDependencies(in: moved)
         let user = try #require(try await dependencies.stores.users.find(email: "admin@example.com"))
         let token = try await dependencies.signIn.tokens.issue(for: user, users: dependencies.stores.users)
-        try await buildApplication(dependencies: dependencies).test(.router) { client in
+        try await buildApplication(dependencies: dependencies).test(.live) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
             let query = try await client.post(
                 "/api/query", json: #"{"sql":"SELECT count(*) AS n, sum(total) AS total FROM orders"}"#, headers: headers)

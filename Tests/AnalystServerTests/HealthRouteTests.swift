@@ -12,10 +12,12 @@ func makeDependencies(
     in directory: TemporaryDirectory, queryPoolSize: Int = 2, tokenLifetime: Duration = .seconds(3600),
     publicURL: String? = nil, oidc: OIDCSettings? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }
 ) async throws -> ServerDependencies {
+    var query = QuerySettings()
+    query.poolSize = queryPoolSize
     var configuration = ServerConfiguration(
-        dataDirectory: DataDirectory(directory.appending("data")), port: 0, queryPoolSize: queryPoolSize,
-        duckDBThreads: 1, jwtSecret: "test-secret-0123456789-0123456789-abcdef", tokenLifetime: tokenLifetime,
-        publicURL: publicURL, oidc: oidc)
+        dataDirectory: DataDirectory(directory.appending("data")), port: 0, duckDBThreads: 1, publicURL: publicURL,
+        query: query,
+        auth: AuthSettings(jwtSecret: "test-secret-0123456789-0123456789-abcdef", tokenLifetime: tokenLifetime, oidc: oidc))
     configure(&configuration)
     return try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
 }

@@ -102,7 +102,7 @@ struct QueryRouteTests {
     @Test func aSlowQueryIsInterruptedAtTheTimeLimit() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let dependencies = try await makeDependencies(in: directory) { $0.queryTimeout = .seconds(1) }
+        let dependencies = try await makeDependencies(in: directory) { $0.query.timeout = .seconds(1) }
         let admin = try await dependencies.stores.users.bootstrapAdmin(email: "admin@example.com", name: nil, passwordHash: nil)
         let token = try await dependencies.signIn.tokens.issue(for: admin, users: dependencies.stores.users)
         try await buildApplication(dependencies: dependencies).test(.router) { client in

@@ -1,3 +1,4 @@
+import AnalystCore
 import AnalystServer
 import Foundation
 import TestSupport
@@ -17,8 +18,8 @@ struct ServerLauncherTests {
         #expect(short?.description.contains("at least 32 characters") == true)
         let development = try ServerLauncher.configuration(
             flags: .init(developmentMode: true), environment: [:], currentDirectory: "/nowhere")
-        #expect(development.jwtSecret == nil)
-        #expect(development.tokenLifetime == .seconds(24 * 3600))
+        #expect(development.auth.jwtSecret == nil)
+        #expect(development.auth.tokenLifetime == .seconds(24 * 3600))
     }
 
     @Test func flagsBeatEnvironmentBeatsInstanceYAMLBeatsDefaults() throws {
@@ -31,7 +32,7 @@ struct ServerLauncherTests {
         let fromYAML = try ServerLauncher.configuration(flags: .init(), environment: Self.secret, currentDirectory: directory.path)
         #expect(fromYAML.host == "0.0.0.0")
         #expect(fromYAML.port == 9000)
-        #expect(fromYAML.queryPoolSize == 3)
+        #expect(fromYAML.query.poolSize == 3)
         #expect(fromYAML.dataDirectory.root.path == directory.url.appendingPathComponent("data").standardizedFileURL.path)
 
         let fromEnvironment = try ServerLauncher.configuration(
@@ -52,7 +53,43 @@ struct ServerLauncherTests {
         let defaults = try ServerLauncher.configuration(flags: .init(), environment: Self.secret, currentDirectory: "/nowhere")
         #expect(defaults.host == "127.0.0.1")
         #expect(defaults.port == 8000)
-        #expect(defaults.queryPoolSize == 4)
+        #expect(defaults.query.poolSize == 4)
+    }
+
+    /// Each setting group is read from its own scope, and the launcher's defaults are the code's.
+    @Test func settingGroupsComeFromTheirScopesWithTheCodesDefaults() throws {
+        let defaults = try ServerLauncher.configuration(flags: .init(), environment: Self.secret, currentDirectory: "/nowhere")
+        let code = ServerConfiguration(dataDirectory: DataDirectory("/nowhere/data"))
+        #expect(defaults.query == code.query)
+        #expect(defaults.uploads == code.uploads)
+        #expect(defaults.zeroCopyDownloads == code.zeroCopyDownloads)
+        #expect(defaults.auth.tokenLifetime == code.auth.tokenLifetime)
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.appending("config"), withIntermediateDirectories: true)
+        try """
+        server:
+          sendfile: false
+        query:
+          timeout_seconds: 5
+          max_rows: 10
+          memory_limit: 1GB
+        data:
+          max_upload_mb: 2
+          max_user_upload_mb: 3
+        auth:
+          jwt_lifetime_hours: 2
+        """.write(toFile: directory.appending("config/instance.yaml"), atomically: true, encoding: .utf8)
+        let configured = try ServerLauncher.configuration(
+            flags: .init(), environment: Self.secret.merging(["USER_UPLOAD_MAX_MB": "4"]) { $1 }, currentDirectory: directory.path)
+        #expect(configured.zeroCopyDownloads == false)
+        #expect(configured.query.timeout == .seconds(5))
+        #expect(configured.query.maxRows == 10)
+        #expect(configured.query.memoryLimit == "1GB")
+        #expect(configured.uploads.maxTableBytes == 2 << 20)
+        #expect(configured.uploads.maxUserFileBytes == 4 << 20, "the environment beats instance.yaml")
+        #expect(configured.auth.tokenLifetime == .seconds(2 * 3600))
     }
 
     @Test func badSettingsAreRefusedWithAMessage() throws {

@@ -25,7 +25,7 @@ struct UploadRouteTests {
 
     func fixture(in directory: TemporaryDirectory, maxUserUpload: Int64? = nil) async throws -> Fixture {
         let dependencies = try await makeDependencies(in: directory) { configuration in
-            if let maxUserUpload { configuration.maxUserUploadBytes = maxUserUpload }
+            if let maxUserUpload { configuration.uploads.maxUserFileBytes = maxUserUpload }
         }
         let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: nil, role: .viewer, passwordHash: nil)
         let bob = try await dependencies.stores.users.create(email: "bob@example.com", name: nil, role: .analyst, passwordHash: nil)
@@ -360,15 +360,15 @@ struct UploadRouteTests {
         defer { directory.remove() }
         let secret = ["JWT_SECRET_KEY": "upload-test-secret-0123456789abcdef"]
         let defaults = try ServerLauncher.configuration(flags: .init(), environment: secret, currentDirectory: "/nowhere")
-        #expect(defaults.maxUserUploadBytes == 50 << 20)
+        #expect(defaults.uploads.maxUserFileBytes == 50 << 20)
         try FileManager.default.createDirectory(atPath: directory.appending("config"), withIntermediateDirectories: true)
         try "data:\n  max_user_upload_mb: 7\n".write(toFile: directory.appending("config/instance.yaml"), atomically: true, encoding: .utf8)
         let fromYAML = try ServerLauncher.configuration(flags: .init(), environment: secret, currentDirectory: directory.path)
-        #expect(fromYAML.maxUserUploadBytes == 7 << 20)
+        #expect(fromYAML.uploads.maxUserFileBytes == 7 << 20)
         #expect(fromYAML.instance.warnings.isEmpty, "a known key")
         let fromEnvironment = try ServerLauncher.configuration(
             flags: .init(), environment: secret.merging(["USER_UPLOAD_MAX_MB": "3"]) { $1 }, currentDirectory: directory.path)
-        #expect(fromEnvironment.maxUserUploadBytes == 3 << 20)
+        #expect(fromEnvironment.uploads.maxUserFileBytes == 3 << 20)
         let bad = #expect(throws: LaunchError.self) {
             try ServerLauncher.configuration(
                 flags: .init(), environment: secret.merging(["USER_UPLOAD_MAX_MB": "lots"]) { $1 }, currentDirectory: "/nowhere")

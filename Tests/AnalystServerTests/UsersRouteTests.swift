@@ -151,7 +151,8 @@ struct UsersRouteTests {
         defer { directory.remove() }
         let configuration = ServerConfiguration(
             dataDirectory: DataDirectory(directory.appending("data")), port: 0, duckDBThreads: 1,
-            jwtSecret: "test-secret-0123456789-0123456789-abcdef", seedAdmin: ("Seed@Example.com", "seed password 123"))
+            auth: AuthSettings(
+                jwtSecret: "test-secret-0123456789-0123456789-abcdef", seedAdmin: ("Seed@Example.com", "seed password 123")))
         let first = try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
         let seeded = try #require(try await first.stores.users.find(email: "seed@example.com"))
         #expect(seeded.role == .admin)
