@@ -136,6 +136,7 @@ let package = Package(
             dependencies: [
                 "AnalystAPI",
                 "DuckDB",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,13 +155,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(
-            name: "da",
+        // The `da` command tree (one file per command), a library so that tests can parse and run commands.
+        .target(
+            name: "DACommands",
             dependencies: [
                 "AnalystAPI",
                 "AnalystClient",
+                "DuckDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "da",
+            dependencies: ["DACommands"]
         ),
         .target(
             name: "TestSupport",
@@ -202,6 +209,9 @@ let package = Package(
             dependencies: [
                 "TestSupport", "DuckDB", "AnalystAPI", "AnalystCore", .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .testTarget(
+            name: "DACommandsTests",
+            dependencies: ["DACommands", "AnalystAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )
 

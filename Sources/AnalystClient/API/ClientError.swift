@@ -14,7 +14,13 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     case noLocalDatabase(path: String)
     /// Something local went wrong; the message says what and what to do.
     case local(String)
+    /// The server's answer to `request` (`GET /api/users`) is not what the contract describes; `reason` says where.
+    case unreadableAnswer(request: String, reason: String)
 
+    /// The exit code a command ends with after this error: 1 (usage errors, which end with 2, are the CLI's own).
+    public var exitCode: Int32 { 1 }
+
+    /// What happened and what to do, for the person at the terminal.
     public var description: String {
         switch self {
         case .offline(let server, let reason):
@@ -29,6 +35,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
             return "Local DuckDB not found (\(path)). Run: da sync (or query the server with --remote)"
         case .local(let message):
             return message
+        case .unreadableAnswer(let request, let reason):
+            return "Cannot read the server's answer to \(request): \(reason). Are da and the server of the same version (da --version)?"
         }
     }
 }

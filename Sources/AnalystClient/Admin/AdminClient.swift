@@ -1,3 +1,4 @@
+import AnalystAPI
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -6,7 +7,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 
 /// Typed calls for the server's admin routes (users, table registry and uploads, permissions, access requests) and
-/// for the caller's own personal access tokens. Answers are the server's JSON, unchanged.
+/// for the caller's own personal access tokens. Answers are the contract's types, with the server's bytes.
 public struct AdminClient: Sendable {
     /// The client every call goes through (server, token, deadline, `{"detail"}` errors).
     public let api: APIClient
@@ -18,26 +19,24 @@ public struct AdminClient: Sendable {
 
     /// A client for the session's server and token; `ClientError.notLoggedIn` when there is no token.
     public init(session: AuthSession) throws {
-        guard let token = try session.currentToken() else { throw ClientError.notLoggedIn }
-        self.init(api: APIClient(server: session.server, token: token))
+        self.init(api: try session.authorizedClient())
     }
 
     // MARK: Users
 
     /// Every user, ordered by email (`GET /api/users`).
-    public func users() async throws -> [[String: Any]] {
-        try await array(.GET, "/api/users")
+    public func users() async throws -> ServerAnswer<[Schemas.User]> {
+        try await api.exchange(.GET, "/api/users", as: [Schemas.User].self)
     }
 
     /// Creates a user (`POST /api/users`); the server answers 409 for a known email and 422 for an unknown role.
-    public func createUser(email: String, name: String?, role: String?, password: String?) async throws -> [String: Any] {
-        let body = AdminClient.compact(["email": email, "name": name, "role": role, "password": password])
-        return try await api.object(.POST, "/api/users", json: body)
+    public func createUser(_ user: Schemas.CreateUserRequest) async throws -> ServerAnswer<Schemas.User> {
+        try await api.exchange(.POST, "/api/users", body: user, as: Schemas.User.self)
     }
 
     /// Changes a user's name or role (`PATCH /api/users/{id}`); 409 when it would demote the last admin.
-    public func updateUser(id: String, name: String? = nil, role: String? = nil) async throws -> [String: Any] {
-        try await api.object(.PATCH, "/api/users/\(AdminClient.component(id))", json: AdminClient.compact(["name": name, "role": role]))
+    public func updateUser(id: String, _ change: Schemas.UpdateUserRequest) async throws -> ServerAnswer<Schemas.User> {
+        try await api.exchange(.PATCH, "/api/users/\(AdminClient.component(id))", body: change, as: Schemas.User.self)
     }
 
     /// Deletes a user and revokes their tokens (`DELETE /api/users/{id}`); 409 for the last admin.
@@ -46,12 +45,12 @@ public struct AdminClient: Sendable {
     }
 
     /// The user `reference` names: an exact id, an email (any case), or a prefix of exactly one user's id.
-    public func user(_ reference: String) async throws -> [String: Any] {
-        let all = try await users()
+    public func user(_ reference: String) async throws -> Schemas.User {
+        let all = try await users().value
         let wanted = reference.trimmingCharacters(in: .whitespaces)
-        if let exact = all.first(where: { $0["id"] as? String == wanted }) { return exact }
-        if let byEmail = all.first(where: { ($0["email"] as? String)?.lowercased() == wanted.lowercased() }) { return byEmail }
-        let prefixed = wanted.count >= 4 ? all.filter { ($0["id"] as? String)?.hasPrefix(wanted) == true } : []
+        if let exact = all.first(where: { $0.id == wanted }) { return exact }
+        if let byEmail = all.first(where: { $0.email.lowercased() == wanted.lowercased() }) { return byEmail }
+        let prefixed = wanted.count >= 4 ? all.filter { $0.id.hasPrefix(wanted) } : []
         guard prefixed.count <= 1 else { throw AdminError.ambiguousUser(wanted, matches: prefixed.count) }
         guard let user = prefixed.first else { throw AdminError.unknownUser(wanted) }
         return user
@@ -59,55 +58,19 @@ public struct AdminClient: Sendable {
 
     // MARK: Table registry
 
-    /// Registry fields for `registerTable` and `updateTable`; only the fields that are set are sent.
-    public struct TableFields: Sendable, Equatable {
-        /// Display name (`name`).
-        public var name: String?
-        /// `source_type`: `files` or a connector's name.
-        public var sourceType: String?
-        /// `bucket`: the source's bucket or dataset.
-        public var bucket: String?
-        /// `source_table`: the table's name in the source.
-        public var sourceTable: String?
-        /// `query_mode`: `local` or `remote`.
-        public var queryMode: String?
-        /// `sync_strategy`: `full_refresh`, `incremental` or `partitioned`.
-        public var syncStrategy: String?
-        /// `sync_schedule`: `every 15m`, `daily 05:00,13:00`, or `""` for none.
-        public var syncSchedule: String?
-        /// `description`: what the table holds.
-        public var description: String?
-        /// `is_public`: whether every user may read it.
-        public var isPublic: Bool?
-
-        /// Fields with nothing set.
-        public init() {}
-
-        /// The API's names of the fields that are set.
-        public var names: [String] { json.keys.sorted() }
-
-        /// The JSON body: the fields that are set, in the API's names.
-        public var json: [String: Any] {
-            AdminClient.compact([
-                "name": name, "source_type": sourceType, "bucket": bucket, "source_table": sourceTable, "query_mode": queryMode,
-                "sync_strategy": syncStrategy, "sync_schedule": syncSchedule, "description": description, "is_public": isPublic,
-            ])
-        }
+    /// The registry (`GET /api/admin/registry`).
+    public func tables() async throws -> ServerAnswer<Schemas.RegistryList> {
+        try await api.exchange(.GET, "/api/admin/registry", as: Schemas.RegistryList.self)
     }
 
-    /// The registry: `{"tables": [row…], "count"}` (`GET /api/admin/registry`).
-    public func tables() async throws -> [String: Any] {
-        try await api.object(.GET, "/api/admin/registry")
+    /// Registers a table (`POST /api/admin/register-table`); 409 when already registered.
+    public func registerTable(_ table: Schemas.TableChanges) async throws -> ServerAnswer<Schemas.TableRegistered> {
+        try await api.exchange(.POST, "/api/admin/register-table", body: table, as: Schemas.TableRegistered.self)
     }
 
-    /// Registers a table (`POST /api/admin/register-table`): `{"id", "name", "status"}`; 409 when already registered.
-    public func registerTable(_ fields: TableFields) async throws -> [String: Any] {
-        try await api.object(.POST, "/api/admin/register-table", json: fields.json)
-    }
-
-    /// Changes the given fields of a table (`PUT /api/admin/registry/{id}`): `{"id", "updated": [fields]}`.
-    public func updateTable(id: String, _ fields: TableFields) async throws -> [String: Any] {
-        try await api.object(.PUT, "/api/admin/registry/\(AdminClient.component(id))", json: fields.json)
+    /// Changes the fields of a table that `changes` sets (`PUT /api/admin/registry/{id}`).
+    public func updateTable(id: String, _ changes: Schemas.TableChanges) async throws -> ServerAnswer<Schemas.TableUpdated> {
+        try await api.exchange(.PUT, "/api/admin/registry/\(AdminClient.component(id))", body: changes, as: Schemas.TableUpdated.self)
     }
 
     /// Removes a table from the registry (`DELETE /api/admin/registry/{id}`).
@@ -116,8 +79,10 @@ public struct AdminClient: Sendable {
     }
 
     /// Uploads a CSV or parquet file to a registered table of the files source (`POST /api/admin/tables/{id}/upload`),
-    /// streamed from disk; the server answers `{table_id, rows, size_bytes, hash, columns, job_id}` once it is published.
-    public func upload(tableID: String, file path: String, timeout: TimeAmount = .hours(1)) async throws -> [String: Any] {
+    /// streamed from disk; the server answers once it is published.
+    public func upload(tableID: String, file path: String, timeout: TimeAmount = .hours(1)) async throws -> ServerAnswer<
+        Schemas.TableUpload
+    > {
         let size = try AdminClient.regularFileSize(path)
         var route = "/api/admin/tables/\(AdminClient.component(tableID))/upload"
         let format = AdminClient.uploadFormat(of: path)
@@ -143,52 +108,59 @@ public struct AdminClient: Sendable {
             throw ClientError.offline(server: api.server, reason: APIClient.describe(error))
         }
         guard (200..<300).contains(status) else {
-            let detail = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["detail"] as? String
+            let detail = APIClient.errorDetail(in: body)
             throw ClientError.server(status: status, detail: detail ?? HTTPResponseStatus(statusCode: status).reasonPhrase)
         }
-        return try APIClient.jsonObject(body, path: route)
+        return ServerAnswer(value: try APIClient.decode(Schemas.TableUpload.self, from: body, request: "POST \(route)"), body: body)
     }
 
     // MARK: Permissions
 
-    /// Explicit grants: all of them (`{"permissions": […]}`) or one user's (`{"user_id", "permissions": […]}`).
-    public func permissions(userID: String? = nil) async throws -> [String: Any] {
-        try await api.object(.GET, "/api/admin/permissions" + (userID.map { "/" + AdminClient.component($0) } ?? ""))
+    /// Every explicit grant (`GET /api/admin/permissions`).
+    public func permissions() async throws -> ServerAnswer<Schemas.PermissionList> {
+        try await api.exchange(.GET, "/api/admin/permissions", as: Schemas.PermissionList.self)
     }
 
-    /// Grants `access` (`read` or `none`) on a table id or `<bucket>.*` (`POST /api/admin/permissions`, an upsert).
-    public func grant(userID: String, dataset: String, access: String) async throws -> [String: Any] {
-        try await api.object(.POST, "/api/admin/permissions", json: ["user_id": userID, "dataset": dataset, "access": access])
+    /// One user's explicit grants (`GET /api/admin/permissions/{user_id}`).
+    public func permissions(userID: String) async throws -> ServerAnswer<Schemas.UserPermissions> {
+        try await api.exchange(.GET, "/api/admin/permissions/\(AdminClient.component(userID))", as: Schemas.UserPermissions.self)
+    }
+
+    /// Grants `access` on a table id or `<bucket>.*` (`POST /api/admin/permissions`, an upsert).
+    public func grant(_ permission: Schemas.PermissionRequest) async throws -> ServerAnswer<Schemas.Permission> {
+        try await api.exchange(.POST, "/api/admin/permissions", body: permission, as: Schemas.Permission.self)
     }
 
     /// Removes a user's grant on a dataset (`DELETE /api/admin/permissions`).
-    public func revoke(userID: String, dataset: String) async throws -> [String: Any] {
-        try await api.object(.DELETE, "/api/admin/permissions", json: ["user_id": userID, "dataset": dataset])
+    public func revoke(userID: String, dataset: String) async throws -> ServerAnswer<Schemas.PermissionRevoked> {
+        let grant = Schemas.PermissionRequest(userId: userID, dataset: dataset)
+        return try await api.exchange(.DELETE, "/api/admin/permissions", body: grant, as: Schemas.PermissionRevoked.self)
     }
 
     // MARK: Access requests
 
-    /// Requests waiting for review: `{"requests": […], "count"}` (`GET /api/access-requests/pending`).
-    public func pendingAccessRequests() async throws -> [String: Any] {
-        try await api.object(.GET, "/api/access-requests/pending")
+    /// Requests waiting for review (`GET /api/access-requests/pending`).
+    public func pendingAccessRequests() async throws -> ServerAnswer<Schemas.AccessRequestList> {
+        try await api.exchange(.GET, "/api/access-requests/pending", as: Schemas.AccessRequestList.self)
     }
 
-    /// Approves (granting `read` on the table) or denies a pending request: `{"status", "id"}`.
-    public func reviewAccessRequest(id: String, approve: Bool) async throws -> [String: Any] {
+    /// Approves (granting `read` on the table) or denies a pending request.
+    public func reviewAccessRequest(id: String, approve: Bool) async throws -> ServerAnswer<Schemas.AccessRequestReview> {
         let action = approve ? "approve" : "deny"
-        return try await api.object(.POST, "/api/access-requests/\(AdminClient.component(id))/\(action)")
+        return try await api.exchange(
+            .POST, "/api/access-requests/\(AdminClient.component(id))/\(action)", as: Schemas.AccessRequestReview.self)
     }
 
     // MARK: Personal access tokens (the caller's own)
 
     /// The caller's personal access tokens, without their secrets (`GET /api/tokens`).
-    public func tokens() async throws -> [[String: Any]] {
-        try await array(.GET, "/api/tokens")
+    public func tokens() async throws -> ServerAnswer<[Schemas.PersonalAccessToken]> {
+        try await api.exchange(.GET, "/api/tokens", as: [Schemas.PersonalAccessToken].self)
     }
 
     /// Creates a personal access token; the answer's `token` is the secret, shown only this once.
-    public func createToken(name: String, expiresInDays: Int?) async throws -> [String: Any] {
-        try await api.object(.POST, "/api/tokens", json: AdminClient.compact(["name": name, "expires_in_days": expiresInDays]))
+    public func createToken(_ token: Schemas.CreateTokenRequest) async throws -> ServerAnswer<Schemas.TokenCreated> {
+        try await api.exchange(.POST, "/api/tokens", body: token, as: Schemas.TokenCreated.self)
     }
 
     /// Deletes one of the caller's personal access tokens (`DELETE /api/tokens/{id}`).
@@ -197,20 +169,6 @@ public struct AdminClient: Sendable {
     }
 
     // MARK: Helpers
-
-    /// `send` and decode the answer as a JSON array of objects.
-    func array(_ method: HTTPMethod, _ path: String) async throws -> [[String: Any]] {
-        let body = try await api.send(method, path)
-        guard let rows = try? JSONSerialization.jsonObject(with: body) as? [[String: Any]] else {
-            throw ClientError.server(status: 200, detail: "the server's answer to \(path) is not a JSON array")
-        }
-        return rows
-    }
-
-    /// `fields` without the unset ones.
-    static func compact(_ fields: [String: Any?]) -> [String: Any] {
-        fields.compactMapValues { $0 }
-    }
 
     /// `value` escaped for use as one path segment.
     static func component(_ value: String) -> String {
@@ -249,6 +207,9 @@ public enum AdminError: Error, CustomStringConvertible, Equatable {
     case unknownUser(String)
     /// More than one user's id starts with this.
     case ambiguousUser(String, matches: Int)
+
+    /// The exit code a command ends with after this error: 1.
+    public var exitCode: Int32 { 1 }
 
     /// What is wrong and what to do.
     public var description: String {

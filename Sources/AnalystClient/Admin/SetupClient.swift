@@ -1,3 +1,4 @@
+import AnalystAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -19,16 +20,18 @@ public struct SetupClient: Sendable {
     public static func writeConfig(server: String, configDirectory: String) throws -> URL {
         let directory = URL(fileURLWithPath: configDirectory)
         let file = directory.appendingPathComponent("config.yaml")
-        var mapping: [String: Any] = [:]
-        if let text = try? String(contentsOf: file, encoding: .utf8), let existing = (try? Yams.load(yaml: text)) as? [String: Any] {
-            mapping = existing
-        }
-        mapping["server"] = server
         do {
+            var members: [(key: Node, value: Node)] = []
+            if let text = try? String(contentsOf: file, encoding: .utf8), case .mapping(let mapping)? = try? Yams.compose(yaml: text) {
+                members = mapping.filter { $0.key.string != "server" }
+            }
+            members.append((Node("server"), try server.represented()))
+            members.sort { ($0.key.string ?? "") < ($1.key.string ?? "") }
+            let yaml = try Yams.serialize(node: .mapping(Node.Mapping(members.map { ($0.key, $0.value) })))
             try FileManager.default.createDirectory(
                 at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let temporary = directory.appendingPathComponent(".config.yaml.tmp")
-            try Data(try Yams.dump(object: mapping, sortKeys: true).utf8).write(to: temporary)
+            try Data(yaml.utf8).write(to: temporary)
             guard rename(temporary.path, file.path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         } catch {
             throw ClientError.badLocalFile(path: file.path, reason: "cannot write it (\(error))")
@@ -39,43 +42,34 @@ public struct SetupClient: Sendable {
     /// Creates the first admin (`POST /auth/bootstrap`, only while the server has no users; 403 after) and stores
     /// the token in `token.json` like a login.
     public func bootstrap(email: String, name: String?, password: String?) async throws -> StoredToken {
-        let body = AdminClient.compact(["email": email, "name": name, "password": password])
-        let answer = try await APIClient(server: session.server, token: nil).object(.POST, "/auth/bootstrap", json: body)
-        guard let token = answer["access_token"] as? String else {
-            throw ClientError.server(status: 200, detail: "the bootstrap answer has no access_token")
-        }
-        let stored = StoredToken(
-            accessToken: token, email: answer["email"] as? String ?? email, role: answer["role"] as? String ?? "", server: session.server)
+        let request = Schemas.BootstrapRequest(email: email, name: name, password: password)
+        let grant = try await APIClient(server: session.server, token: nil)
+            .send(.POST, "/auth/bootstrap", body: request, as: Schemas.TokenGrant.self)
+        let stored = StoredToken(accessToken: grant.accessToken, email: grant.email, role: grant.role.rawValue, server: session.server)
         try session.store.save(stored)
         return stored
     }
 
-    /// The server's health report (`GET /api/health`): `{"status", "timestamp", "services": {name: {"status", …}}}`.
-    public func health() async throws -> [String: Any] {
-        try await APIClient(server: session.server, token: nil).object(.GET, "/api/health")
+    /// The server's health report (`GET /api/health`).
+    public func health() async throws -> ServerAnswer<Schemas.HealthReport> {
+        try await APIClient(server: session.server, token: nil).exchange(.GET, "/api/health", as: Schemas.HealthReport.self)
     }
 
-    /// Starts a sync of every registered table (`POST /api/sync/trigger`, admin); the answer carries `job_id`.
-    public func triggerSync() async throws -> [String: Any] {
-        try await authorized().object(.POST, "/api/sync/trigger")
+    /// Starts a sync of every registered table (`POST /api/sync/trigger`, admin).
+    public func triggerSync() async throws -> ServerAnswer<Schemas.SyncTriggered> {
+        try await session.authorizedClient().exchange(.POST, "/api/sync/trigger", as: Schemas.SyncTriggered.self)
     }
 
-    /// A sync job: `{id, status: queued|running|succeeded|failed, step, errors, …}` (`GET /api/sync/jobs/{id}`).
-    public func syncJob(id: String) async throws -> [String: Any] {
-        try await authorized().object(.GET, "/api/sync/jobs/\(AdminClient.component(id))")
-    }
-
-    /// Whether a job's `status` is final.
-    public static func isFinished(_ job: [String: Any]) -> Bool {
-        let status = job["status"] as? String
-        return status == "succeeded" || status == "failed"
+    /// A sync job (`GET /api/sync/jobs/{id}`).
+    public func syncJob(id: String) async throws -> ServerAnswer<Schemas.SyncJob> {
+        try await session.authorizedClient().exchange(.GET, "/api/sync/jobs/\(AdminClient.component(id))", as: Schemas.SyncJob.self)
     }
 
     /// Runs the checks of `da setup verify` (the reference's, in its order); stops after `server` when unreachable.
     public func verify() async -> VerifyReport {
         var checks: [VerifyReport.Check] = []
         do {
-            let status = try await health()["status"] as? String ?? "unknown"
+            let status = try await health().value.status.rawValue
             checks.append(.init(name: "server", status: status == "healthy" ? .pass : .warn, detail: status))
         } catch {
             checks.append(.init(name: "server", status: .fail, detail: "\(error)"))
@@ -83,19 +77,19 @@ public struct SetupClient: Sendable {
         }
         let token = try? session.currentToken()
         let api = APIClient(server: session.server, token: token)
-        var manifest: [String: Any]?
+        var manifest: Schemas.SyncManifest?
         if token == nil {
             checks.append(.init(name: "auth", status: .fail, detail: "no token: run da auth login"))
         } else {
             do {
-                manifest = try await api.object(.GET, "/api/sync/manifest")
+                manifest = try await api.get("/api/sync/manifest", as: Schemas.SyncManifest.self)
                 checks.append(.init(name: "auth", status: .pass, detail: "token valid"))
             } catch {
                 checks.append(.init(name: "auth", status: .fail, detail: "\(error)"))
             }
         }
-        if let tables = manifest?["tables"] as? [String: Any] {
-            let rows = tables.values.reduce(0) { $0 + ((($1 as? [String: Any])?["rows"] as? Int) ?? 0) }
+        if let tables = manifest?.tables.additionalProperties {
+            let rows = tables.values.reduce(Int64(0)) { $0 + $1.rows }
             checks.append(
                 tables.isEmpty
                     ? .init(name: "data", status: .warn, detail: "0 tables: run da setup first-sync")
@@ -103,16 +97,16 @@ public struct SetupClient: Sendable {
         } else {
             checks.append(.init(name: "data", status: .fail, detail: "no manifest (see auth)"))
         }
-        checks.append(
-            await check("users", api, "/api/users") { status, body in
-                switch status {
-                case 200:
-                    let count = (try? JSONSerialization.jsonObject(with: body) as? [Any])?.count ?? 0
-                    return (.pass, "\(count) users")
-                case 403: return (.pass, "exists (an admin token is needed for the count)")
-                default: return (.warn, "HTTP \(status)")
-                }
-            })
+        do {
+            let users = try await api.get("/api/users", as: [Schemas.User].self)
+            checks.append(.init(name: "users", status: .pass, detail: "\(users.count) users"))
+        } catch ClientError.server(403, _) {
+            checks.append(.init(name: "users", status: .pass, detail: "exists (an admin token is needed for the count)"))
+        } catch ClientError.server(let status, _) {
+            checks.append(.init(name: "users", status: .warn, detail: "HTTP \(status)"))
+        } catch {
+            checks.append(.init(name: "users", status: .fail, detail: "\(error)"))
+        }
         checks.append(
             await check("web_ui", api, "/login") { status, body in
                 (status == 200 ? .pass : .fail, "HTTP \(status), \(body.count) bytes")
@@ -143,29 +137,27 @@ public struct SetupClient: Sendable {
             return .init(name: name, status: .fail, detail: "\(error)")
         }
     }
-
-    /// A client with the stored token; `ClientError.notLoggedIn` without one.
-    private func authorized() throws -> APIClient {
-        guard let token = try session.currentToken() else { throw ClientError.notLoggedIn }
-        return APIClient(server: session.server, token: token)
-    }
 }
 
 /// The outcome of `da setup verify`: `{"overall": "pass|fail|warn", "checks": [{"name", "status", "detail"}]}`.
-public struct VerifyReport: Sendable, Equatable {
+public struct VerifyReport: Sendable, Equatable, Encodable {
     /// One check's result; `skip` means not applicable to this server and counts as a pass.
-    public enum Status: String, Sendable {
+    public enum Status: String, Sendable, Encodable {
         case pass, warn, fail, skip
     }
 
     /// A named check with its result and what was seen.
-    public struct Check: Sendable, Equatable {
+    public struct Check: Sendable, Equatable, Encodable {
         /// `server`, `auth`, `data`, `users`, `web_ui` or `api_docs`.
         public var name: String
         /// The result.
         public var status: Status
         /// What was seen, for a person.
         public var detail: String
+
+        enum CodingKeys: String, CodingKey {
+            case detail, name, status
+        }
     }
 
     /// The checks, in the order they ran.
@@ -177,11 +169,19 @@ public struct VerifyReport: Sendable, Equatable {
         return checks.contains(where: { $0.status == .warn }) ? .warn : .pass
     }
 
-    /// The report as JSON-ready values.
-    public var json: [String: Any] {
-        [
-            "overall": overall.rawValue,
-            "checks": checks.map { ["name": $0.name, "status": $0.status.rawValue, "detail": $0.detail] },
-        ]
+    enum CodingKeys: String, CodingKey {
+        case checks, overall
     }
+
+    /// `{"checks": [{"detail", "name", "status"}], "overall"}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(checks, forKey: .checks)
+        try container.encode(overall, forKey: .overall)
+    }
+}
+
+extension Schemas.SyncJob {
+    /// Whether the job has ended (`succeeded` or `failed`).
+    public var isFinished: Bool { status == .succeeded || status == .failed }
 }

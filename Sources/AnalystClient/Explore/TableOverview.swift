@@ -3,49 +3,77 @@ import Foundation
 
 /// What `da explore` shows about a table: columns and types, row count, sample rows, and the highlights of its
 /// profile (description, alerts, completeness and top values per column).
-public struct TableOverview: Sendable {
-    public struct Column: Sendable {
+public struct TableOverview: Sendable, Encodable {
+    /// One column: `{"completeness_pct" (when profiled), "name", "nullable", "top_values" (when any), "type"}`.
+    public struct Column: Sendable, Encodable {
+        /// The column's name.
         public var name: String
+        /// Its DuckDB type.
         public var type: String
+        /// Whether it may hold NULL; `nil` when unknown (remote).
         public var nullable: Bool?
+        /// The share of non-null values, from the profile.
         public var completenessPct: Double?
         /// The most frequent values (text), from the profile.
         public var topValues: [String] = []
+
+        enum CodingKeys: String, CodingKey {
+            case completenessPct = "completeness_pct", name, nullable, topValues = "top_values", type
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            if let completenessPct { try container.encode(completenessPct, forKey: .completenessPct) }
+            try container.encode(name, forKey: .name)
+            try container.encodeOrNull(nullable, forKey: .nullable)
+            if !topValues.isEmpty { try container.encode(topValues, forKey: .topValues) }
+            try container.encode(type, forKey: .type)
+        }
     }
 
+    /// The table's name.
     public var table: String
     /// `local` (the workspace's DuckDB) or `remote` (the server's catalog profile).
     public var source: String
+    /// Its rows; `nil` when unknown.
     public var rowCount: Int64?
+    /// What it holds, from the profile.
     public var description: String?
+    /// Its columns.
     public var columns: [Column] = []
+    /// A few rows.
     public var sample: ResultTable
+    /// The profile's alerts.
     public var alerts: [String] = []
+    /// When the profile was made.
     public var profiledAt: String?
 
-    /// The `--json` form (the reference's keys `table`, `row_count`, `columns`, `sample_rows`, plus the profile's).
-    public var json: [String: Any] {
-        let columnObjects: [[String: Any]] = columns.map { column in
-            var object: [String: Any] = ["name": column.name, "type": column.type]
-            object["nullable"] = column.nullable ?? NSNull()
-            if let completeness = column.completenessPct { object["completeness_pct"] = completeness }
-            if !column.topValues.isEmpty { object["top_values"] = column.topValues }
-            return object
-        }
-        let sampleData = Data(sample.render(.json).utf8)
-        return [
-            "table": table, "source": source, "row_count": rowCount.map { $0 as Any } ?? NSNull(),
-            "description": description ?? NSNull(), "columns": columnObjects,
-            "sample_rows": (try? JSONSerialization.jsonObject(with: sampleData)) ?? [], "alerts": alerts,
-            "profiled_at": profiledAt ?? NSNull(),
-        ]
+    enum CodingKeys: String, CodingKey {
+        case alerts, columns, description, profiledAt = "profiled_at", rowCount = "row_count", sampleRows = "sample_rows"
+        case source, table
+    }
+
+    /// The `--json` form: the reference's keys `table`, `row_count`, `columns`, `sample_rows`, plus the profile's.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(alerts, forKey: .alerts)
+        try container.encode(columns, forKey: .columns)
+        try container.encodeOrNull(description, forKey: .description)
+        try container.encodeOrNull(profiledAt, forKey: .profiledAt)
+        try container.encodeOrNull(rowCount, forKey: .rowCount)
+        let sampleRows = (try? JSONDecoder().decode([JSONValue].self, from: Data(sample.render(.json).utf8))) ?? []
+        try container.encode(sampleRows, forKey: .sampleRows)
+        try container.encode(source, forKey: .source)
+        try container.encode(table, forKey: .table)
     }
 }
 
 /// Builds `TableOverview`s from the local database (plus the synced profiles) or from the server.
 public struct TableExplorer: Sendable {
+    /// The workspace whose database and profiles are read.
     public let workspace: Workspace
 
+    /// An explorer of `workspace` (and of the server, for `remote`).
     public init(workspace: Workspace) {
         self.workspace = workspace
     }
@@ -69,13 +97,12 @@ public struct TableExplorer: Sendable {
         ).rows()
         let count = try connection.query("SELECT count(*) FROM \(quoted)").rows().first?.first?.int64Value
         let sample = try QueryRunner.table(connection.query("SELECT * FROM \(quoted) LIMIT 5"), limit: 5)
-        let profile = TableExplorer.syncedProfile(name, in: workspace)
         var overview = TableOverview(table: name, source: "local", rowCount: count, sample: sample)
         overview.columns = columnRows.map { row in
             TableOverview.Column(
                 name: row[0].stringValue ?? "", type: row[1].stringValue ?? "", nullable: row[2].stringValue.map { $0 == "YES" })
         }
-        if let profile { TableExplorer.apply(profile, to: &overview) }
+        if let profile = TableExplorer.syncedProfile(name, in: workspace) { profile.apply(to: &overview) }
         return overview
     }
 
@@ -83,47 +110,22 @@ public struct TableExplorer: Sendable {
     public func remote(_ table: String, client: APIClient) async throws -> TableOverview {
         let escaped =
             table.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? table
-        let profile = try await client.object(.GET, "/api/catalog/profile/\(escaped)")
-        let rows = profile["sample_rows"] as? [[String: Any]] ?? []
-        let names = (profile["columns"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        let sample = ResultTable(
-            columns: names, rows: rows.map { row in names.map { row[$0].flatMap(QueryRunner.text(json:)) } })
-        var overview = TableOverview(
-            table: table, source: "remote", rowCount: (profile["row_count"] as? NSNumber)?.int64Value, sample: sample)
-        TableExplorer.apply(profile, to: &overview)
+        let profile = try await client.get("/api/catalog/profile/\(escaped)", as: ProfileHighlights.self)
+        let names = profile.columns.compactMap(\.name)
+        let sample = ResultTable(columns: names, rows: profile.sampleRows.map { row in names.map { row[$0]?.text } })
+        var overview = TableOverview(table: table, source: "remote", rowCount: profile.rowCount, sample: sample)
+        profile.apply(to: &overview)
         return overview
     }
 
-    /// Adds a profile's highlights; columns the overview does not have yet are taken from the profile.
-    static func apply(_ profile: [String: Any], to overview: inout TableOverview) {
-        overview.description = (profile["description"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-        overview.alerts = (profile["alerts"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
-        overview.profiledAt = profile["profiled_at"] as? String ?? profile["last_sync"] as? String
-        for entry in profile["columns"] as? [[String: Any]] ?? [] {
-            guard let name = entry["name"] as? String else { continue }
-            let top =
-                ((entry["string_stats"] as? [String: Any])?["top_values"] as? [[String: Any]])?.compactMap { value -> String? in
-                    guard let text = value["value"].flatMap(QueryRunner.text(json:)) else { return nil }
-                    return (value["pct"] as? NSNumber).map { "\(text) (\($0)%)" } ?? text
-                } ?? (entry["sample_values"] as? [Any] ?? []).compactMap(QueryRunner.text(json:))
-            let completeness = (entry["completeness_pct"] as? NSNumber)?.doubleValue
-            if let index = overview.columns.firstIndex(where: { $0.name == name }) {
-                overview.columns[index].completenessPct = completeness
-                overview.columns[index].topValues = Array(top.prefix(5))
-            } else {
-                var column = TableOverview.Column(name: name, type: entry["type"] as? String ?? "", nullable: nil)
-                column.completenessPct = completeness
-                column.topValues = Array(top.prefix(5))
-                overview.columns.append(column)
-            }
-        }
+    /// The table's profile from `server/metadata/profiles.json`, if synced.
+    static func syncedProfile(_ table: String, in workspace: Workspace) -> ProfileHighlights? {
+        guard let data = FileManager.default.contents(atPath: workspace.profilesFile.path) else { return nil }
+        return (try? JSONDecoder().decode(SyncedProfiles.self, from: data))?.tables[table]
     }
 
-    /// The table's profile from `server/metadata/profiles.json`, if synced.
-    static func syncedProfile(_ table: String, in workspace: Workspace) -> [String: Any]? {
-        guard let data = FileManager.default.contents(atPath: workspace.profilesFile.path),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
-        return (object["tables"] as? [String: Any])?[table] as? [String: Any]
+    /// `profiles.json` (the server's `ProfilesBundle`), as far as `da explore` reads it.
+    struct SyncedProfiles: Decodable {
+        var tables: [String: ProfileHighlights]
     }
 }

@@ -1,11 +1,14 @@
+import AnalystAPI
 import DuckDB
 import Foundation
 import NIOHTTP1
 
 /// Runs `da query`: on the local DuckDB of the workspace (read-only), or on the server (`POST /api/query`).
 public struct QueryRunner: Sendable {
+    /// The workspace whose database local queries run on.
     public let workspace: Workspace
 
+    /// A runner for `workspace` (and the server, for `remote`).
     public init(workspace: Workspace) {
         self.workspace = workspace
     }
@@ -40,19 +43,28 @@ public struct QueryRunner: Sendable {
         return ResultTable(columns: result.columns.map(\.name), rows: rows, truncated: truncated, literals: literals)
     }
 
-    /// Runs `sql` on the server through the sandboxed query API.
+    /// Runs `sql` on the server through the sandboxed query API (`POST /api/query`).
     public func remote(_ sql: String, limit: Int, client: APIClient) async throws -> ResultTable {
-        let answer = try await client.object(.POST, "/api/query", json: ["sql": sql, "limit": limit])
-        let columns = answer["columns"] as? [String] ?? []
-        let values = answer["rows"] as? [[Any]] ?? []
-        let rows = values.map { row in row.map(QueryRunner.text(json:)) }
-        let literals = values.map { row in
-            row.map { value in
-                (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
-                    .map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        let answer = try await client.send(
+            .POST, "/api/query", body: Schemas.QueryRequest(sql: sql, limit: limit), as: Schemas.QueryResult.self)
+        let fractional = answer.types.map(QueryRunner.isFractional)
+        let values = answer.rows.map { row in row.map { JSONValue(any: $0.value) } }
+        let rows = values.map { row in
+            row.enumerated().map { column, value -> String? in
+                // A fraction the JSON reader took for a whole number (`2.00`) still reads as one: `2.0`.
+                if case .integer(let whole) = value, column < fractional.count, fractional[column] { return "\(Double(whole))" }
+                return value.text
             }
         }
-        return ResultTable(columns: columns, rows: rows, truncated: answer["truncated"] as? Bool ?? false, literals: literals)
+        return ResultTable(columns: answer.columns, rows: rows, truncated: answer.truncated, literals: values.map { $0.map(\.literal) })
+    }
+
+    /// Whether a column of DuckDB type `type` holds fractions (`DOUBLE`, `FLOAT`, `DECIMAL(18,2)`, not `DECIMAL(18,0)`).
+    static func isFractional(_ type: String) -> Bool {
+        let name = type.uppercased()
+        if ["DOUBLE", "FLOAT", "REAL", "FLOAT4", "FLOAT8"].contains(name) { return true }
+        guard name.hasPrefix("DECIMAL") || name.hasPrefix("NUMERIC") else { return false }
+        return !name.hasSuffix(",0)")
     }
 
     /// A DuckDB value as text, mapped as the server's query API maps it (so local and remote results read alike):
@@ -70,19 +82,5 @@ public struct QueryRunner: Sendable {
         var json = ""
         QueryResultJSON.append(value, to: &json)
         return json
-    }
-
-    /// A JSON value from the server as text (`nil` for null; nested values as JSON).
-    static func text(json value: Any) -> String? {
-        switch value {
-        case is NSNull: return nil
-        case let text as String: return text
-        case let number as NSNumber:
-            // Foundation decodes JSON booleans as a distinct NSNumber subclass.
-            return String(describing: type(of: number)).contains("Boolean") ? (number.boolValue ? "true" : "false") : number.stringValue
-        default:
-            let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data()
-            return String(decoding: data, as: UTF8.self)
-        }
     }
 }

@@ -3,23 +3,39 @@ import DuckDB
 import Foundation
 
 /// `da status --local`: what the workspace holds, from `server/sync_state.json` (no server needed).
-public enum LocalStatus {
-    /// `{"mode":"local","tables_synced","last_sync" (or "never"),"tables":{id:{hash,rows,size_bytes}},"workspace","database"}`.
-    public static func report(workspace: Workspace) throws -> [String: Any] {
+public struct LocalStatus: Sendable, Encodable {
+    /// Always `local`.
+    public var mode = "local"
+    /// How many tables the last sync installed.
+    public var tablesSynced: Int
+    /// When the last sync ended, or `never`.
+    public var lastSync: String
+    /// Each installed table's hash, rows and size.
+    public var tables: SortedObject<LocalSyncState.Table>
+    /// The workspace's path.
+    public var workspace: String
+    /// The analyst's database, if it exists.
+    public var database: String?
+
+    enum CodingKeys: String, CodingKey {
+        case database, lastSync = "last_sync", mode, tables, tablesSynced = "tables_synced", workspace
+    }
+
+    /// The report for `workspace`; an unreadable state file is an error that says what to do.
+    public static func report(workspace: Workspace) throws -> LocalStatus {
         let state = try LocalSyncState.load(from: workspace.stateFile)
-        let tables = state.tables.mapValues { ["hash": $0.hash, "rows": $0.rows, "size_bytes": $0.size_bytes] as [String: Any] }
-        return [
-            "mode": "local", "tables_synced": state.tables.count, "last_sync": state.last_sync ?? "never", "tables": tables,
-            "workspace": workspace.root.path,
-            "database": FileManager.default.fileExists(atPath: workspace.database.path) ? workspace.database.path : NSNull(),
-        ]
+        let database = FileManager.default.fileExists(atPath: workspace.database.path) ? workspace.database.path : nil
+        return LocalStatus(
+            tablesSynced: state.tables.count, lastSync: state.last_sync ?? "never", tables: SortedObject(state.tables),
+            workspace: workspace.root.path, database: database)
     }
 }
 
 /// `da diagnose`: checks the server, the token, the clock, the local database, the sync and the disk, and says what
 /// to do about each problem.
-public struct Diagnosis: Sendable {
-    public enum Status: String, Sendable, Comparable {
+public struct Diagnosis: Sendable, Encodable {
+    /// A check's result, from best to worst: ok (and skip), warn, fail.
+    public enum Status: String, Sendable, Comparable, Encodable {
         case ok, skip, warn, fail
 
         private var rank: Int {
@@ -29,17 +45,37 @@ public struct Diagnosis: Sendable {
             case .fail: return 2
             }
         }
+        /// Whether `lhs` is better than `rhs`.
         public static func < (lhs: Status, rhs: Status) -> Bool { lhs.rank < rhs.rank }
     }
 
-    public struct Check: Sendable {
+    /// One check: `{"detail", "latency_ms" (when measured), "name", "status"}`.
+    public struct Check: Sendable, Encodable {
+        /// What was checked: `api`, `token`, `clock`, a service, `local_db`, `local_sync`, `disk`.
         public var name: String
+        /// The result.
         public var status: Status
+        /// What was seen, for a person.
         public var detail: String
+        /// How long the server took to answer, for `api`.
         public var latencyMs: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case detail, latencyMs = "latency_ms", name, status
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(detail, forKey: .detail)
+            if let latencyMs { try container.encode((latencyMs * 10).rounded() / 10, forKey: .latencyMs) }
+            try container.encode(name, forKey: .name)
+            try container.encode(status, forKey: .status)
+        }
     }
 
+    /// The checks, in the order they ran.
     public var checks: [Check] = []
+    /// What to do about the problems found, each once.
     public var suggestedActions: [String] = []
 
     /// The worst status of all checks (`ok` when all passed or were skipped).
@@ -48,16 +84,16 @@ public struct Diagnosis: Sendable {
         return worst == .skip ? .ok : worst
     }
 
-    public var json: [String: Any] {
-        [
-            "overall": overall.rawValue,
-            "checks": checks.map { check -> [String: Any] in
-                var object: [String: Any] = ["name": check.name, "status": check.status.rawValue, "detail": check.detail]
-                if let latency = check.latencyMs { object["latency_ms"] = (latency * 10).rounded() / 10 }
-                return object
-            },
-            "suggested_actions": suggestedActions,
-        ]
+    enum CodingKeys: String, CodingKey {
+        case checks, overall, suggestedActions = "suggested_actions"
+    }
+
+    /// `{"checks": […], "overall", "suggested_actions": […]}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(checks, forKey: .checks)
+        try container.encode(overall, forKey: .overall)
+        try container.encode(suggestedActions, forKey: .suggestedActions)
     }
 
     mutating func add(_ name: String, _ status: Status, _ detail: String, action: String? = nil, latencyMs: Double? = nil) {
@@ -70,9 +106,9 @@ public struct Diagnosis: Sendable {
         var diagnosis = Diagnosis()
         let anonymous = APIClient(server: server, token: nil)
         let started = ContinuousClock.now
-        let health: [String: Any]
+        let health: Schemas.HealthReport
         do {
-            health = try await anonymous.object(.GET, "/api/health")
+            health = try await anonymous.get("/api/health", as: Schemas.HealthReport.self)
         } catch {
             diagnosis.add(
                 "api", .fail, "\(server) does not answer: \(error)",
@@ -81,18 +117,17 @@ public struct Diagnosis: Sendable {
             return diagnosis
         }
         let latency = (ContinuousClock.now - started).milliseconds
-        diagnosis.add("api", .ok, "\(server) answers (\(health["status"] as? String ?? "?"))", latencyMs: latency)
-        diagnosis.checkServices(health)
-        diagnosis.checkClock(health, latencyMs: latency)
+        diagnosis.add("api", .ok, "\(server) answers (\(health.status.rawValue))", latencyMs: latency)
+        diagnosis.checkServices(health.services)
+        diagnosis.checkClock(health.timestamp, latencyMs: latency)
 
         var manifest: Manifest?
         if let token {
             let client = APIClient(server: server, token: token)
             do {
-                let me = try await client.object(.GET, "/auth/me")
-                diagnosis.add("token", .ok, "signed in as \(me["email"] as? String ?? "?") (\(me["role"] as? String ?? "?"))")
-                manifest = try? JSONDecoder().decode(
-                    Manifest.self, from: try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(30)))
+                let me = try await client.get("/auth/me", as: Schemas.User.self)
+                diagnosis.add("token", .ok, "signed in as \(me.email) (\(me.role.rawValue))")
+                manifest = try? await client.get("/api/sync/manifest", as: Manifest.self, timeout: .seconds(30))
             } catch let error as ClientError {
                 if case .server(401, _) = error {
                     diagnosis.add(
@@ -110,12 +145,10 @@ public struct Diagnosis: Sendable {
         return diagnosis
     }
 
-    private mutating func checkServices(_ health: [String: Any]) {
-        for (name, value) in (health["services"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let service = value as? [String: Any] ?? [:]
-            let status = service["status"] as? String ?? "unknown"
-            add(name, status == "ok" ? .ok : .warn, status)
-            for table in service["stale_tables"] as? [String] ?? [] {
+    private mutating func checkServices(_ services: Schemas.HealthServices) {
+        for (name, service) in services.byName {
+            add(name, service.status == .ok ? .ok : .warn, service.status.rawValue)
+            for table in service.staleTables ?? [] {
                 add(
                     "stale:\(table)", .warn, "table \(table) has not been refreshed on schedule",
                     action: "Table '\(table)' is stale. An admin can run: da setup first-sync (and check the server log for \(table))")
@@ -123,8 +156,7 @@ public struct Diagnosis: Sendable {
         }
     }
 
-    private mutating func checkClock(_ health: [String: Any], latencyMs: Double) {
-        guard let text = health["timestamp"] as? String, let serverTime = Diagnosis.parseTimestamp(text) else { return }
+    private mutating func checkClock(_ serverTime: Date, latencyMs: Double) {
         let skew = Date().timeIntervalSince(serverTime) - latencyMs / 2000
         if abs(skew) > 60 {
             add(
@@ -188,13 +220,12 @@ public struct Diagnosis: Sendable {
             add("disk", .ok, String(format: "%.1f GiB free", gib))
         }
     }
+}
 
-    static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+extension Schemas.HealthServices {
+    /// The services with their names, by name.
+    public var byName: [(name: String, service: Schemas.ServiceCheck)] {
+        [("data", data), ("duckdb_state", duckdbState), ("users", users)]
     }
 }
 

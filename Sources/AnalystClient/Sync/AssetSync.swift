@@ -1,3 +1,4 @@
+import AnalystAPI
 import Foundation
 
 /// The manifest's shared assets: docs (metric YAML, table docs) into `server/docs/` and the profiles of the tables
@@ -13,13 +14,9 @@ struct AssetSync: Sendable {
         guard remoteHash != state.docs_hash || (remoteHash != nil && !hasFiles(workspace.docsDirectory)) else { return false }
         var files: [String: Data] = [:]
         if remoteHash != nil {
-            let bundle = try APIClient.jsonObject(
-                try await client.send(.GET, "/api/sync/assets/docs", timeout: .seconds(120)), path: "/api/sync/assets/docs")
-            for entry in bundle["files"] as? [[String: Any]] ?? [] {
-                guard let path = entry["path"] as? String, let content = entry["content"] as? String,
-                    AssetSync.isSafeRelativePath(path)
-                else { continue }
-                files[path] = Data(content.utf8)
+            let bundle = try await client.get("/api/sync/assets/docs", as: Schemas.DocsBundle.self, timeout: .seconds(120))
+            for file in bundle.files where AssetSync.isSafeRelativePath(file.path) {
+                files[file.path] = Data(file.content.utf8)
             }
         }
         try replaceDocs(with: files)

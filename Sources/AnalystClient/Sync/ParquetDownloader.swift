@@ -101,8 +101,7 @@ public struct ParquetDownloader: Sendable {
             let status = Int(response.status.code)
             guard status == 200 || status == 206 else {
                 let body = try? await response.body.collect(upTo: 1 << 20)
-                let detail =
-                    body.flatMap { try? JSONSerialization.jsonObject(with: Data(buffer: $0)) as? [String: Any] }?["detail"] as? String
+                let detail = body.flatMap { APIClient.errorDetail(in: Data(buffer: $0)) }
                 let message = "\(detail ?? response.status.reasonPhrase) (HTTP \(status))"
                 throw status >= 500 ? Failure.retryable(message) : Failure.final(message)
             }

@@ -1,3 +1,4 @@
+import AnalystAPI
 import Foundation
 
 /// Sends the analyst's own files to the server for corporate memory: new or changed Claude Code sessions
@@ -50,7 +51,8 @@ struct Uploader: Sendable {
                     else {
                         throw ClientError.badLocalFile(path: notes.path, reason: "not UTF-8 text")
                     }
-                    _ = try await client.send(.POST, "/api/upload/local-md", json: ["content": content], timeout: .seconds(60))
+                    _ = try await client.send(
+                        .POST, "/api/upload/local-md", body: Schemas.LocalMarkdownRequest(content: content), timeout: .seconds(60))
                     state.local_md = stamp
                     report.localNotes = true
                 } catch {

@@ -1,12 +1,12 @@
 import AnalystAPI
 import AnalystClient
 import ArgumentParser
-import DuckDB
 import Foundation
 
-@main
-struct DACommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `da`, the root of the command tree.
+public struct DACommand: AsyncParsableCommand {
+    /// The command's name, help, version and subcommands.
+    public static let configuration = CommandConfiguration(
         commandName: "da",
         abstract: "AI Data Analyst CLI: sync the data you may see into a local DuckDB and query it offline.",
         discussion: """
@@ -19,8 +19,12 @@ struct DACommand: AsyncParsableCommand {
         ]
     )
 
-    /// ArgumentParser exits with 64 on usage errors; `da` keeps the reference CLI's convention of 2.
-    static func main() async {
+    /// The root command, as ArgumentParser makes it.
+    public init() {}
+
+    /// Runs the command the process's arguments name. ArgumentParser exits with 64 on usage errors; `da` keeps the
+    /// reference CLI's convention of 2.
+    public static func main() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -1,90 +1,5 @@
 import AnalystClient
-import ArgumentParser
 import Foundation
-
-struct Sync: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sync",
-        abstract: "Download the tables you may read into server/parquet, refresh the local DuckDB views, docs and profiles, "
-            + "and upload your sessions and notes.",
-        discussion: """
-            Only what changed is downloaded (by SHA-256); downloads run in parallel, resume after an interruption and \
-            are verified before they replace anything. Tables you may no longer read are removed. Tables and views you \
-            created in user/duckdb/analytics.duckdb are never touched. Exit code 1 if any table failed.
-            """)
-
-    @OptionGroup var options: ServerOptions
-
-    @Option(name: .customLong("table"), help: "Sync only this table (repeatable).")
-    var tables: [String] = []
-
-    @Option(help: "Parallel downloads (1–32).")
-    var jobs = 4
-
-    @Flag(help: "Only refresh docs and profiles; download no tables.")
-    var docsOnly = false
-
-    @Flag(help: "Only upload sessions and CLAUDE.local.md.")
-    var uploadOnly = false
-
-    @Flag(help: "Do not upload sessions and CLAUDE.local.md.")
-    var noUpload = false
-
-    @Flag(help: "Show what would be downloaded, removed and uploaded; change nothing.")
-    var dryRun = false
-
-    @Option(help: "Limit each download to this many bytes a second, e.g. 500K, 2M.")
-    var limitRate: String?
-
-    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
-    var quiet = false
-
-    func validate() throws {
-        guard (1...32).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 32") }
-        guard !(uploadOnly && (docsOnly || noUpload)) else {
-            throw ValidationError("--upload-only cannot be combined with --docs-only or --no-upload")
-        }
-        if let limitRate, SyncOptions.parseRate(limitRate) == nil {
-            throw ValidationError("--limit-rate takes a byte count such as 500K, 2M or 1G")
-        }
-    }
-
-    func run() async throws {
-        let session = options.session()
-        var syncOptions = SyncOptions()
-        syncOptions.tables = tables
-        syncOptions.jobs = jobs
-        syncOptions.docsOnly = docsOnly
-        syncOptions.uploadOnly = uploadOnly
-        syncOptions.noUpload = noUpload
-        syncOptions.dryRun = dryRun
-        syncOptions.bytesPerSecond = limitRate.flatMap(SyncOptions.parseRate)
-        let display = SyncDisplay(mode: options.json || quiet ? .silent : Terminal.isInteractiveError ? .live : .lines)
-        try await reportingErrors {
-            guard let token = try session.currentToken() else { throw ClientError.notLoggedIn }
-            let syncer = Syncer(
-                server: session.server, token: token, workspace: Workspace(path: session.environment.workspace),
-                progress: display.progress, onEvent: { display.event($0) })
-            let ticker = display.start()
-            let report: SyncReport
-            do {
-                report = try await syncer.run(syncOptions)
-                ticker?.cancel()
-            } catch {
-                ticker?.cancel()
-                display.clearLine()
-                throw error
-            }
-            display.clearLine()
-            if options.json {
-                print(report.json)
-            } else {
-                SyncDisplay.summary(report, quiet: quiet)
-            }
-            if report.failed { throw ExitCode(1) }
-        }
-    }
-}
 
 /// The sync's output on the terminal: a live progress line (standard error, redrawn ten times a second) when it is
 /// a terminal, a plain line per table otherwise, nothing with `--json`/`--quiet`.
@@ -109,6 +24,17 @@ final class SyncDisplay: Sendable {
         }
     }
 
+    /// Runs `body` with the progress line drawn (live mode), and clears the line after, whatever happens.
+    func showingProgress<Result>(_ body: () async throws -> Result) async throws -> Result {
+        let ticker = start()
+        defer {
+            ticker?.cancel()
+            clearLine()
+        }
+        return try await body()
+    }
+
+    /// Tells of `event` (a line per table) unless silent.
     func event(_ event: SyncEvent) {
         guard mode != .silent else { return }
         let line: String
@@ -124,6 +50,7 @@ final class SyncDisplay: Sendable {
         Terminal.printError(line)
     }
 
+    /// Clears the progress line (live mode).
     func clearLine() {
         if mode == .live { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
     }
