@@ -1,11 +1,11 @@
 /// The name an uploaded file is stored under: the client's filename without any directory part, refused (with
 /// the rule it breaks) when it could not be a plain file name inside the user's directory.
-enum UploadFilename {
+public enum UploadFilename {
     /// The longest name most file systems accept, in UTF-8 bytes.
-    static let maxBytes = 255
+    public static let maxBytes = 255
 
     /// The basename of `filename` if it is a safe file name; otherwise the rule it breaks, for a 400 answer.
-    static func sanitize(_ filename: String?) -> Result<String, Refusal> {
+    public static func sanitize(_ filename: String?) -> Result<String, Refusal> {
         guard let filename else { return .failure(.missing) }
         let name = String(basename(filename))
         if let refusal = refusal(for: name) { return .failure(refusal) }
@@ -13,7 +13,7 @@ enum UploadFilename {
     }
 
     /// Whether `name` can be used as one path component as it is (for ids the server made itself).
-    static func isSafe(_ name: String) -> Bool {
+    public static func isSafe(_ name: String) -> Bool {
         basename(name) == name && refusal(for: name) == nil
     }
 
@@ -32,11 +32,11 @@ enum UploadFilename {
     }
 
     /// A rule a filename breaks.
-    enum Refusal: Error, Equatable {
+    public enum Refusal: Error, Equatable, Sendable {
         case missing, empty, dots, hidden, controlCharacters, tooLong
 
         /// What to fix, for the client.
-        var message: String {
+        public var message: String {
             switch self {
             case .missing: "The \"file\" part has no filename: send it as a file (for example curl -F file=@<path>)"
             case .empty: "The filename is empty (a name is needed after any directory part)"

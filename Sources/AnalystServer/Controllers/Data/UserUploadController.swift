@@ -20,18 +20,6 @@ struct UserUploadController {
     /// Room in a form for what surrounds the file (boundaries, part headers, small fields).
     static let formOverheadBytes: Int64 = 64 * 1024
 
-    /// What kind of file an upload is: where it goes and whether it may replace an existing one.
-    enum Kind {
-        case session, artifact
-
-        func folder(in directory: DataDirectory) -> URL {
-            switch self {
-            case .session: directory.userSessions
-            case .artifact: directory.userArtifacts
-            }
-        }
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("sessions") { request, context -> WireResponse<Schemas.UploadedFile> in
             try await receiveFile(request, context: context, kind: .session)
@@ -47,7 +35,7 @@ struct UserUploadController {
     /// Streams the form's `file` into the user's folder of `kind`. A session always replaces an older file of the
     /// same name (the CLI re-uploads a session that grew); an artifact only with `?overwrite=true` (else 409).
     func receiveFile(
-        _ request: Request, context: AppRequestContext, kind: Kind
+        _ request: Request, context: AppRequestContext, kind: UserUploadKind
     ) async throws -> WireResponse<Schemas.UploadedFile> {
         let user = try context.requireUser()
         let boundary = try Self.boundary(of: request)
@@ -71,10 +59,8 @@ struct UserUploadController {
         case .success(let name): filename = name
         case .failure(let refusal): throw APIError(.badRequest, refusal.message)
         }
-        if kind == .session, !filename.lowercased().hasSuffix(".jsonl") {
-            throw APIError(.badRequest, "A session must be a Claude Code transcript ending in .jsonl, got \"\(filename)\"")
-        }
-        let replace = kind == .session || request.uri.queryParameters["overwrite"] == "true"
+        if let refusal = kind.refusal(of: filename) { throw APIError(.badRequest, refusal) }
+        let replace = kind.replacesExisting(overwriteRequested: request.uri.queryParameters["overwrite"] == "true")
         let folder = kind.folder(in: directory)
         let userFolder = try Self.userFolder(in: folder, for: user)
         let destination = userFolder.appendingPathComponent(filename, isDirectory: false)
