@@ -30,7 +30,7 @@ public final class SMTPServerProcess: @unchecked Sendable {
         while openssl.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         guard openssl.terminationStatus == 0 else { throw SMTPServerError.certificate }
 
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/smtp_server.py").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [script, String(port), maildir, certificatePath, keyPath, user, password]
