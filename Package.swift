@@ -55,15 +55,17 @@ let package = Package(
             cSettings: [.unsafeFlags(["-I\(duckDBInclude)", "-fvisibility=hidden"])],
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
+        // JSON text written by hand (string escaping), shared by the contract's encoder and DuckDB's result writer.
+        .target(name: "JSONWriting"),
         .target(
             name: "DuckDB",
-            dependencies: ["CDuckDB", "CDuckDBLoader"]
+            dependencies: ["CDuckDB", "CDuckDBLoader", "JSONWriting"]
         ),
         // The wire contract: types generated from openapi.yaml (linked from the repository root) and the
         // JSON rules both sides share.
         .target(
             name: "AnalystAPI",
-            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            dependencies: ["JSONWriting", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
             // The generated files import Foundation and OpenAPIRuntime `public` in each file, and Swift 6.3 warns
             // where one file does not use them (the generator silences that only from Swift 6.4 on).
             // The document itself ships too: the server answers GET /openapi.json with it.
@@ -76,6 +78,7 @@ let package = Package(
             dependencies: [
                 "AnalystAPI",
                 "DuckDB",
+                "JSONWriting",
                 "CArgon2",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,6 +114,7 @@ let package = Package(
                 "AnalystAPI",
                 "AnalystCore",
                 "Connectors",
+                "JSONWriting",
                 "Messaging",
                 "DuckDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -136,6 +140,7 @@ let package = Package(
             dependencies: [
                 "AnalystAPI",
                 "DuckDB",
+                "JSONWriting",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

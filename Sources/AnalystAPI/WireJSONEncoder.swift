@@ -1,4 +1,5 @@
 import Foundation
+import JSONWriting
 
 /// Encodes API answers as JSON the way the contract promises: a declared field is always present, `null` when it
 /// has no value.
@@ -76,31 +77,12 @@ final class WireNode {
             text += "{"
             for (index, member) in members.enumerated() {
                 if index > 0 { text += "," }
-                text += WireNode.quote(member.key)
+                text += JSONText.quote(member.key)
                 text += ":"
                 member.value.write(to: &text)
             }
             text += "}"
         }
-    }
-
-    /// A JSON string literal with the escapes RFC 8259 requires.
-    static func quote(_ string: String) -> String {
-        var result = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }
 
@@ -127,9 +109,9 @@ struct WireEncoder: Encoder {
     /// Encodes `value` into `node`, with the wire forms of the Foundation types that have one.
     func encodeValue(_ value: some Encodable) throws {
         switch value {
-        case let date as Date: node.kind = .literal(WireNode.quote(WireJSONEncoder.timestamp(date)))
-        case let data as Data: node.kind = .literal(WireNode.quote(data.base64EncodedString()))
-        case let url as URL: node.kind = .literal(WireNode.quote(url.absoluteString))
+        case let date as Date: node.kind = .literal(JSONText.quote(WireJSONEncoder.timestamp(date)))
+        case let data as Data: node.kind = .literal(JSONText.quote(data.base64EncodedString()))
+        case let url as URL: node.kind = .literal(JSONText.quote(url.absoluteString))
         case let decimal as Decimal: node.kind = .literal(decimal.description)
         default: try value.encode(to: self)
         }
@@ -165,7 +147,7 @@ struct WireKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encodeNil(forKey key: Key) throws { literal("null", key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { literal(value ? "true" : "false", key) }
-    mutating func encode(_ value: String, forKey key: Key) throws { literal(WireNode.quote(value), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws { literal(JSONText.quote(value), key) }
     mutating func encode(_ value: Double, forKey key: Key) throws {
         literal(try WireEncoder.number(value, codingPath: codingPath + [key]), key)
     }
@@ -272,7 +254,7 @@ struct WireUnkeyedContainer: UnkeyedEncodingContainer {
 
     mutating func encodeNil() throws { literal("null") }
     mutating func encode(_ value: Bool) throws { literal(value ? "true" : "false") }
-    mutating func encode(_ value: String) throws { literal(WireNode.quote(value)) }
+    mutating func encode(_ value: String) throws { literal(JSONText.quote(value)) }
     mutating func encode(_ value: Double) throws { literal(try WireEncoder.number(value, codingPath: codingPath)) }
     mutating func encode(_ value: Float) throws { literal(try WireEncoder.number(Double(value), codingPath: codingPath)) }
     mutating func encode(_ value: Int) throws { literal(String(value)) }
@@ -308,7 +290,7 @@ struct WireSingleValueContainer: SingleValueEncodingContainer {
 
     mutating func encodeNil() throws { node.kind = .literal("null") }
     mutating func encode(_ value: Bool) throws { node.kind = .literal(value ? "true" : "false") }
-    mutating func encode(_ value: String) throws { node.kind = .literal(WireNode.quote(value)) }
+    mutating func encode(_ value: String) throws { node.kind = .literal(JSONText.quote(value)) }
     mutating func encode(_ value: Double) throws { node.kind = .literal(try WireEncoder.number(value, codingPath: codingPath)) }
     mutating func encode(_ value: Float) throws {
         node.kind = .literal(try WireEncoder.number(Double(value), codingPath: codingPath))

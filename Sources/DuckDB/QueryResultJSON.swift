@@ -1,4 +1,5 @@
 import Foundation
+import JSONWriting
 
 /// Writes a query result as the API's JSON, `{"columns","types","rows","row_count","truncated"}`, streaming the
 /// result chunk by chunk and keeping at most `limit` rows.

@@ -1,5 +1,6 @@
 import DuckDB
 import Foundation
+import JSONWriting
 
 /// A query result on the client, from the server's JSON or the local DuckDB, and its renderings.
 public struct ResultTable: Sendable, Equatable {

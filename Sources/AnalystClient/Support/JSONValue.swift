@@ -1,5 +1,6 @@
 import DuckDB
 import Foundation
+import JSONWriting
 
 /// Any JSON value, for the parts of the contract that are free-form: query result cells and stored profiles.
 /// An object keeps no order; it is written with its keys sorted.

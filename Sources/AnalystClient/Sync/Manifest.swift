@@ -2,6 +2,7 @@ import AnalystAPI
 import Crypto
 import DuckDB
 import Foundation
+import JSONWriting
 
 /// The server's `GET /api/sync/manifest` (`Schemas.SyncManifest`) as the sync reads it: the tables this user may read
 /// and the hashes of the shared assets. Hand-tuned for speed (`make bench`): the tables' `columns`, most of the bytes,

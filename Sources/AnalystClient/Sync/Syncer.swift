@@ -2,6 +2,7 @@ import AnalystAPI
 import AsyncHTTPClient
 import DuckDB
 import Foundation
+import JSONWriting
 import NIOCore
 
 /// What `da sync` may be asked to do.

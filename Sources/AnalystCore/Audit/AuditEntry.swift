@@ -1,5 +1,6 @@
 import DuckDB
 import Foundation
+import JSONWriting
 
 /// One API call as recorded in `audit_log`.
 public struct AuditEntry: Sendable, Equatable, Codable {

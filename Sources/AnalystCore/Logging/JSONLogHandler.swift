@@ -1,5 +1,6 @@
 import DuckDB
 import Foundation
+import JSONWriting
 import Logging
 
 /// A swift-log handler that writes one JSON object per line to standard error:

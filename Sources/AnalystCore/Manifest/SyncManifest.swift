@@ -1,6 +1,7 @@
 import Crypto
 import DuckDB
 import Foundation
+import JSONWriting
 import Synchronization
 
 /// The answer to `GET /api/sync/manifest`, prepared once per change instead of per request: every served table's

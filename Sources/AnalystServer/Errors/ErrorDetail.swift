@@ -1,5 +1,6 @@
 import DuckDB
 import Hummingbird
+import JSONWriting
 
 /// The one writer of error bodies: `{"detail": "…"}` with `status`, the reference's shape, which both our `da` and
 /// the reference's client read.

@@ -3,6 +3,7 @@ import AnalystCore
 import DuckDB
 import Foundation
 import Hummingbird
+import JSONWriting
 import Yams
 
 /// `/api/catalog` (any user, reference §1.11): registered tables with whether the caller may read them, a

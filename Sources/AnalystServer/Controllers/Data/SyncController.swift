@@ -3,6 +3,7 @@ import AnalystCore
 import DuckDB
 import Foundation
 import Hummingbird
+import JSONWriting
 
 /// `/api/sync`: the manifest (any user, filtered by access), triggering a sync and following its job (admin).
 struct SyncController {
