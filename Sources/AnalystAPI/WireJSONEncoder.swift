@@ -25,9 +25,14 @@ public struct WireJSONEncoder: Sendable {
         return text
     }
 
-    /// How dates appear on the wire.
+    /// How dates appear on the wire: ISO 8601 in UTC with milliseconds, e.g. `2026-11-22T00:47:38.196Z`.
+    ///
+    /// The time is taken to its nearest millisecond first: the formatter truncates, and a time decoded from the
+    /// wire can sit a hair below its millisecond, which would show it 1 ms early.
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let milliseconds = (date.timeIntervalSince1970 * 1_000).rounded()
+        let nearest = Date(timeIntervalSince1970: (milliseconds + 0.5) / 1_000)
+        return nearest.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
 

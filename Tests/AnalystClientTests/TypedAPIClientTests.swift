@@ -15,7 +15,7 @@ struct TypedAPIClientTests {
         let users = try await APIClient(server: server.url, token: "t").get("/api/users", as: [Schemas.User].self)
         #expect(users.map(\.email) == ["ana@example.com"])
         #expect(users.first?.role == .analyst)
-        #expect(users.first?.createdAt.map(WireTime.text) == "2026-11-22T00:47:38.196Z")
+        #expect(users.first?.createdAt.map(WireJSONEncoder.timestamp) == "2026-11-22T00:47:38.196Z")
         #expect(server.requests.first?.line == "GET /api/users HTTP/1.1")
     }
 
@@ -84,7 +84,7 @@ struct TypedAPIClientTests {
             let health = try APIClient.decode(Schemas.HealthReport.self, from: body, request: "GET /api/health")
             #expect(health.status == .degraded)
             #expect(health.services.data.staleTables == ["a"])
-            #expect(WireTime.text(health.timestamp).hasPrefix("2026-11-21T10:00:00."))
+            #expect(WireJSONEncoder.timestamp(health.timestamp).hasPrefix("2026-11-21T10:00:00."))
         }
     }
 
@@ -92,7 +92,7 @@ struct TypedAPIClientTests {
         for millisecond in 0..<1000 {
             let text = String(format: "2026-12-06T07:52:08.%03dZ", millisecond)
             let date = try #require(try? JSONDecoder.wire().decode([Date].self, from: Data("[\"\(text)\"]".utf8)).first)
-            #expect(WireTime.text(date) == text)
+            #expect(WireJSONEncoder.timestamp(date) == text)
         }
     }
 

@@ -26,25 +26,24 @@ public struct APIClient: Sendable {
     // MARK: Typed calls
 
     /// `GET path`, its answer decoded as `Answer`.
-    public func get<Answer: Decodable>(
+    public func get<Answer: Decodable & Sendable>(
         _ path: String, as type: Answer.Type, timeout: TimeAmount = .seconds(10)
     ) async throws -> Answer {
-        try APIClient.decode(type, from: try await send(.GET, path, timeout: timeout), request: "GET \(path)")
+        try await exchange(.GET, path, as: type, timeout: timeout).value
     }
 
     /// `method path` without a body, its answer decoded as `Answer`.
-    public func send<Answer: Decodable>(
+    public func send<Answer: Decodable & Sendable>(
         _ method: HTTPMethod, _ path: String, as type: Answer.Type, timeout: TimeAmount = .seconds(10)
     ) async throws -> Answer {
-        try APIClient.decode(type, from: try await send(method, path, timeout: timeout), request: "\(method.rawValue) \(path)")
+        try await exchange(method, path, as: type, timeout: timeout).value
     }
 
     /// `method path` with `body` as JSON, its answer decoded as `Answer`.
-    public func send<Body: Encodable, Answer: Decodable>(
+    public func send<Body: Encodable, Answer: Decodable & Sendable>(
         _ method: HTTPMethod, _ path: String, body: Body, as type: Answer.Type, timeout: TimeAmount = .seconds(10)
     ) async throws -> Answer {
-        let answer = try await send(method, path, body: body, timeout: timeout)
-        return try APIClient.decode(type, from: answer, request: "\(method.rawValue) \(path)")
+        try await exchange(method, path, body: body, as: type, timeout: timeout).value
     }
 
     /// `method path` without a body: the answer decoded as `Answer`, with the bytes it came as.
@@ -96,11 +95,7 @@ public struct APIClient: Sendable {
     public func send(
         _ method: HTTPMethod, _ path: String, body payload: Data?, contentType: String?, timeout: TimeAmount = .seconds(10)
     ) async throws -> Data {
-        var request = HTTPClientRequest(url: server + path)
-        request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "da")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        var request = request(method, path)
         if let payload {
             if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
             request.body = .bytes(ByteBuffer(data: payload))
@@ -113,14 +108,28 @@ public struct APIClient: Sendable {
         } catch {
             throw ClientError.offline(server: server, reason: APIClient.describe(error))
         }
-        guard (200..<300).contains(Int(response.status.code)) else {
-            let detail = APIClient.errorDetail(in: body)
-            throw ClientError.server(status: Int(response.status.code), detail: detail ?? response.status.reasonPhrase)
-        }
-        return body
+        return try APIClient.successBody(status: response.status, body: body)
     }
 
     // MARK: Helpers
+
+    /// A request to `path` with the headers every call carries (JSON accepted, `User-Agent: da`, the token).
+    func request(_ method: HTTPMethod, _ path: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: server + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "da")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        return request
+    }
+
+    /// `body` of a 2xx answer; otherwise `ClientError.server` with the answer's `detail` (or the status's phrase).
+    static func successBody(status: HTTPResponseStatus, body: Data) throws -> Data {
+        guard (200..<300).contains(Int(status.code)) else {
+            throw ClientError.server(status: Int(status.code), detail: errorDetail(in: body) ?? status.reasonPhrase)
+        }
+        return body
+    }
 
     /// The `detail` of an error answer (`Schemas.ErrorDetail`), if it has one.
     static func errorDetail(in body: Data) -> String? {

@@ -87,31 +87,24 @@ public struct AdminClient: Sendable {
         var route = "/api/admin/tables/\(AdminClient.component(tableID))/upload"
         let format = AdminClient.uploadFormat(of: path)
         if let format { route += "?format=\(format)" }
-        var request = HTTPClientRequest(url: api.server + route)
-        request.method = .POST
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "da")
+        var request = api.request(.POST, route)
         request.headers.add(name: "Content-Type", value: format == "csv" ? "text/csv" : "application/octet-stream")
-        if let token = api.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let status: Int
+        let status: HTTPResponseStatus
         let body: Data
         do {
             (status, body) = try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 var streamed = request
                 streamed.body = .stream(handle.readChunks(chunkLength: .mebibytes(1)), length: .known(size))
                 let response = try await api.httpClient.execute(streamed, timeout: timeout)
-                return (Int(response.status.code), Data(buffer: try await response.body.collect(upTo: 16 << 20)))
+                return (response.status, Data(buffer: try await response.body.collect(upTo: 16 << 20)))
             }
         } catch let error as FileSystemError {
             throw ClientError.badLocalFile(path: path, reason: error.message)
         } catch {
             throw ClientError.offline(server: api.server, reason: APIClient.describe(error))
         }
-        guard (200..<300).contains(status) else {
-            let detail = APIClient.errorDetail(in: body)
-            throw ClientError.server(status: status, detail: detail ?? HTTPResponseStatus(statusCode: status).reasonPhrase)
-        }
-        return ServerAnswer(value: try APIClient.decode(Schemas.TableUpload.self, from: body, request: "POST \(route)"), body: body)
+        let answer = try APIClient.successBody(status: status, body: body)
+        return ServerAnswer(value: try APIClient.decode(Schemas.TableUpload.self, from: answer, request: "POST \(route)"), body: answer)
     }
 
     // MARK: Permissions

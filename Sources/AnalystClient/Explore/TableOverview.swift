@@ -25,7 +25,7 @@ public struct TableOverview: Sendable, Encodable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             if let completenessPct { try container.encode(completenessPct, forKey: .completenessPct) }
             try container.encode(name, forKey: .name)
-            try container.encodeOrNull(nullable, forKey: .nullable)
+            try container.encode(nullable, forKey: .nullable)
             if !topValues.isEmpty { try container.encode(topValues, forKey: .topValues) }
             try container.encode(type, forKey: .type)
         }
@@ -58,9 +58,9 @@ public struct TableOverview: Sendable, Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(alerts, forKey: .alerts)
         try container.encode(columns, forKey: .columns)
-        try container.encodeOrNull(description, forKey: .description)
-        try container.encodeOrNull(profiledAt, forKey: .profiledAt)
-        try container.encodeOrNull(rowCount, forKey: .rowCount)
+        try container.encode(description, forKey: .description)
+        try container.encode(profiledAt, forKey: .profiledAt)
+        try container.encode(rowCount, forKey: .rowCount)
         let sampleRows = (try? JSONDecoder().decode([JSONValue].self, from: Data(sample.render(.json).utf8))) ?? []
         try container.encode(sampleRows, forKey: .sampleRows)
         try container.encode(source, forKey: .source)

@@ -1,3 +1,4 @@
+import AnalystAPI
 import Crypto
 import DuckDB
 import Foundation
@@ -56,20 +57,18 @@ public final class SyncManifest: Sendable {
         // An asset without a hash is null, as the contract declares.
         func asset(_ hash: String?) -> String { hash.map { "{\"hash\":\(JSONText.quote($0))}" } ?? "null" }
         json += "},\"assets\":{\"docs\":\(asset(current.docsHash)),\"profiles\":\(asset(current.profilesHash))}"
-        json += ",\"server_time\":" + JSONText.quote(SyncManifest.timestamp(now)) + "}"
+        json += ",\"server_time\":" + JSONText.quote(WireJSONEncoder.timestamp(now)) + "}"
         return json
     }
 
     static func render(_ table: PublishedTable) -> String {
         let columns = table.columns.map { "{\"name\":\(JSONText.quote($0.name)),\"type\":\(JSONText.quote($0.type))}" }
         return "{\"hash\":\(JSONText.quote(table.hash)),"
-            + "\"updated\":\(table.lastSync.map { JSONText.quote(timestamp($0)) } ?? "null"),"
+            + "\"updated\":\(table.lastSync.map { JSONText.quote(WireJSONEncoder.timestamp($0)) } ?? "null"),"
             + "\"size_bytes\":\(table.fileSizeBytes),\"rows\":\(table.rows),"
             + "\"query_mode\":\(JSONText.quote(table.queryMode.rawValue)),"
             + "\"columns\":[\(columns.joined(separator: ","))]}"
     }
-
-    static func timestamp(_ date: Date) -> String { date.apiTimestamp }
 
     /// The regular files under `directory`: path relative to it and bytes, sorted by path.
     public static func files(under directory: URL) -> [(path: String, data: Data)] {

@@ -16,7 +16,7 @@ extension Request {
     func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int = 1 << 20) async throws -> T {
         let data = Data(buffer: try await body.collect(upTo: limit))
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONDecoder.wire().decode(T.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
             throw APIError(.unprocessableContent, "field \"\(key.stringValue)\" is required")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {

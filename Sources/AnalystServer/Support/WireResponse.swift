@@ -1,7 +1,7 @@
 import AnalystAPI
 import Hummingbird
 
-/// An answer whose body is a contract type (`Schemas.…`), written by `WireJSONEncoder` with `status`.
+/// An answer whose body is a contract type (`Schemas.…`), written by `WireResponseEncoder` with `status`.
 struct WireResponse<Body: Encodable & Sendable>: ResponseGenerator, Sendable {
     var status: HTTPResponse.Status
     var body: Body
@@ -12,8 +12,8 @@ struct WireResponse<Body: Encodable & Sendable>: ResponseGenerator, Sendable {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: try WireJSONEncoder().encodeToString(body))))
+        var response = try WireResponseEncoder().encode(body, from: request, context: context)
+        response.status = status
+        return response
     }
 }

@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystClient
 import Foundation
 
@@ -26,6 +27,6 @@ enum TextTable {
 
     /// A time as the server wrote it.
     static func time(_ date: Date) -> String {
-        WireTime.text(date)
+        WireJSONEncoder.timestamp(date)
     }
 }

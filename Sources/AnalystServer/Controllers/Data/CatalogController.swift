@@ -42,7 +42,7 @@ struct CatalogController {
                 throw APIError(.notFound, "Profile not found for '\(table)'")
             }
             // The stored JSON with `profiled_at` added, as the reference answered.
-            let profiledAt = stored[1].dateValue.map { JSONText.quote($0.apiTimestamp) } ?? "null"
+            let profiledAt = stored[1].dateValue.map { JSONText.quote(WireJSONEncoder.timestamp($0)) } ?? "null"
             let body = profile.dropLast() + (profile == "{}" ? "" : ",") + "\"profiled_at\":\(profiledAt)}"
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: String(body))))
@@ -126,7 +126,7 @@ struct MetricFiles {
         case let mapping as [String: Any]: return mapping.mapValues(jsonSafe)
         case let mapping as [AnyHashable: Any]:
             return Dictionary(mapping.map { ("\($0.key)", jsonSafe($0.value)) }, uniquingKeysWith: { first, _ in first })
-        case let date as Date: return date.apiTimestamp
+        case let date as Date: return WireJSONEncoder.timestamp(date)
         case is String, is Int, is Double, is Bool, is NSNull: return value
         default: return "\(value)"
         }

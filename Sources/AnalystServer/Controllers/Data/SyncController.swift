@@ -84,7 +84,7 @@ struct SyncController {
             members.append(JSONText.quote(id) + ":" + profile)
         }
         let json =
-            "{\"generated_at\":\(JSONText.quote(Date().apiTimestamp)),\"version\":\"1.0\",\"tables\":{\(members.joined(separator: ","))}}"
+            "{\"generated_at\":\(JSONText.quote(WireJSONEncoder.timestamp(Date()))),\"version\":\"1.0\",\"tables\":{\(members.joined(separator: ","))}}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }
