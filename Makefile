@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SWIFT_BUILD_FLAGS ?=
 # System packages later features need (Debian names); installed only when missing.
-APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl python3-aiosmtpd postgresql curl
+APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl python3-aiosmtpd postgresql mariadb-server curl
 
 .PHONY: run test contract-test build lint format deps duckdb clean help bench
 

@@ -77,7 +77,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         .addRoutes(user: signedIn.group("api/access-requests"), admin: admin.group("api/access-requests"))
     SyncController(
         manifest: stores.manifest, accessPolicy: stores.accessPolicy, registry: stores.registry, jobs: background.syncJobs,
-        system: stores.system, directory: directory
+        history: stores.syncHistory, system: stores.system, directory: directory
     )
     .addRoutes(user: signedIn.group("api/sync"), admin: admin.group("api/sync"))
     DataController(
@@ -107,6 +107,11 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     )
     .addRoutes(to: admin.group("api/admin/tables"))
     RegistryController(registry: stores.registry).addRoutes(to: admin.group("api/admin"))
+    DiscoveryController(
+        registry: stores.registry, connectors: configuration.connectors,
+        defaultSource: configuration.instance.string("data_source.type")
+    )
+    .addRoutes(to: admin.group("api/admin"))
     AuditController(audit: background.audit).addRoutes(to: admin.group("api/admin/audit"))
     UsersController(
         users: stores.users, passwords: signIn.passwords, links: stores.links, publicURL: configuration.publicURL,

@@ -12,6 +12,8 @@ public struct DataStores: Sendable {
     public let orchestrator: Orchestrator
     /// What is published now (`sync_state`).
     public let syncState: SyncStateStore
+    /// What each sync run did to each table (`sync_history`).
+    public let syncHistory: SyncHistory
     /// The manifest, prepared per change.
     public let manifest = SyncManifest()
     public let registry: TableRegistry
@@ -27,6 +29,7 @@ public struct DataStores: Sendable {
         self.analytics = analytics
         self.orchestrator = orchestrator
         self.syncState = SyncStateStore(system: system)
+        self.syncHistory = SyncHistory(system: system)
         self.registry = TableRegistry(system: system)
         self.users = UserRepository(system: system)
         self.accessTokens = PersonalAccessTokens(system: system)
@@ -80,7 +83,12 @@ public final class ServerDependencies: Sendable {
     private init(
         configuration: ServerConfiguration, stores: DataStores, tokens: TokenService, templates: WebTemplates, logger: Logger
     ) {
-        let connectors: [any Connector] = [FilesSource(directory: configuration.dataDirectory)]
+        let history = stores.syncHistory
+        let extraction = Extraction(
+            connectors: SourceConnectors.make(
+                settings: configuration.connectors, directory: configuration.dataDirectory, logger: logger),
+            unconfigured: SourceConnectors.unconfigured(settings: configuration.connectors), registry: stores.registry,
+            logger: logger)
         let publication = Publication(
             manifest: stores.manifest, syncState: stores.syncState, system: stores.system,
             directory: configuration.dataDirectory,
@@ -89,14 +97,8 @@ public final class ServerDependencies: Sendable {
                 logger: logger),
             registry: stores.registry, logger: logger)
         let syncJobs = SyncJobs(
-            orchestrator: stores.orchestrator, analytics: stores.analytics, logger: logger,
-            extract: { tables in
-                var errors: [String: String] = [:]
-                for connector in connectors {
-                    errors.merge(await connector.extract(tables: tables)) { first, _ in first }
-                }
-                return errors
-            },
+            orchestrator: stores.orchestrator, analytics: stores.analytics, history: history, logger: logger,
+            extract: { tables in await extraction.run(tables) },
             onPublished: { _ in
                 do {
                     try await publication.refreshManifest()
@@ -114,7 +116,9 @@ public final class ServerDependencies: Sendable {
         self.signIn = SignInServices(tokens: tokens, oidcProvider: configuration.auth.oidc.map { OIDCProvider(settings: $0) })
         self.background = BackgroundWork(
             syncJobs: syncJobs,
-            scheduler: SyncScheduler(registry: stores.registry, syncState: stores.syncState, jobs: syncJobs, logger: logger),
+            scheduler: SyncScheduler(
+                registry: stores.registry, history: history, jobs: syncJobs, logger: logger,
+                interval: configuration.scheduleCheckInterval),
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger))
         self.templates = templates
     }

@@ -1,4 +1,5 @@
 import AnalystCore
+import Connectors
 import DuckDB
 import Foundation
 import Hummingbird
@@ -54,7 +55,18 @@ public enum ServerLauncher {
             auth: try AuthSettings.resolve(instance, environment: environment, developmentMode: flags.developmentMode),
             mail: try mailSettings(instance: instance, environment: environment))
         configuration.environment = environment
+        do {
+            configuration.connectors = try ConnectorSettings.resolve(instance: instance, environment: environment)
+        } catch {
+            throw LaunchError.invalidSetting(error.description)
+        }
         configuration.zeroCopyDownloads = instance.bool("server.sendfile") ?? configuration.zeroCopyDownloads
+        if let seconds = instance.int("sync.schedule_check_seconds") {
+            guard seconds >= 1 else {
+                throw LaunchError.invalidSetting("sync.schedule_check_seconds must be at least 1, got \(seconds)")
+            }
+            configuration.scheduleCheckInterval = .seconds(seconds)
+        }
         do {
             configuration.profilerOptions = try ProfilerOptions(instance: instance)
         } catch let error as ConfigError {

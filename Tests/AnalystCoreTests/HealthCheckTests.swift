@@ -14,7 +14,7 @@ struct HealthCheckTests {
         #expect(report.services.duckdbState == .ok)
         #expect(report.services.users == HealthReport.Check(status: "ok", count: 0))
         #expect(
-            report.services.data == HealthReport.Check(status: "ok", tables: 0, totalRows: 0, staleTables: []))
+            report.services.data == HealthReport.Check(status: "ok", tables: 0, totalRows: 0, staleTables: [], failedTables: []))
         #expect(report.timestamp.hasSuffix("+00:00"))
         await system.close()
     }
@@ -32,7 +32,9 @@ struct HealthCheckTests {
         }
         let report = await HealthCheck(system: system).report(now: now)
         #expect(report.status == .degraded)
-        #expect(report.services.data == HealthReport.Check(status: "warning", tables: 3, totalRows: 15, staleTables: ["never", "old"]))
+        #expect(
+            report.services.data
+                == HealthReport.Check(status: "warning", tables: 3, totalRows: 15, staleTables: ["never", "old"], failedTables: []))
         #expect(report.services.users.count == 1)
         await system.close()
     }

@@ -321,25 +321,40 @@ extension HTTPFields {
 }
 
 struct SyncSchedulerTests {
-    @Test func onlyTablesWhoseScheduleIsDueAreSynced() async throws {
+    @Test func onlyTablesWhoseScheduleIsDueAreSyncedOneJobPerSource() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
-        for (name, schedule) in [("fresh", "every 15m"), ("stale", "every 15m"), ("never_synced", "daily 05:00"), ("manual", "")] {
-            _ = try await dependencies.stores.registry.register(Schemas.TableChanges(name: name, syncSchedule: schedule), by: nil)
+        let tables: [(String, String, String?)] = [
+            ("fresh", "every 15m", nil), ("stale", "every 15m", nil), ("never_synced", "daily 05:00", nil), ("manual", "", nil),
+            ("kbc_orders", "every 1h", "keboola"), ("kbc_fresh", "every 1h", "keboola"),
+        ]
+        for (name, schedule, source) in tables {
+            _ = try await dependencies.stores.registry.register(
+                Schemas.TableChanges(name: name, sourceType: source, syncSchedule: schedule), by: nil)
         }
         let now = Date()
-        try await dependencies.stores.system.withConnection { connection in
-            for (id, minutesAgo) in [("fresh", 5.0), ("stale", 20.0), ("manual", 10_000.0)] {
-                _ = try connection.run(
-                    "INSERT INTO sync_state (table_id, last_sync, status) VALUES (?, ?, 'ok')",
-                    [.varchar(id), .timestamp(TimestampValue(now.addingTimeInterval(-minutesAgo * 60)))])
-            }
+        // When each table last ran comes from sync_history (it survives a restart); a rebuild alone does not count.
+        for (id, minutesAgo, source) in [
+            ("fresh", 5.0, "files"), ("stale", 20.0, "files"), ("manual", 10_000.0, "files"), ("kbc_orders", 61.0, "keboola"),
+            ("kbc_fresh", 59.0, "keboola"),
+        ] {
+            try await dependencies.stores.syncHistory.append(
+                [TableOutcome(table: id, source: source, status: minutesAgo > 60 ? .error : .ok)], jobID: "earlier",
+                at: now.addingTimeInterval(-minutesAgo * 60))
         }
         let scheduler = SyncScheduler(
-            registry: dependencies.stores.registry, syncState: dependencies.stores.syncState, jobs: dependencies.background.syncJobs,
-            logger: LogCapture().logger())
-        #expect(try await scheduler.dueTables(now: now) == ["never_synced", "stale"])
+            registry: dependencies.stores.registry, history: dependencies.stores.syncHistory,
+            jobs: dependencies.background.syncJobs, logger: LogCapture().logger())
+        let due = try await scheduler.dueTables(now: now)
+        #expect(due.mapValues { $0.sorted() } == ["files": ["never_synced", "stale"], "keboola": ["kbc_orders"]])
+
+        // One job per source; a second tick while they are unfinished queues nothing (no table runs twice at once).
+        let jobs = dependencies.background.syncJobs
+        let queued = try await scheduler.tick(now: now)
+        #expect(queued.map { $0.tables?.sorted() ?? [] } == [["never_synced", "stale"], ["kbc_orders"]])
+        #expect(jobs.isBusy("stale") && jobs.isBusy("kbc_orders") && !jobs.isBusy("fresh"))
+        #expect(try await scheduler.tick(now: now).isEmpty)
         await dependencies.close()
     }
 

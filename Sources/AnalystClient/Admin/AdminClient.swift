@@ -63,6 +63,19 @@ public struct AdminClient: Sendable {
         try await api.exchange(.GET, "/api/admin/registry", as: Schemas.RegistryList.self)
     }
 
+    /// The tables a source offers (`GET /api/admin/discover-tables?source=`).
+    public func discoverTables(source: String?) async throws -> ServerAnswer<Schemas.DiscoveredTables> {
+        let query = source.map { "?source=\(AdminClient.component($0))" } ?? ""
+        return try await api.exchange(.GET, "/api/admin/discover-tables" + query, as: Schemas.DiscoveredTables.self)
+    }
+
+    /// What sync runs did, newest first (`GET /api/sync/history?table=&limit=`).
+    public func syncHistory(table: String?, limit: Int) async throws -> ServerAnswer<Schemas.SyncHistory> {
+        var query = "?limit=\(limit)"
+        if let table { query += "&table=\(AdminClient.component(table))" }
+        return try await api.exchange(.GET, "/api/sync/history" + query, as: Schemas.SyncHistory.self)
+    }
+
     /// Registers a table (`POST /api/admin/register-table`); 409 when already registered.
     public func registerTable(_ table: Schemas.TableChanges) async throws -> ServerAnswer<Schemas.TableRegistered> {
         try await api.exchange(.POST, "/api/admin/register-table", body: table, as: Schemas.TableRegistered.self)

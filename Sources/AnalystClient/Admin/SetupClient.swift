@@ -182,6 +182,6 @@ public struct VerifyReport: Sendable, Equatable, Encodable {
 }
 
 extension Schemas.SyncJob {
-    /// Whether the job has ended (`succeeded` or `failed`).
-    public var isFinished: Bool { status == .succeeded || status == .failed }
+    /// Whether the job has ended (`succeeded`, `partial` or `failed`).
+    public var isFinished: Bool { status == .succeeded || status == .partial || status == .failed }
 }

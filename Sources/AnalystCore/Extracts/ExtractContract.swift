@@ -94,9 +94,12 @@ public enum ExtractContract {
     /// folder works wherever it is moved; a remote
     /// table's view is `remoteViews[name]` (a SELECT over an attached alias). The file is built as
     /// `extract.duckdb.tmp` and renamed over the old one, so a reader sees the old or the new extract, never half.
+    ///
+    /// `cursors` is the connector's own memory of where each table's incremental run stopped (table `_cursors`,
+    /// which the orchestrator ignores); it is published with the data, so a failed run never moves it.
     public static func write(
         _ source: ExtractSource, tables: [ExtractTable], attachments: [RemoteAttachment] = [],
-        remoteViews: [String: String] = [:]
+        remoteViews: [String: String] = [:], cursors: [String: String] = [:]
     ) throws {
         for table in tables where !Identifier.isValid(table.name) {
             throw ExtractError("table name \"\(table.name)\" is not an identifier (\(Identifier.rule))")
@@ -142,6 +145,12 @@ public enum ExtractContract {
                         ])
                 }
             }
+            if !cursors.isEmpty {
+                try connection.execute("CREATE TABLE _cursors (table_name VARCHAR PRIMARY KEY, cursor VARCHAR NOT NULL)")
+                for (table, cursor) in cursors.sorted(by: { $0.key < $1.key }) {
+                    try connection.run("INSERT INTO _cursors VALUES (?, ?)", [.varchar(table), .varchar(cursor)])
+                }
+            }
             try connection.execute("CHECKPOINT")
         } catch let error as DuckDBError {
             try? FileManager.default.removeItem(at: temporary)
@@ -160,6 +169,24 @@ public enum ExtractContract {
             let database = try Database(path: source.database.path, configuration: .init(accessMode: .readOnly))
             let connection = try database.connect()
             return try read(from: connection, catalog: nil)
+        } catch let error as DuckDBError {
+            throw ExtractError("could not read \(source.database.path): \(error.message)")
+        }
+    }
+
+    /// The incremental cursors `source`'s connector stored with its last extract; empty when there is no extract.
+    public static func cursors(_ source: ExtractSource) throws -> [String: String] {
+        guard FileManager.default.fileExists(atPath: source.database.path) else { return [:] }
+        do {
+            let database = try Database(path: source.database.path, configuration: .init(accessMode: .readOnly))
+            let connection = try database.connect()
+            let exists = try connection.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_cursors'").scalar()
+            guard (exists?.int64Value ?? 0) > 0 else { return [:] }
+            var cursors: [String: String] = [:]
+            for row in try connection.query("SELECT table_name, cursor FROM _cursors").rows() {
+                if let table = row[0].stringValue, let cursor = row[1].stringValue { cursors[table] = cursor }
+            }
+            return cursors
         } catch let error as DuckDBError {
             throw ExtractError("could not read \(source.database.path): \(error.message)")
         }

@@ -38,9 +38,28 @@ public struct HealthCheck: Sendable {
                 if case .varchar(let id) = value { return id }
                 return nil
             }
+            // A table is failing when its last extract failed, or when the last rebuild could not publish it.
+            let failed = try connection.query(
+                """
+                WITH last_runs AS (
+                    SELECT table_id, arg_max(status, synced_at) AS status, arg_max(error, synced_at) AS error
+                    FROM sync_history WHERE status <> 'skipped' GROUP BY table_id
+                ), failing AS (
+                    SELECT table_id, error FROM last_runs
+                    WHERE status = 'error'
+                      AND (table_id IN (SELECT id FROM table_registry) OR table_id IN (SELECT table_id FROM sync_state))
+                    UNION ALL
+                    SELECT table_id, error FROM sync_state WHERE status = 'error'
+                )
+                SELECT table_id, first(coalesce(error, 'failed')) FROM failing GROUP BY table_id ORDER BY table_id
+                """
+            ).rows().compactMap { row -> HealthReport.FailedTable? in
+                guard let id = row[0].stringValue, let error = row[1].stringValue else { return nil }
+                return HealthReport.FailedTable(tableID: id, error: error)
+            }
             return HealthReport.Check(
-                status: stale.isEmpty ? "ok" : "warning", tables: Int(tables), totalRows: Int(rows),
-                staleTables: stale)
+                status: stale.isEmpty && failed.isEmpty ? "ok" : "warning", tables: Int(tables), totalRows: Int(rows),
+                staleTables: stale, failedTables: failed)
         }
         async let users = check { connection in
             guard case .bigint(let count) = try connection.query("SELECT count(*) FROM users").scalar() else {

@@ -14,12 +14,15 @@ public struct HealthReport: Codable, Sendable, Equatable {
         public var tables: Int?
         public var totalRows: Int?
         public var staleTables: [String]?
+        /// Tables whose last sync failed, with the reason.
+        public var failedTables: [FailedTable]?
         public var count: Int?
 
         enum CodingKeys: String, CodingKey {
             case status, detail, tables, count
             case totalRows = "total_rows"
             case staleTables = "stale_tables"
+            case failedTables = "failed_tables"
         }
 
         public static let ok = Check(status: "ok")
@@ -27,14 +30,31 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
         public init(
             status: String, detail: String? = nil, tables: Int? = nil, totalRows: Int? = nil,
-            staleTables: [String]? = nil, count: Int? = nil
+            staleTables: [String]? = nil, failedTables: [FailedTable]? = nil, count: Int? = nil
         ) {
+            self.failedTables = failedTables
             self.status = status
             self.detail = detail
             self.tables = tables
             self.totalRows = totalRows
             self.staleTables = staleTables
             self.count = count
+        }
+    }
+
+    /// A table whose last sync failed (it keeps serving its last good data).
+    public struct FailedTable: Codable, Sendable, Equatable {
+        public var tableID: String
+        public var error: String
+
+        public init(tableID: String, error: String) {
+            self.tableID = tableID
+            self.error = error
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case tableID = "table_id"
+            case error
         }
     }
 

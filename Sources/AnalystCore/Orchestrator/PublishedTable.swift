@@ -54,7 +54,7 @@ public struct PublishedTable: Sendable, Equatable {
     public var isServed: Bool { queryMode == .remote || !hash.isEmpty }
 }
 
-/// `sync_state` and `sync_history`: what is published now and what each rebuild did.
+/// `sync_state`: what is published now (what each run did to each table is `SyncHistory`).
 public struct SyncStateStore: Sendable {
     public let system: SystemDatabase
 
@@ -79,15 +79,13 @@ public struct SyncStateStore: Sendable {
     }
 
     /// Replaces the published set: upserts `published` (status ok) and `failed` (status error, keeping the last good
-    /// file facts), deletes rows for tables nobody publishes any more, and appends one history row per table.
-    func record(published: [PublishedTable], failed: [String: String], rebuildMilliseconds: Int, now: Date) async throws {
+    /// file facts) and deletes rows for tables nobody publishes any more.
+    func record(published: [PublishedTable], failed: [String: String], now: Date) async throws {
         try await system.withConnection { connection in
             try connection.transaction {
                 let existing = Dictionary(uniqueKeysWithValues: try SyncStateStore.all(connection).map { ($0.id, $0) })
                 for table in published {
                     try SyncStateStore.upsert(table, connection)
-                    try SyncStateStore.history(
-                        table.id, rows: table.rows, status: "ok", error: nil, milliseconds: rebuildMilliseconds, now, connection)
                 }
                 for (id, message) in failed.sorted(by: { $0.key < $1.key }) {
                     var row =
@@ -98,8 +96,6 @@ public struct SyncStateStore: Sendable {
                     row.status = "error"
                     row.error = message
                     try SyncStateStore.upsert(row, connection)
-                    try SyncStateStore.history(
-                        id, rows: row.rows, status: "error", error: message, milliseconds: rebuildMilliseconds, now, connection)
                 }
                 let keep = Set(published.map(\.id)).union(failed.keys)
                 for id in existing.keys where !keep.contains(id) {
@@ -121,17 +117,6 @@ public struct SyncStateStore: Sendable {
                 .bigint(table.fileSizeBytes), .varchar(table.hash), table.fileModifiedNanoseconds.map(Value.bigint) ?? .null,
                 table.lastSync.map { .timestamp(TimestampValue($0)) } ?? .null, .varchar(table.status),
                 table.error.map(Value.varchar) ?? .null, .integer(Int32(clamping: table.columns.count)),
-            ])
-    }
-
-    private static func history(
-        _ id: String, rows: Int64, status: String, error: String?, milliseconds: Int, _ now: Date, _ connection: Connection
-    ) throws {
-        try connection.run(
-            "INSERT INTO sync_history (id, table_id, synced_at, rows, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                .varchar(UUID().uuidString.lowercased()), .varchar(id), .timestamp(TimestampValue(now)), .bigint(rows),
-                .integer(Int32(clamping: milliseconds)), .varchar(status), error.map(Value.varchar) ?? .null,
             ])
     }
 

@@ -4,6 +4,12 @@ import Foundation
 /// How a table's extract refreshes its rows (the contract's enum: `full_refresh`, `incremental`, `partitioned`).
 public typealias SyncStrategy = Schemas.SyncStrategy
 
+/// How a `partitioned` table is split into files: per `month` or per `day` of its `partition_by` column.
+public typealias PartitionGranularity = Schemas.PartitionGranularity
+
+/// A row filter the source applies when it exports (`column` is / is not one of `values`).
+public typealias WhereFilter = Schemas.WhereFilter
+
 /// A row of `table_registry`: a table the server publishes, where it comes from and who may see it.
 public struct RegisteredTable: Sendable, Equatable {
     public var id: String
@@ -21,6 +27,19 @@ public struct RegisteredTable: Sendable, Equatable {
     public var registeredBy: String?
     public var isPublic: Bool
     public var registeredAt: Date
+    /// The columns to extract (`export_columns`, comma-separated); empty for all.
+    public var exportColumns: [String] = []
+    /// Row filters the source applies when it exports.
+    public var whereFilters: [WhereFilter] = []
+    /// The date column a `partitioned` table is split by.
+    public var partitionBy: String?
+    public var partitionGranularity: PartitionGranularity = .month
+    /// The column an `incremental` database or BigQuery table is read past.
+    public var cursorColumn: String?
+    /// The environment variable holding a database connection string (never the string itself).
+    public var connectionEnvironmentVariable: String?
+    /// A SQL text run at the source instead of reading `bucket.source_table`.
+    public var sourceQuery: String?
 
     public init(
         id: String, name: String, sourceType: String? = nil, bucket: String? = nil, sourceTable: String? = nil,
@@ -47,7 +66,41 @@ public struct RegisteredTable: Sendable, Equatable {
 
     /// The primary key's column names (`primary_key` is stored comma-separated).
     public var primaryKeyColumns: [String] {
-        (primaryKey ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        RegisteredTable.names(in: primaryKey)
+    }
+
+    /// The table at its source: `source_table`, else the registered name.
+    public var sourceTableName: String { sourceTable ?? name }
+
+    /// Column names from a comma-separated list, trimmed, empty ones dropped.
+    static func names(in list: String?) -> [String] {
+        (list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Why this combination of settings cannot sync, or `nil` when it can: every strategy's required fields, checked
+    /// when an admin registers or changes a table rather than at the next run.
+    public var inconsistency: String? {
+        switch syncStrategy {
+        case .fullRefresh:
+            break
+        case .incremental:
+            if primaryKeyColumns.isEmpty && cursorColumn == nil {
+                return "sync_strategy incremental needs primary_key (rows are upserted by it) or cursor_column"
+            }
+            if sourceType == "keboola" && primaryKeyColumns.isEmpty {
+                return "sync_strategy incremental for a keboola table needs primary_key (changed rows are upserted by it)"
+            }
+            if ["postgres", "mysql", "bigquery"].contains(sourceType ?? "") && cursorColumn == nil {
+                return "sync_strategy incremental for a \(sourceType ?? "") table needs cursor_column (rows past its last value are read)"
+            }
+        case .partitioned:
+            if partitionBy == nil { return "sync_strategy partitioned needs partition_by (a date column)" }
+            if primaryKeyColumns.isEmpty { return "sync_strategy partitioned needs primary_key (changed rows are upserted by it)" }
+        }
+        if queryMode == .remote && syncStrategy != .fullRefresh {
+            return "query_mode remote reads the source live; use sync_strategy full_refresh"
+        }
+        return nil
     }
 }
 
@@ -58,6 +111,8 @@ public enum RegistryError: Error, Equatable, CustomStringConvertible {
     case invalidValue(field: String, value: String, accepted: String)
     case alreadyRegistered(String)
     case notFound
+    /// The settings contradict each other (a strategy without the fields it needs).
+    case inconsistent(String)
 
     public var description: String {
         switch self {
@@ -71,6 +126,8 @@ public enum RegistryError: Error, Equatable, CustomStringConvertible {
             return "Table '\(id)' already registered"
         case .notFound:
             return "Table not found"
+        case .inconsistent(let reason):
+            return reason
         }
     }
 }

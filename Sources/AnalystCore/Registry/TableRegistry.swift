@@ -12,7 +12,9 @@ extension Schemas.TableChanges {
             (.sourceTable, sourceTable != nil), (.syncStrategy, syncStrategy != nil), (.queryMode, queryMode != nil),
             (.syncSchedule, syncSchedule != nil), (.profileAfterSync, profileAfterSync != nil),
             (.primaryKey, primaryKey != nil), (.folder, folder != nil), (.description, description != nil),
-            (.isPublic, isPublic != nil),
+            (.isPublic, isPublic != nil), (.exportColumns, exportColumns != nil), (.whereFilters, whereFilters != nil),
+            (.partitionBy, partitionBy != nil), (.partitionGranularity, partitionGranularity != nil),
+            (.cursorColumn, cursorColumn != nil), (.connectionEnv, connectionEnv != nil), (.sourceQuery, sourceQuery != nil),
         ]
         return fields.filter(\.1).map(\.0.rawValue)
     }
@@ -49,6 +51,29 @@ extension Schemas.TableChanges {
         if let folder { table.folder = folder.isEmpty ? nil : folder }
         if let description { table.description = description.isEmpty ? nil : description }
         if let isPublic { table.isPublic = isPublic }
+        if let exportColumns { table.exportColumns = RegisteredTable.names(in: exportColumns) }
+        if let whereFilters {
+            for filter in whereFilters where filter.column.isEmpty || filter.values.isEmpty {
+                throw .invalidValue(
+                    field: "where_filters", value: filter.column,
+                    accepted: "filters with a column name and at least one value")
+            }
+            table.whereFilters = whereFilters
+        }
+        if let partitionBy { table.partitionBy = partitionBy.isEmpty ? nil : partitionBy }
+        if let partitionGranularity { table.partitionGranularity = partitionGranularity }
+        if let cursorColumn { table.cursorColumn = cursorColumn.isEmpty ? nil : cursorColumn }
+        if let connectionEnv {
+            guard connectionEnv.isEmpty || EnvironmentName.isValid(connectionEnv) else {
+                throw .invalidValue(field: "connection_env", value: connectionEnv, accepted: EnvironmentName.rule)
+            }
+            table.connectionEnvironmentVariable = connectionEnv.isEmpty ? nil : connectionEnv
+        }
+        if let sourceQuery {
+            let text = sourceQuery.trimmingCharacters(in: .whitespacesAndNewlines)
+            table.sourceQuery = text.isEmpty ? nil : text
+        }
+        if let reason = table.inconsistency { throw .inconsistent(reason) }
         return table
     }
 }
@@ -63,7 +88,8 @@ public struct TableRegistry: Sendable {
 
     static let columns = """
         id, name, source_type, bucket, source_table, sync_strategy, query_mode, sync_schedule, profile_after_sync,
-        primary_key, folder, description, registered_by, is_public, registered_at
+        primary_key, folder, description, registered_by, is_public, registered_at, export_columns, where_filters,
+        partition_by, partition_granularity, cursor_column, connection_env, source_query
         """
 
     /// Every registered table, by name.
@@ -90,7 +116,7 @@ public struct TableRegistry: Sendable {
         try await system.withConnection { connection in
             do {
                 try connection.run(
-                    "INSERT INTO table_registry (\(TableRegistry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO table_registry (\(TableRegistry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     TableRegistry.values(of: table))
             } catch let error as DuckDBError where error.isConstraintViolation {
                 throw RegistryError.alreadyRegistered(id)
@@ -111,7 +137,8 @@ public struct TableRegistry: Sendable {
                 """
                 UPDATE table_registry SET name = ?, source_type = ?, bucket = ?, source_table = ?, sync_strategy = ?,
                     query_mode = ?, sync_schedule = ?, profile_after_sync = ?, primary_key = ?, folder = ?, description = ?,
-                    registered_by = ?, is_public = ?, registered_at = ?
+                    registered_by = ?, is_public = ?, registered_at = ?, export_columns = ?, where_filters = ?,
+                    partition_by = ?, partition_granularity = ?, cursor_column = ?, connection_env = ?, source_query = ?
                 WHERE id = ?
                 """, values)
         }
@@ -133,12 +160,20 @@ public struct TableRegistry: Sendable {
             .varchar(table.syncStrategy.rawValue), .varchar(table.queryMode.rawValue), text(table.syncSchedule?.description),
             .boolean(table.profileAfterSync), text(table.primaryKey), text(table.folder), text(table.description),
             text(table.registeredBy), .boolean(table.isPublic), .timestamp(TimestampValue(table.registeredAt)),
+            text(table.exportColumns.isEmpty ? nil : table.exportColumns.joined(separator: ",")),
+            text(table.whereFilters.isEmpty ? nil : TableRegistry.json(table.whereFilters)), text(table.partitionBy),
+            .varchar(table.partitionGranularity.rawValue), text(table.cursorColumn),
+            text(table.connectionEnvironmentVariable), text(table.sourceQuery),
         ]
     }
 
+    static func json(_ filters: [WhereFilter]) -> String {
+        (try? JSONEncoder().encode(filters)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+
     static func table(_ row: [Value]) -> RegisteredTable? {
-        guard row.count >= 15, let id = row[0].stringValue, let name = row[1].stringValue else { return nil }
-        return RegisteredTable(
+        guard row.count >= 22, let id = row[0].stringValue, let name = row[1].stringValue else { return nil }
+        var table = RegisteredTable(
             id: id, name: name, sourceType: row[2].stringValue, bucket: row[3].stringValue, sourceTable: row[4].stringValue,
             // Rows written before validation existed may hold other values: read them as the defaults.
             syncStrategy: row[5].stringValue.flatMap(SyncStrategy.init(rawValue:)) ?? .fullRefresh,
@@ -146,5 +181,14 @@ public struct TableRegistry: Sendable {
             syncSchedule: row[7].stringValue.flatMap(SyncSchedule.init), profileAfterSync: row[8].boolValue ?? true,
             primaryKey: row[9].stringValue, folder: row[10].stringValue, description: row[11].stringValue,
             registeredBy: row[12].stringValue, isPublic: row[13].boolValue ?? true, registeredAt: row[14].dateValue ?? Date())
+        table.exportColumns = RegisteredTable.names(in: row[15].stringValue)
+        table.whereFilters =
+            row[16].stringValue.flatMap { try? JSONDecoder().decode([WhereFilter].self, from: Data($0.utf8)) } ?? []
+        table.partitionBy = row[17].stringValue
+        table.partitionGranularity = row[18].stringValue.flatMap(PartitionGranularity.init(rawValue:)) ?? .month
+        table.cursorColumn = row[19].stringValue
+        table.connectionEnvironmentVariable = row[20].stringValue
+        table.sourceQuery = row[21].stringValue
+        return table
     }
 }

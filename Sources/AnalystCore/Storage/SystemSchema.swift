@@ -167,6 +167,44 @@ public enum SystemSchema {
                 ALTER TABLE audit_log ADD COLUMN path VARCHAR;
                 CREATE INDEX audit_log_resource ON audit_log (resource);
                 """),
+        Migration(
+            version: 10, name: "connectors: export settings per table; sync history per run",
+            // table_registry is rebuilt rather than altered: DuckDB 1.5.5 cannot replay an ADD COLUMN from the WAL on
+            // a table with a function default (registered_at's current_timestamp), which would leave the file
+            // unopenable after a crash or a copy taken before a checkpoint.
+            sql: """
+                CREATE TABLE table_registry_v10 (
+                    id VARCHAR PRIMARY KEY,
+                    name VARCHAR NOT NULL,
+                    source_type VARCHAR,
+                    bucket VARCHAR,
+                    source_table VARCHAR,
+                    sync_strategy VARCHAR NOT NULL DEFAULT 'full_refresh',
+                    query_mode VARCHAR NOT NULL DEFAULT 'local',
+                    sync_schedule VARCHAR,
+                    profile_after_sync BOOLEAN NOT NULL DEFAULT true,
+                    primary_key VARCHAR,
+                    folder VARCHAR,
+                    description VARCHAR,
+                    registered_by VARCHAR,
+                    is_public BOOLEAN NOT NULL DEFAULT true,
+                    registered_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                    export_columns VARCHAR,
+                    where_filters VARCHAR,
+                    partition_by VARCHAR,
+                    partition_granularity VARCHAR,
+                    cursor_column VARCHAR,
+                    connection_env VARCHAR,
+                    source_query VARCHAR
+                );
+                INSERT INTO table_registry_v10
+                    SELECT *, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM table_registry;
+                DROP TABLE table_registry;
+                ALTER TABLE table_registry_v10 RENAME TO table_registry;
+                ALTER TABLE sync_history ADD COLUMN source VARCHAR;
+                ALTER TABLE sync_history ADD COLUMN bytes BIGINT;
+                ALTER TABLE sync_history ADD COLUMN job_id VARCHAR;
+                """),
     ]
 
     /// The highest version this build knows.

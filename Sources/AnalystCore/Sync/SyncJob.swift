@@ -3,10 +3,12 @@ import Foundation
 /// One sync run: the extract step for the chosen tables, then a rebuild, then profiles for changed tables.
 public struct SyncJob: Sendable, Equatable {
     public enum Status: String, Sendable, Codable {
-        case queued, running, succeeded, failed
+        /// `succeeded`: every table did; `partial`: some failed, others published; `failed`: nothing could be
+        /// published, or the rebuild failed.
+        case queued, running, succeeded, partial, failed
 
         /// Whether the job has ended (one way or the other).
-        public var isFinished: Bool { self == .succeeded || self == .failed }
+        public var isFinished: Bool { self == .succeeded || self == .partial || self == .failed }
     }
 
     /// The steps of a job, in order.
@@ -26,4 +28,21 @@ public struct SyncJob: Sendable, Equatable {
     public var report: RebuildReport?
     /// Errors by table or source (a failed source does not fail the job; a failed rebuild does).
     public var errors: [String: String]
+    /// Each extracted table's outcome.
+    public var results: [TableOutcome] = []
+
+    /// Whether the job covers `table` (a job for all tables covers every one).
+    public func covers(_ table: String) -> Bool {
+        tables.map { $0.contains(table) } ?? true
+    }
+
+    /// The status a finished job has: failed when the rebuild failed or every extracted table failed (or, with
+    /// nothing extracted, when sources failed and nothing was published); partial when anything else went wrong.
+    static func outcome(rebuildFailed: Bool, results: [TableOutcome], report: RebuildReport?, errors: [String: String]) -> Status {
+        if rebuildFailed { return .failed }
+        let extracted = results.filter { $0.status != .skipped }
+        if !extracted.isEmpty && extracted.allSatisfy({ $0.status == .error }) { return .failed }
+        if extracted.isEmpty, let report, report.tableCount == 0, !errors.isEmpty { return .failed }
+        return errors.isEmpty ? .succeeded : .partial
+    }
 }

@@ -3,10 +3,11 @@ import Logging
 import Synchronization
 
 /// Runs sync jobs one after another in the background and remembers the last 100 for `GET /api/sync/jobs/{id}`.
-/// After each rebuild the query side moves to the new file (`AnalyticsDatabase.reload`) and `onPublished` runs
-/// (manifest cache, profiles).
+/// Each job extracts, records every table's outcome in `sync_history`, rebuilds, moves the query side to the new
+/// file (`AnalyticsDatabase.reload`) and runs `onPublished` (manifest cache, profiles).
 public final class SyncJobs: Sendable {
-    let extract: @Sendable ([String]?) async -> [String: String]
+    let extract: @Sendable ([String]?) async -> [TableOutcome]
+    let history: SyncHistory
     let orchestrator: Orchestrator
     let analytics: AnalyticsDatabase
     let onPublished: @Sendable (RebuildReport) async -> [String: String]
@@ -19,12 +20,12 @@ public final class SyncJobs: Sendable {
     private let pending: AsyncStream<String>
 
     /// - Parameters:
-    ///   - extract: runs the extract step for the tables (all when `nil`); returns errors by table or source.
+    ///   - extract: runs the extract step for the tables (all when `nil`); returns each table's outcome.
     ///   - onPublished: runs after a rebuild (the manifest); returns errors.
     ///   - refreshProfiles: profiles changed tables, then refreshes what depends on profiles; returns errors by table.
     public init(
-        orchestrator: Orchestrator, analytics: AnalyticsDatabase, logger: Logger,
-        extract: @escaping @Sendable ([String]?) async -> [String: String],
+        orchestrator: Orchestrator, analytics: AnalyticsDatabase, history: SyncHistory, logger: Logger,
+        extract: @escaping @Sendable ([String]?) async -> [TableOutcome],
         onPublished: @escaping @Sendable (RebuildReport) async -> [String: String],
         refreshProfiles: @escaping @Sendable () async -> [String: String]
     ) {
@@ -33,6 +34,7 @@ public final class SyncJobs: Sendable {
         self.analytics = analytics
         self.logger = logger
         self.extract = extract
+        self.history = history
         self.onPublished = onPublished
         (pending, queue) = AsyncStream.makeStream(of: String.self)
     }
@@ -56,6 +58,11 @@ public final class SyncJobs: Sendable {
 
     public func job(id: String) -> SyncJob? {
         jobs.withLock { $0.first { $0.id == id } }
+    }
+
+    /// Whether a queued or running job covers `table` (the scheduler skips such tables instead of running them twice).
+    public func isBusy(_ table: String) -> Bool {
+        jobs.withLock { jobs in jobs.contains { !$0.status.isFinished && $0.covers(table) } }
     }
 
     /// Waits until job `id` has finished (for callers that answer after the work, such as uploads); `nil` for a job
@@ -90,8 +97,21 @@ public final class SyncJobs: Sendable {
 
     private func execute(_ id: String) async {
         guard let job = update(id, { Self.start(&$0) }) else { return }
-        var errors = await extract(job.tables)
-        update(id) { Self.step(&$0, .rebuild, errors: errors) }
+        let results = await extract(job.tables)
+        var errors: [String: String] = [:]
+        for result in results where result.status == .error {
+            errors[result.table] = result.error ?? "failed"
+        }
+        do {
+            try await history.append(results, jobID: id)
+        } catch {
+            logger.error("could not record sync history", metadata: ["job": "\(id)", "error": "\(error)"])
+            errors["history"] = "could not record sync history: \(error)"
+        }
+        update(id) {
+            $0.results = results
+            Self.step(&$0, .rebuild, errors: errors)
+        }
         do {
             let report = try await orchestrator.rebuild()
             try await analytics.reload()
@@ -103,7 +123,7 @@ public final class SyncJobs: Sendable {
                 Self.step(&$0, .profile, errors: errors)
             }
             errors.merge(await refreshProfiles()) { first, _ in first }
-            finish(id, .succeeded, errors: errors)
+            finish(id, SyncJob.outcome(rebuildFailed: false, results: results, report: report, errors: errors), errors: errors)
         } catch {
             logger.error("sync job failed", metadata: ["job": "\(id)", "error": "\(error)"])
             errors["rebuild"] = "\(error)"

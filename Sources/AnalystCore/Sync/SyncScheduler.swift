@@ -1,47 +1,66 @@
 import Foundation
 import Logging
 
-/// Starts a sync job for the registered tables whose `sync_schedule` is due (compared with their last sync), checked
-/// once a minute. Tables without a schedule sync only when triggered.
+/// The server's one scheduler for table syncs: once a minute it finds the registered tables whose `sync_schedule`
+/// is due (compared with when each last ran, from `sync_history`, so a restart keeps the rhythm) and queues one job
+/// per source with its due tables. A table a queued or running job already covers is skipped with a log line,
+/// never run twice at once. Tables without a schedule sync only when triggered.
 public struct SyncScheduler: Sendable {
     let registry: TableRegistry
-    let syncState: SyncStateStore
+    let history: SyncHistory
     let jobs: SyncJobs
     let logger: Logger
     let interval: Duration
 
     public init(
-        registry: TableRegistry, syncState: SyncStateStore, jobs: SyncJobs, logger: Logger, interval: Duration = .seconds(60)
+        registry: TableRegistry, history: SyncHistory, jobs: SyncJobs, logger: Logger, interval: Duration = .seconds(60)
     ) {
         self.registry = registry
-        self.syncState = syncState
+        self.history = history
         self.jobs = jobs
         self.logger = logger
         self.interval = interval
     }
 
-    /// The scheduled tables due at `now`.
-    public func dueTables(now: Date = Date()) async throws -> [String] {
-        let lastSync = Dictionary(uniqueKeysWithValues: try await syncState.all().map { ($0.id, $0.lastSync) })
-        return try await registry.list().compactMap { table in
-            guard let schedule = table.syncSchedule, schedule.isDue(lastRun: lastSync[table.id] ?? nil, now: now) else {
-                return nil
-            }
-            return table.id
+    /// The scheduled tables due at `now`, by source.
+    public func dueTables(now: Date = Date()) async throws -> [String: [String]] {
+        let lastRuns = try await history.lastRuns()
+        var due: [String: [String]] = [:]
+        for table in try await registry.list() {
+            guard let schedule = table.syncSchedule, schedule.isDue(lastRun: lastRuns[table.id], now: now) else { continue }
+            due[table.sourceType ?? Extraction.defaultSource, default: []].append(table.id)
         }
+        return due
     }
 
-    /// Checks every `interval` until cancelled; never queues a second job while one it started is unfinished.
+    /// Queues a job per source for its due tables that no unfinished job covers; returns the jobs queued.
+    @discardableResult
+    public func tick(now: Date = Date()) async throws -> [SyncJob] {
+        var queued: [SyncJob] = []
+        for (source, tables) in try await dueTables(now: now).sorted(by: { $0.key < $1.key }) {
+            let busy = tables.filter(jobs.isBusy)
+            if !busy.isEmpty {
+                logger.info(
+                    "skipping scheduled tables whose previous run is still going",
+                    metadata: ["source": "\(source)", "tables": "\(busy.joined(separator: ","))"])
+            }
+            let ready = tables.filter { !busy.contains($0) }
+            guard !ready.isEmpty else { continue }
+            let job = jobs.trigger(tables: ready)
+            logger.info(
+                "scheduled sync queued",
+                metadata: ["source": "\(source)", "tables": "\(ready.joined(separator: ","))", "job": "\(job.id)"])
+            queued.append(job)
+        }
+        return queued
+    }
+
+    /// Checks every `interval` until cancelled.
     public func run() async {
-        var running: String?
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: interval)
-                if let id = running, let job = jobs.job(id: id), job.status == .queued || job.status == .running { continue }
-                let due = try await dueTables()
-                guard !due.isEmpty else { continue }
-                running = jobs.trigger(tables: due).id
-                logger.info("scheduled sync started", metadata: ["tables": "\(due.joined(separator: ","))"])
+                try await tick()
             } catch is CancellationError {
                 return
             } catch {

@@ -1,4 +1,5 @@
 import AnalystCore
+import Connectors
 import Logging
 import Messaging
 
@@ -37,6 +38,10 @@ public struct ServerConfiguration: Sendable {
     public var mail: MailSettings?
     /// Profiler thresholds and sampling (`profiler.*`).
     public var profilerOptions = ProfilerOptions()
+    /// How often the scheduler looks for due tables (`sync.schedule_check_seconds`, default 60).
+    public var scheduleCheckInterval: Duration = .seconds(60)
+    /// Keboola, databases, BigQuery… (`keboola.*`, …): where the sources are.
+    public var connectors = ConnectorSettings()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).
     public var environment: [String: String] = [:]
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.

@@ -9,6 +9,10 @@ extension Schemas.RegisteredTable {
             syncStrategy: table.syncStrategy, queryMode: table.queryMode, syncSchedule: table.syncSchedule?.description,
             profileAfterSync: table.profileAfterSync, primaryKey: table.primaryKey, folder: table.folder,
             description: table.description, registeredBy: table.registeredBy, isPublic: table.isPublic,
-            registeredAt: table.registeredAt)
+            registeredAt: table.registeredAt,
+            exportColumns: table.exportColumns.isEmpty ? nil : table.exportColumns.joined(separator: ","),
+            whereFilters: table.whereFilters, partitionBy: table.partitionBy,
+            partitionGranularity: table.partitionGranularity, cursorColumn: table.cursorColumn,
+            connectionEnv: table.connectionEnvironmentVariable, sourceQuery: table.sourceQuery)
     }
 }

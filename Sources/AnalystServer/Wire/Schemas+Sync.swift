@@ -7,7 +7,26 @@ extension Schemas.SyncJob {
             id: job.id, status: .init(job.status), step: .init(job.step), tables: job.tables,
             createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
             published: job.report.map { .init(additionalProperties: $0.published) }, changedTables: job.report?.changedTables,
-            errors: .init(additionalProperties: job.errors), durationMs: job.report?.elapsed.wholeMilliseconds)
+            errors: .init(additionalProperties: job.errors), durationMs: job.report?.elapsed.wholeMilliseconds,
+            results: job.results.map(Schemas.SyncTableResult.init))
+    }
+}
+
+extension Schemas.SyncTableResult {
+    init(_ outcome: TableOutcome) {
+        self.init(
+            tableId: outcome.table, source: outcome.source, status: .init(rawValue: outcome.status.rawValue) ?? .error,
+            rows: Int(outcome.rows), bytes: Int(outcome.bytes), durationMs: outcome.duration.wholeMilliseconds,
+            error: outcome.error)
+    }
+}
+
+extension Schemas.SyncHistoryEntry {
+    init(_ entry: SyncHistoryEntry) {
+        self.init(
+            id: entry.id, tableId: entry.table, source: entry.source, jobId: entry.jobID, syncedAt: entry.syncedAt,
+            status: .init(rawValue: entry.status.rawValue) ?? .error, rows: Int(entry.rows), bytes: Int(entry.bytes),
+            durationMs: entry.durationMilliseconds, error: entry.error)
     }
 }
 
@@ -17,6 +36,7 @@ extension Schemas.SyncJob.StatusPayload {
         case .queued: self = .queued
         case .running: self = .running
         case .succeeded: self = .succeeded
+        case .partial: self = .partial
         case .failed: self = .failed
         }
     }

@@ -17,10 +17,16 @@ public struct FilesSource: Sendable {
 
     public var source: ExtractSource { ExtractSource(name: FilesSource.sourceName, in: directory.extracts) }
 
-    /// Converts the inbox files (all, or only those of `tables`) and rewrites the extract. Returns errors by table
-    /// (a file that cannot be read stays in the inbox; the others are published).
-    public func extract(only tables: [String]? = nil) throws -> [String: String] {
-        var errors: [String: String] = [:]
+    /// What converting one inbox file read: its rows and its size.
+    public struct Converted: Sendable, Equatable {
+        public var rows: Int64
+        public var bytes: Int64
+    }
+
+    /// Converts the inbox files (all, or only those of `tables`) and rewrites the extract. Returns each file's result
+    /// by table (a file that cannot be read stays in the inbox; the others are published).
+    public func extract(only tables: [String]? = nil) throws -> [String: Result<Converted, ExtractError>] {
+        var results: [String: Result<Converted, ExtractError>] = [:]
         let inbox = directory.inbox
         let names = (try? FileManager.default.contentsOfDirectory(atPath: inbox.path)) ?? []
         for name in names.sorted() {
@@ -30,22 +36,27 @@ public struct FilesSource: Sendable {
             let table = String(name.dropLast(format.count + 1))
             if let tables, !tables.contains(table) { continue }
             guard Identifier.isValid(table) else {
-                errors[name] = "file name \"\(name)\" must be <table>.csv or <table>.parquet with a table id of \(Identifier.rule)"
+                results[name] = .failure(
+                    ExtractError("file name \"\(name)\" must be <table>.csv or <table>.parquet with a table id of \(Identifier.rule)"))
                 continue
             }
             do {
-                try convert(file, format: format, into: table)
+                let bytes = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0
+                let rows = try convert(file, format: format, into: table)
                 try FileManager.default.removeItem(at: file)
+                results[table] = .success(Converted(rows: rows, bytes: bytes))
             } catch {
-                errors[table] = "\(name): \((error as? DuckDBError)?.message ?? "\(error)")"
+                results[table] = .failure(ExtractError("\(name): \((error as? DuckDBError)?.message ?? "\(error)")"))
             }
         }
         try writeExtract()
-        return errors
+        return results
     }
 
-    /// Writes `data/<table>.parquet` from a CSV (types inferred) or a parquet file (rewritten with ZSTD).
-    func convert(_ file: URL, format: String, into table: String) throws {
+    /// Writes `data/<table>.parquet` from a CSV (types inferred) or a parquet file (rewritten with ZSTD); returns
+    /// the rows written.
+    @discardableResult
+    func convert(_ file: URL, format: String, into table: String) throws -> Int64 {
         try FileManager.default.createDirectory(at: source.dataDirectory, withIntermediateDirectories: true)
         let target = source.parquetFile(for: table)
         let temporary = target.path + ".tmp"
@@ -54,12 +65,13 @@ public struct FilesSource: Sendable {
             ? "read_csv(\(Identifier.literal(file.path)), auto_detect = true, header = true)"
             : "read_parquet(\(Identifier.literal(file.path)))"
         let connection = try Database(configuration: .init(threads: 2)).connect()
-        try connection.execute(
+        let rows = try connection.run(
             "COPY (SELECT * FROM \(reader)) TO \(Identifier.literal(temporary)) (FORMAT parquet, COMPRESSION zstd)")
         guard rename(temporary, target.path) == 0 else {
             try? FileManager.default.removeItem(atPath: temporary)
             throw ExtractError("could not move \(temporary) into place: \(String(cString: strerror(errno)))")
         }
+        return Int64(rows)
     }
 
     /// Rewrites `extracts/files/extract.duckdb` listing every `data/*.parquet` (rows from the parquet metadata).
@@ -86,11 +98,29 @@ public struct FilesSource: Sendable {
 extension FilesSource: Connector {
     public var sourceName: String { FilesSource.sourceName }
 
-    public func extract(tables: [String]?) async -> [String: String] {
+    /// Converts the inbox files of `run.tables` (every file, on a whole-source run) and rewrites the extract. A
+    /// table asked for without a file in the inbox keeps its published file and is reported as such.
+    public func extract(_ run: ExtractRun) async -> [TableOutcome] {
+        let started = ContinuousClock.now
+        let names = run.isWholeSource ? nil : run.tables.map(\.id)
         do {
-            return try await BlockingExecutor.shared.run { try self.extract(only: tables) }
+            let converted = try await BlockingExecutor.shared.run { try self.extract(only: names) }
+            let elapsed = started.duration(to: .now)
+            var outcomes = converted.map { table, result in
+                switch result {
+                case .success(let facts):
+                    TableOutcome(table: table, source: sourceName, rows: facts.rows, bytes: facts.bytes, duration: elapsed)
+                case .failure(let error):
+                    TableOutcome.failed(table, source: sourceName, error.description, duration: elapsed)
+                }
+            }
+            for table in run.tables where converted[table.id] == nil {
+                outcomes.append(TableOutcome(table: table.id, source: sourceName, status: .skipped, duration: elapsed))
+            }
+            return outcomes.sorted { $0.table < $1.table }
         } catch {
-            return [FilesSource.sourceName: "\(error)"]
+            let message = "\(error)"
+            return run.tables.map { TableOutcome.failed($0.id, source: sourceName, message) }
         }
     }
 }

@@ -24,6 +24,27 @@ struct TableChangeOptions: ParsableArguments {
     @Option(help: "What the table holds.")
     var description: String?
 
+    @Option(help: "Primary key columns, comma-separated (incremental and partitioned runs upsert by it).")
+    var primaryKey: String?
+
+    @Option(help: "Only these columns, comma-separated; '' for all.")
+    var exportColumns: String?
+
+    @Option(help: "The date column a partitioned table is split by.")
+    var partitionBy: String?
+
+    @Option(help: "month (default) or day: one file per partition.")
+    var partitionGranularity: String?
+
+    @Option(help: "The column an incremental database or BigQuery table is read past.")
+    var cursorColumn: String?
+
+    @Option(help: "The environment variable (on the server) holding a database connection string.")
+    var connectionEnv: String?
+
+    @Option(help: "A SQL text run at the source instead of reading a table.")
+    var sourceQuery: String?
+
     func validate() throws {
         if let queryMode, Schemas.QueryMode(rawValue: queryMode) == nil {
             throw ValidationError("--query-mode must be local or remote, not \"\(queryMode)\"")
@@ -32,11 +53,17 @@ struct TableChangeOptions: ParsableArguments {
         if let syncStrategy, Schemas.SyncStrategy(rawValue: syncStrategy) == nil {
             throw ValidationError("--sync-strategy must be one of \(strategies.joined(separator: ", ")), not \"\(syncStrategy)\"")
         }
+        if let partitionGranularity, Schemas.PartitionGranularity(rawValue: partitionGranularity) == nil {
+            throw ValidationError("--partition-granularity must be month or day, not \"\(partitionGranularity)\"")
+        }
     }
 
     /// Whether none of these options was given.
     var isEmpty: Bool {
-        [sourceType, bucket, sourceTable, queryMode, syncStrategy, syncSchedule, description].allSatisfy { $0 == nil }
+        [
+            sourceType, bucket, sourceTable, queryMode, syncStrategy, syncSchedule, description, primaryKey, exportColumns,
+            partitionBy, partitionGranularity, cursorColumn, connectionEnv, sourceQuery,
+        ].allSatisfy { $0 == nil }
     }
 
     /// The changes these options give: the fields given are set, the others left as they are.
@@ -44,6 +71,9 @@ struct TableChangeOptions: ParsableArguments {
         Schemas.TableChanges(
             sourceType: sourceType, bucket: bucket, sourceTable: sourceTable,
             syncStrategy: syncStrategy.flatMap(Schemas.SyncStrategy.init(rawValue:)),
-            queryMode: queryMode.flatMap(Schemas.QueryMode.init(rawValue:)), syncSchedule: syncSchedule, description: description)
+            queryMode: queryMode.flatMap(Schemas.QueryMode.init(rawValue:)), syncSchedule: syncSchedule,
+            primaryKey: primaryKey, description: description, exportColumns: exportColumns, partitionBy: partitionBy,
+            partitionGranularity: partitionGranularity.flatMap(Schemas.PartitionGranularity.init(rawValue:)),
+            cursorColumn: cursorColumn, connectionEnv: connectionEnv, sourceQuery: sourceQuery)
     }
 }

@@ -5,12 +5,14 @@ import Foundation
 import Hummingbird
 import JSONWriting
 
-/// `/api/sync`: the manifest (any user, filtered by access), triggering a sync and following its job (admin).
+/// `/api/sync`: the manifest (any user, filtered by access), triggering a sync, following its job and reading the
+/// sync history (admin).
 struct SyncController {
     let manifest: SyncManifest
     let accessPolicy: AccessPolicy
     let registry: TableRegistry
     let jobs: SyncJobs
+    let history: SyncHistory
     let system: SystemDatabase
     let directory: DataDirectory
 
@@ -44,6 +46,15 @@ struct SyncController {
                 throw APIError(.notFound, "Sync job not found (jobs are kept in memory for the last 100 runs)")
             }
             return WireResponse(.init(job))
+        }
+        admin.get("history") { request, _ -> WireResponse<Schemas.SyncHistory> in
+            let query = request.uri.queryParameters
+            let limitText = query["limit"].map(String.init) ?? "100"
+            guard let limit = Int(limitText), (1...1000).contains(limit) else {
+                throw APIError(.unprocessableContent, "limit must be an integer from 1 to 1000")
+            }
+            let entries = try await history.list(table: query["table"].map(String.init), limit: limit)
+            return WireResponse(.init(entries: entries.map(Schemas.SyncHistoryEntry.init), count: entries.count))
         }
     }
 

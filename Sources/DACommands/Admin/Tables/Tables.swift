@@ -5,7 +5,7 @@ extension Admin {
     struct Tables: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "tables",
-            abstract: "List, register, change and delete tables, and upload a file's data into one.",
-            subcommands: [List.self, Register.self, Update.self, Delete.self, Upload.self])
+            abstract: "List, discover, register, change and delete tables, upload a file's data into one, see sync history.",
+            subcommands: [List.self, Discover.self, Register.self, Update.self, Delete.self, Upload.self, History.self])
     }
 }

@@ -1,0 +1,232 @@
+import AnalystAPI
+import AnalystCore
+import Connectors
+import DuckDB
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+@testable import Connectors
+
+/// The Keboola connector against a fake Storage API that speaks Keboola's wire protocol.
+@Suite struct KeboolaConnectorTests {
+    static let orderColumns: [FakeKeboola.Column] = [
+        .typed("id", "INTEGER"), .typed("amount", "NUMERIC", length: "12,2"), .typed("ratio", "FLOAT"),
+        .typed("paid", "BOOLEAN"), .typed("day", "DATE"), .typed("at", "TIMESTAMP"), .init("note"),
+        // Two providers disagree: the user's word wins over the transformation's.
+        .init(
+            "country",
+            [
+                (provider: "keboola.snowflake-transformation", basetype: "INTEGER", length: nil),
+                (provider: "user", basetype: "STRING", length: nil),
+            ]),
+    ]
+    static let orderRows: [[String?]] = [
+        ["1", "10.50", "0.5", "true", "2026-01-02", "2026-01-02 10:00:00", "first, with \"quotes\"", "CZ"],
+        ["2", "20.25", "1.5", "false", "2026-02-03", "2026-02-03 11:30:00", "", "DE"],
+        ["3", "", "", "", "", "", "line\nbreak", "CZ"],
+    ]
+
+    /// A data directory, a fake Keboola and the connector pointed at it.
+    struct Fixture {
+        let directory: TemporaryDirectory
+        let data: DataDirectory
+        let fake: FakeKeboola
+        let connector: KeboolaConnector
+
+        static func start(environment: [String: String]? = nil) async throws -> Fixture {
+            let directory = try TemporaryDirectory()
+            let data = DataDirectory(directory.appending("data"))
+            try data.prepare()
+            let fake = try await FakeKeboola.start(files: URL(fileURLWithPath: directory.appending("kbc-files")))
+            var settings = KeboolaSettings(url: try #require(URL(string: fake.url)))
+            settings.pollInterval = .milliseconds(5)
+            settings.jobDeadline = .seconds(30)
+            let connector = KeboolaConnector(
+                settings: settings, environment: environment ?? ["KEBOOLA_STORAGE_TOKEN": fake.token], directory: data,
+                logger: Logger(label: "test"))
+            return Fixture(directory: directory, data: data, fake: fake, connector: connector)
+        }
+
+        func stop() async {
+            await fake.stop()
+            directory.remove()
+        }
+
+        func table(
+            _ name: String, bucket: String = "in.c-sales", source: String? = nil, strategy: SyncStrategy = .fullRefresh,
+            key: String? = nil
+        ) -> RegisteredTable {
+            RegisteredTable(
+                id: name, name: name, sourceType: "keboola", bucket: bucket, sourceTable: source, syncStrategy: strategy,
+                primaryKey: key)
+        }
+
+        func run(_ tables: [RegisteredTable], registered: [RegisteredTable]? = nil) async -> [TableOutcome] {
+            await connector.extract(ExtractRun(tables: tables, registered: registered ?? tables, isWholeSource: false))
+        }
+
+        func query(_ sql: String) throws -> [[Value]] {
+            let source = ExtractSource(name: "keboola", in: data.extracts)
+            return try source.connectReadOnly().query(sql).rows()
+        }
+    }
+
+    @Test func aSlicedGzippedExportBecomesTypedParquet() async throws {
+        let fixture = try await Fixture.start()
+        defer { Task { await fixture.stop() } }
+        fixture.fake.createTable(
+            "in.c-sales.orders", columns: Self.orderColumns, primaryKey: ["id"], rows: Self.orderRows,
+            description: "Orders from the shop", shape: .init(slices: 2, gzip: true))
+        let outcomes = await fixture.run([fixture.table("orders")])
+        #expect(outcomes.count == 1)
+        let outcome = try #require(outcomes.first)
+        #expect(outcome.status == .ok, "\(outcome.error ?? "")")
+        #expect(outcome.rows == 3 && outcome.bytes > 0)
+
+        let types = try fixture.query("SELECT column_name, column_type FROM (DESCRIBE orders)").map {
+            "\($0[0].stringValue ?? ""):\($0[1].stringValue ?? "")"
+        }
+        #expect(
+            types == [
+                "id:BIGINT", "amount:DECIMAL(12,2)", "ratio:DOUBLE", "paid:BOOLEAN", "day:DATE", "at:TIMESTAMP", "note:VARCHAR",
+                "country:VARCHAR",
+            ])
+        let rows = try fixture.query("SELECT id, CAST(amount AS VARCHAR), paid, note, country, amount IS NULL FROM orders ORDER BY id")
+        #expect(rows.map { $0[0] } == [.bigint(1), .bigint(2), .bigint(3)])
+        #expect(rows[0][1].stringValue == "10.50" && rows[0][2] == .boolean(true))
+        #expect(rows[0][3].stringValue == "first, with \"quotes\"")
+        #expect(rows[1][3].stringValue == "", "empty text stays an empty string")
+        #expect(rows[2][3].stringValue == "line\nbreak" && rows[2][5] == .boolean(true), "empty numbers are NULL")
+        let meta = try fixture.query("SELECT table_name, description, rows FROM _meta")
+        #expect(meta.first?[1].stringValue == "Orders from the shop" && meta.first?[2] == .bigint(3))
+
+        // What was asked: gzipped RFC CSV of the whole table; the token went only to the Storage API.
+        let request = try #require(fixture.fake.exportRequests.first)
+        #expect(request.tableID == "in.c-sales.orders" && request.fields["gzip"] == ["1"] && request.fields["format"] == ["rfc"])
+        #expect(request.fields["changedSince"] == nil)
+        #expect(fixture.fake.tokensSentToFileURLs == 0)
+    }
+
+    @Test func anUnslicedExportWithAHeaderAndChosenColumnsAndFilters() async throws {
+        let fixture = try await Fixture.start()
+        defer { Task { await fixture.stop() } }
+        fixture.fake.createTable(
+            "in.c-sales.orders", columns: Self.orderColumns, rows: Self.orderRows, shape: .init(slices: 0, gzip: false))
+        var table = fixture.table("cz_orders", source: "orders")
+        table.exportColumns = ["id", "country"]
+        table.whereFilters = [.init(column: "country", _operator: .eq, values: ["CZ"])]
+        let outcomes = await fixture.run([table])
+        #expect(outcomes.first?.status == .ok, "\(outcomes.first?.error ?? "")")
+        #expect(
+            try fixture.query("SELECT id, country FROM cz_orders ORDER BY id") == [
+                [.bigint(1), .varchar("CZ")], [.bigint(3), .varchar("CZ")],
+            ])
+        let request = try #require(fixture.fake.exportRequests.first)
+        #expect(request.fields["columns[]"] == ["id", "country"])
+        #expect(request.fields["whereFilters[0][column]"] == ["country"] && request.fields["whereFilters[0][values][]"] == ["CZ"])
+    }
+
+    @Test func anIncrementalRunAsksForChangedRowsAndUpsertsThem() async throws {
+        let fixture = try await Fixture.start()
+        defer { Task { await fixture.stop() } }
+        fixture.fake.createTable(
+            "in.c-sales.orders", columns: Self.orderColumns, primaryKey: ["id"], rows: Self.orderRows,
+            shape: .init(slices: 3, gzip: true))
+        let table = fixture.table("orders", strategy: .incremental, key: "id")
+        // Keboola's times are whole seconds: a second between changes and exports keeps "changed since" exact.
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(await fixture.run([table]).first?.status == .ok)
+        #expect(fixture.fake.exportRequests.last?.fields["changedSince"] == nil, "the first run is full")
+
+        try await Task.sleep(for: .milliseconds(1100))
+        fixture.fake.put(
+            "in.c-sales.orders",
+            rows: [
+                ["2", "99.99", "1.5", "true", "2026-02-03", "2026-02-03 11:30:00", "updated", "DE"],
+                ["4", "5.00", "2.0", "false", "2026-03-01", "2026-03-01 09:00:00", "new", "AT"],
+            ])
+        let second = try #require(await fixture.run([table]).first)
+        #expect(second.status == .ok, "\(second.error ?? "")")
+        #expect(second.rows == 2, "only the changed rows were read")
+        #expect(fixture.fake.exportRequests.last?.fields["changedSince"]?.first?.isEmpty == false)
+        let rows = try fixture.query("SELECT id, note, CAST(amount AS VARCHAR) FROM orders ORDER BY id")
+        #expect(rows.map { $0[0] } == [.bigint(1), .bigint(2), .bigint(3), .bigint(4)])
+        #expect(rows[1][1].stringValue == "updated" && rows[1][2].stringValue == "99.99")
+        #expect(try fixture.query("SELECT rows FROM _meta").first?.first == .bigint(4))
+    }
+
+    @Test func oneFailingTableLeavesTheOthersAndItsOwnLastGoodData() async throws {
+        let fixture = try await Fixture.start()
+        defer { Task { await fixture.stop() } }
+        fixture.fake.createTable("in.c-sales.orders", columns: Self.orderColumns, rows: Self.orderRows)
+        fixture.fake.createTable("in.c-hr.salaries", columns: [.typed("id", "INTEGER")], rows: [["1"], ["2"]])
+        let orders = fixture.table("orders")
+        let salaries = fixture.table("salaries", bucket: "in.c-hr")
+        #expect(await fixture.run([orders, salaries]).allSatisfy { $0.status == .ok })
+
+        // The token loses access to one bucket; Keboola's 5xx and 429 are retried.
+        fixture.fake.denyAccess(to: "in.c-hr.salaries")
+        fixture.fake.failNext(2, pathPrefix: "/v2/storage/tables/in.c-sales.orders", status: 503)
+        fixture.fake.failNext(1, pathPrefix: "/v2/storage/jobs", status: 429)
+        fixture.fake.put("in.c-sales.orders", rows: [["9", "1.00", "1", "true", "2026-01-01", "2026-01-01 00:00:00", "x", "PL"]])
+        let outcomes = await fixture.run([orders, salaries])
+        let byTable = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.table, $0) })
+        #expect(byTable["orders"]?.status == .ok, "\(byTable["orders"]?.error ?? "")")
+        #expect(byTable["salaries"]?.status == .error)
+        #expect(byTable["salaries"]?.error?.contains("Keboola token invalid or lacking access to in.c-hr.salaries") == true)
+        #expect(byTable["salaries"]?.error?.contains(fixture.fake.token) == false)
+        #expect(try fixture.query("SELECT count(*) FROM orders").first?.first == .bigint(4))
+        #expect(try fixture.query("SELECT count(*) FROM salaries").first?.first == .bigint(2), "the last good data stays")
+    }
+
+    @Test func aRevokedTokenFailsEveryTableWithoutShowingIt() async throws {
+        let fixture = try await Fixture.start()
+        defer { Task { await fixture.stop() } }
+        fixture.fake.createTable("in.c-sales.orders", columns: Self.orderColumns, rows: Self.orderRows)
+        #expect(await fixture.run([fixture.table("orders")]).first?.status == .ok)
+        fixture.fake.rotateToken(to: "a-new-token")
+        let outcome = try #require(await fixture.run([fixture.table("orders")]).first)
+        #expect(outcome.status == .error)
+        #expect(outcome.error?.contains("Keboola token invalid or lacking access to in.c-sales.orders") == true, "\(outcome.error ?? "")")
+        #expect(outcome.error?.contains(fixture.fake.token) == false)
+        // The token is in no file the connector wrote.
+        let extract = try Data(contentsOf: fixture.data.extracts.appendingPathComponent("keboola/extract.duckdb"))
+        #expect(extract.range(of: Data(fixture.fake.token.utf8)) == nil)
+        #expect(try fixture.query("SELECT count(*) FROM orders").first?.first == .bigint(3))
+    }
+
+    @Test func missingSettingsAndUnknownTablesAreExplained() async throws {
+        let fixture = try await Fixture.start(environment: [:])
+        defer { Task { await fixture.stop() } }
+        let noToken = try #require(await fixture.run([fixture.table("orders")]).first)
+        #expect(noToken.error == "the Keboola token is missing: set the environment variable KEBOOLA_STORAGE_TOKEN")
+
+        var withToken = fixture.connector
+        withToken = KeboolaConnector(
+            settings: withToken.settings, environment: ["KEBOOLA_STORAGE_TOKEN": fixture.fake.token], directory: fixture.data,
+            logger: Logger(label: "test"))
+        let missing = try #require(
+            await withToken.extract(ExtractRun(tables: [fixture.table("nope")], registered: [], isWholeSource: false)).first)
+        #expect(missing.error?.contains("Keboola has no table in.c-sales.nope") == true, "\(missing.error ?? "")")
+        var noBucket = fixture.table("orders")
+        noBucket.bucket = nil
+        let unbucketed = try #require(
+            await withToken.extract(ExtractRun(tables: [noBucket], registered: [noBucket], isWholeSource: false)).first)
+        #expect(unbucketed.error == "bucket is not set: give the Keboola bucket id, e.g. in.c-sales")
+    }
+
+    @Test func settingsRefusePlainHTTPOffLoopback() throws {
+        func resolve(_ yaml: String, _ environment: [String: String] = [:]) throws -> ConnectorSettings {
+            try ConnectorSettings.resolve(
+                instance: try InstanceConfig.parse(yaml: yaml, path: nil, environment: environment), environment: environment)
+        }
+        #expect(try resolve("").keboola == nil)
+        #expect(try resolve("", ["KEBOOLA_STACK_URL": "https://connection.keboola.com"]).keboola?.url.host == "connection.keboola.com")
+        #expect(try resolve("keboola:\n  url: http://127.0.0.1:9000\n  token_env: MY_TOKEN").keboola?.tokenVariable == "MY_TOKEN")
+        #expect(throws: ConnectorSettingsError.self) { try resolve("keboola:\n  url: http://connection.keboola.com") }
+        #expect(throws: ConnectorSettingsError.self) { try resolve("keboola:\n  url: ftp://x") }
+        #expect(throws: ConnectorSettingsError.self) { try resolve("keboola:\n  url: https://x\n  token_env: lower") }
+    }
+}
