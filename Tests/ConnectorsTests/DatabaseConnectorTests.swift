@@ -554,6 +554,14 @@ struct DatabaseSetup {
         }
         #expect(try await query(sum, environment: environment) == before)
         #expect(try await query(totals, environment: environment) == before)
+        // A query error that quotes the connection string (a database dropping mid-query) is cleaned of it.
+        let attacher = ExtractAttacher(extracts: extracts, environment: environment)
+        try await BlockingExecutor.shared.run {
+            let connection = try Database(configuration: .init(extensionDirectory: extensions)).connect()
+            _ = try attacher.attach(source, to: connection)
+        }
+        let cleaned = attacher.redactSecrets(in: "Unable to connect at \"\(secret)\" (password \(password))")
+        #expect(!cleaned.contains(secret) && !cleaned.contains(password), "\(cleaned)")
         try await insert()
         #expect(try await query(sum, environment: environment) == after, "remote tables are read live")
         #expect(try await query(totals, environment: environment) == after)

@@ -66,6 +66,12 @@ public final class AnalyticsDatabase: Sendable {
     /// The current epoch's number (1 at start, +1 per reload).
     public var epoch: Int { current.withLock { $0.number } }
 
+    /// `message` (a DuckDB error from a query) without the tokens and connection strings of the attached remote
+    /// databases, which DuckDB may quote when one of them fails.
+    public func redactSecrets(in message: String) -> String {
+        attacher.redactSecrets(in: message)
+    }
+
     /// Runs `body` on a connection of the current epoch. A call that lands on an epoch being replaced is retried on
     /// the new one.
     public func withConnection<T: Sendable>(

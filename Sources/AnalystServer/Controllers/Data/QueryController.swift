@@ -39,7 +39,7 @@ struct QueryController {
             } catch DuckDBError.timedOut {
                 throw APIError(.badRequest, "Query timed out after \(timeout.components.seconds) s")
             } catch let error as DuckDBError {
-                throw APIError(.badRequest, "Query error: \(error.description)")
+                throw APIError(.badRequest, "Query error: \(analytics.redactSecrets(in: error.description))")
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
         }
