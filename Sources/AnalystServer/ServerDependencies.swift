@@ -61,7 +61,8 @@ public struct SignInServices: Sendable {
 public struct BackgroundWork: Sendable {
     /// Background sync runs (extract → rebuild → publish).
     public let syncJobs: SyncJobs
-    public let scheduler: SyncScheduler
+    /// `nil` when the in-server scheduler is off (`sync.schedule_check_seconds: 0`).
+    public let scheduler: SyncScheduler?
     public let audit: AuditLog
     /// Sends mail and says how it went (setup links answer with the outcome).
     public let mailer: Mailer
@@ -116,9 +117,9 @@ public final class ServerDependencies: Sendable {
         self.signIn = SignInServices(tokens: tokens, oidcProvider: configuration.auth.oidc.map { OIDCProvider(settings: $0) })
         self.background = BackgroundWork(
             syncJobs: syncJobs,
-            scheduler: SyncScheduler(
-                registry: stores.registry, history: history, jobs: syncJobs, logger: logger,
-                interval: configuration.scheduleCheckInterval),
+            scheduler: configuration.scheduleCheckInterval.map {
+                SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0)
+            },
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger))
         self.templates = templates
     }

@@ -62,10 +62,10 @@ public enum ServerLauncher {
         }
         configuration.zeroCopyDownloads = instance.bool("server.sendfile") ?? configuration.zeroCopyDownloads
         if let seconds = instance.int("sync.schedule_check_seconds") {
-            guard seconds >= 1 else {
-                throw LaunchError.invalidSetting("sync.schedule_check_seconds must be at least 1, got \(seconds)")
+            guard seconds >= 0 else {
+                throw LaunchError.invalidSetting("sync.schedule_check_seconds must be 0 (off) or more, got \(seconds)")
             }
-            configuration.scheduleCheckInterval = .seconds(seconds)
+            configuration.scheduleCheckInterval = seconds == 0 ? nil : .seconds(seconds)
         }
         do {
             configuration.profilerOptions = try ProfilerOptions(instance: instance)

@@ -11,7 +11,7 @@ struct DAServerCommand: AsyncParsableCommand {
         commandName: "da-server",
         abstract: "AI Data Analyst server: catalog, access control, sandboxed SQL and parquet downloads.",
         version: AnalystVersion.current,
-        subcommands: [Serve.self, SampleDataCommand.self],
+        subcommands: [Serve.self, SampleDataCommand.self, SchedulerCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -52,5 +52,49 @@ struct Serve: AsyncParsableCommand {
             logger.critical("da-server could not run", metadata: ["error": "\(error)"])
             throw error
         }
+    }
+}
+
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Run table sync schedules from another process, over the API (the seeds' sidecar).",
+        discussion: """
+            Turn the server's own scheduler off first (instance.yaml sync.schedule_check_seconds: 0). Each check reads \
+            the registry and each scheduled table's last run, and triggers the due tables, one job per source. \
+            The token (env SCHEDULER_API_TOKEN) must belong to an admin, e.g. a personal access token.
+            """)
+
+    @Option(help: "The server's URL (env API_URL; default http://127.0.0.1:8000).")
+    var api: String?
+
+    @Option(help: "An admin's token (env SCHEDULER_API_TOKEN).")
+    var token: String?
+
+    @Option(help: "Seconds between checks (default 60).")
+    var interval = 60
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = URL(string: api ?? environment["API_URL"] ?? "http://127.0.0.1:8000"), url.host != nil else {
+            throw ValidationError("--api must be the server's URL, e.g. http://127.0.0.1:8000")
+        }
+        guard let token = token ?? environment["SCHEDULER_API_TOKEN"], !token.isEmpty else {
+            throw ValidationError("give an admin's token with --token or SCHEDULER_API_TOKEN")
+        }
+        guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: .info) }
+        let sidecar = SchedulerSidecar(
+            api: url, token: token, interval: .seconds(interval), logger: Logger(label: "da-server-scheduler"))
+        let task = Task { await sidecar.run() }
+        for signal in [SIGTERM, SIGINT] { Foundation.signal(signal, SIG_IGN) }
+        let sources = [SIGTERM, SIGINT].map { signal in
+            let source = DispatchSource.makeSignalSource(signal: signal)
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        await task.value
+        sources.forEach { $0.cancel() }
     }
 }

@@ -68,12 +68,12 @@ public struct SyncHistory: Sendable {
         }
     }
 
-    /// When each table's extract last ran (succeeded or not), by table id.
+    /// When each table's extract last ran (succeeded, failed or found nothing to do), by table id.
     public func lastRuns() async throws -> [String: Date] {
         try await system.withConnection { connection in
             var runs: [String: Date] = [:]
             for row in try connection.query(
-                "SELECT table_id, max(synced_at) FROM sync_history WHERE status <> 'skipped' GROUP BY table_id"
+                "SELECT table_id, max(synced_at) FROM sync_history GROUP BY table_id"
             ).rows() {
                 if let table = row[0].stringValue, let at = row[1].dateValue { runs[table] = at }
             }

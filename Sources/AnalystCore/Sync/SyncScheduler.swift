@@ -24,9 +24,13 @@ public struct SyncScheduler: Sendable {
 
     /// The scheduled tables due at `now`, by source.
     public func dueTables(now: Date = Date()) async throws -> [String: [String]] {
-        let lastRuns = try await history.lastRuns()
+        SyncScheduler.due(try await registry.list(), lastRuns: try await history.lastRuns(), now: now)
+    }
+
+    /// Which of `tables` are due at `now`, by source, given when each last ran (a table that never ran is due).
+    public static func due(_ tables: [RegisteredTable], lastRuns: [String: Date], now: Date) -> [String: [String]] {
         var due: [String: [String]] = [:]
-        for table in try await registry.list() {
+        for table in tables {
             guard let schedule = table.syncSchedule, schedule.isDue(lastRun: lastRuns[table.id], now: now) else { continue }
             due[table.sourceType ?? Extraction.defaultSource, default: []].append(table.id)
         }

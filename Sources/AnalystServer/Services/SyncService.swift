@@ -6,13 +6,13 @@ import ServiceLifecycle
 /// finishes on its own thread). Listed after `DatabaseService`, so it stops before the databases close.
 struct SyncService: Service {
     let jobs: SyncJobs
-    let scheduler: SyncScheduler
+    let scheduler: SyncScheduler?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await jobs.run() }
-                group.addTask { await scheduler.run() }
+                if let scheduler { group.addTask { await scheduler.run() } }
             }
         }
     }

@@ -38,8 +38,9 @@ public struct ServerConfiguration: Sendable {
     public var mail: MailSettings?
     /// Profiler thresholds and sampling (`profiler.*`).
     public var profilerOptions = ProfilerOptions()
-    /// How often the scheduler looks for due tables (`sync.schedule_check_seconds`, default 60).
-    public var scheduleCheckInterval: Duration = .seconds(60)
+    /// How often the scheduler looks for due tables (`sync.schedule_check_seconds`, default 60); `nil` (0) turns
+    /// the in-server scheduler off, for a `da-server scheduler` sidecar.
+    public var scheduleCheckInterval: Duration? = .seconds(60)
     /// Keboola, databases, BigQuery… (`keboola.*`, …): where the sources are.
     public var connectors = ConnectorSettings()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).
