@@ -84,18 +84,24 @@ public struct RegisteredTable: Sendable, Equatable {
         case .fullRefresh:
             break
         case .incremental:
-            if primaryKeyColumns.isEmpty && cursorColumn == nil {
-                return "sync_strategy incremental needs primary_key (rows are upserted by it) or cursor_column"
-            }
             if sourceType == "keboola" && primaryKeyColumns.isEmpty {
                 return "sync_strategy incremental for a keboola table needs primary_key (changed rows are upserted by it)"
             }
             if ["postgres", "mysql", "bigquery"].contains(sourceType ?? "") && cursorColumn == nil {
                 return "sync_strategy incremental for a \(sourceType ?? "") table needs cursor_column (rows past its last value are read)"
             }
+            if primaryKeyColumns.isEmpty && cursorColumn == nil {
+                return "sync_strategy incremental needs primary_key (rows are upserted by it) or cursor_column"
+            }
         case .partitioned:
             if partitionBy == nil { return "sync_strategy partitioned needs partition_by (a date column)" }
             if primaryKeyColumns.isEmpty { return "sync_strategy partitioned needs primary_key (changed rows are upserted by it)" }
+        }
+        if sourceType == "keboola" && queryMode == .remote {
+            return "query_mode remote for keboola needs DuckDB's keboola extension, which this server does not have; use local"
+        }
+        if syncStrategy == .partitioned && ["keboola", "postgres", "mysql"].contains(sourceType ?? "") {
+            return "sync_strategy partitioned is not available for \(sourceType ?? "") tables yet; use incremental"
         }
         if queryMode == .remote && syncStrategy != .fullRefresh {
             return "query_mode remote reads the source live; use sync_strategy full_refresh"
