@@ -287,7 +287,10 @@ struct DataPlaneTests {
                 (#"{"name":"x","sync_schedule":"every 15"}"#, "sync_schedule \"every 15\" is not valid"),
                 (#"{"name":"x","sync_schedule":"daily 25:00"}"#, "sync_schedule \"daily 25:00\" is not valid"),
                 (#"{"name":"x","source_type":"keboola","sync_strategy":"incremental"}"#, "sync_strategy incremental for a keboola"),
-                (#"{"name":"x","source_type":"postgres","sync_strategy":"incremental","primary_key":"id"}"#, "sync_strategy incremental for a postgres"),
+                (
+                    #"{"name":"x","source_type":"postgres","sync_strategy":"incremental","primary_key":"id"}"#,
+                    "sync_strategy incremental for a postgres"
+                ),
                 (#"{"name":"x","sync_strategy":"partitioned","primary_key":"id"}"#, "sync_strategy partitioned needs partition_by"),
                 (#"{"name":"x","source_type":"keboola","query_mode":"remote"}"#, "query_mode remote for keboola needs"),
                 (#"{"name":"x","connection_env":"lower_case"}"#, "connection_env \"lower_case\" is not valid"),
