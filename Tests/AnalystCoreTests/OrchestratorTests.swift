@@ -23,7 +23,9 @@ struct OrchestratorTests {
         }
 
         /// Writes source `name` with tables of `rows` rows each (parquet via DuckDB).
-        func writeSource(_ name: String, tables: [String: Int], remote: [String: String] = [:]) throws {
+        func writeSource(
+            _ name: String, tables: [String: Int], remote: [String: String] = [:], attachments: [RemoteAttachment] = []
+        ) throws {
             let source = ExtractSource(name: name, in: directory.extracts)
             try FileManager.default.createDirectory(at: source.dataDirectory, withIntermediateDirectories: true)
             let connection = try Database().connect()
@@ -37,7 +39,7 @@ struct OrchestratorTests {
             for table in remote.keys.sorted() {
                 entries.append(ExtractTable(name: table, rows: 0, sizeBytes: 0, queryMode: .remote))
             }
-            try ExtractContract.write(source, tables: entries, remoteViews: remote)
+            try ExtractContract.write(source, tables: entries, attachments: attachments, remoteViews: remote)
         }
     }
 
@@ -141,10 +143,33 @@ struct OrchestratorTests {
         }
         try setup.writeSource("fine", tables: ["kept": 2])
         let report = try await setup.orchestrator.rebuild()
-        for (source, _, message) in cases {
+        for (source, _, message) in cases where source != "tokenless" {
             #expect(report.sourceErrors[source]?.contains(message) == true, "\(source): \(report.sourceErrors[source] ?? "-")")
         }
+        // A remote database that cannot be attached (here: its token is not set) fails only its source's remote tables.
+        #expect(report.sourceErrors["tokenless"] == nil)
+        #expect(
+            report.tableErrors["tokenless_table"]?.contains(
+                "its remote database could not be attached: environment variable KBC_TOKEN_FOR_TEST")
+                == true, "\(report.tableErrors)")
         #expect(report.published == ["fine": ["kept"]], "a source with a bad attachment does not stop the others")
+        await setup.system.close()
+    }
+
+    @Test func aDeadRemoteDatabaseFailsOnlyItsRemoteTables() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try Setup(temporary)
+        try setup.writeSource(
+            "mixed", tables: ["local_orders": 3], remote: ["live_orders": "SELECT 1 AS one"],
+            attachments: [
+                RemoteAttachment(
+                    alias: "db_dead", extensionName: "postgres", url: "", tokenEnvironmentVariable: "DEAD_DB_FOR_TEST")
+            ])
+        let report = try await setup.orchestrator.rebuild()
+        #expect(report.published == ["mixed": ["local_orders"]], "the local table is still published")
+        #expect(report.sourceErrors.isEmpty)
+        #expect(report.tableErrors["live_orders"]?.contains("environment variable DEAD_DB_FOR_TEST") == true, "\(report.tableErrors)")
         await setup.system.close()
     }
 

@@ -548,7 +548,9 @@ struct DatabaseSetup {
         func query(_ sql: String, environment: [String: String]) async throws -> String? {
             try await BlockingExecutor.shared.run {
                 let connection = try Database(configuration: .init(extensionDirectory: extensions)).connect()
-                _ = try ExtractAttacher(extracts: extracts, environment: environment).attach(source, to: connection)
+                let attached = try ExtractAttacher(extracts: extracts, environment: environment).attach(source, to: connection)
+                // As the orchestrator does: a remote database that cannot be attached fails the remote tables.
+                if let failure = attached.remoteFailures.first { throw ExtractError(failure) }
                 return try connection.query(sql).scalar()?.stringValue
             }
         }

@@ -61,24 +61,42 @@ public struct ExtractAttacher: Sendable {
         }
     }
 
-    /// Attaches `source`'s extract read-only as catalog `<name>` and its remote databases; returns what its
-    /// `_meta` lists. Throws (leaving nothing of the source attached) when any part fails.
-    public func attach(_ source: ExtractSource, to connection: Connection) throws -> [ExtractTable] {
+    /// What attaching a source gave: the tables its `_meta` lists, and why remote databases could not be attached.
+    public struct Attached: Sendable {
+        public var tables: [ExtractTable]
+        /// One message per remote database that could not be attached (unset token, unreachable, refused); its
+        /// remote tables cannot be read, the source's local tables can.
+        public var remoteFailures: [String]
+    }
+
+    /// Attaches `source`'s extract read-only as catalog `<name>` and its remote databases. Throws (leaving nothing
+    /// of the source attached) when the extract cannot be read or names a remote database it may not (an extension
+    /// that is not allowed, a bad alias); a remote database that cannot be reached is reported in the result
+    /// instead, so one dead database does not hide the source's local tables.
+    public func attach(_ source: ExtractSource, to connection: Connection) throws -> Attached {
         let catalog = Identifier.quoted(source.name)
         try connection.execute("ATTACH \(Identifier.literal(source.database.path)) AS \(catalog) (READ_ONLY)")
         do {
             let (tables, attachments) = try ExtractContract.read(from: connection, catalog: source.name)
+            for attachment in attachments { try check(attachment) }
+            var failures: [String] = []
             for attachment in attachments {
-                try attachRemote(attachment, to: connection)
+                do {
+                    try attachRemote(attachment, to: connection)
+                } catch {
+                    failures.append(redactSecrets(in: (error as? DuckDBError)?.message ?? "\(error)"))
+                }
             }
-            return tables
+            return Attached(tables: tables, remoteFailures: failures)
         } catch {
             try? connection.execute("DETACH \(catalog)")
             throw error
         }
     }
 
-    private func attachRemote(_ attachment: RemoteAttachment, to connection: Connection) throws {
+    /// Refuses a `_remote_attach` row this server must not load: an alias that is not an identifier, an extension
+    /// not on the allow-list.
+    private func check(_ attachment: RemoteAttachment) throws {
         guard Identifier.isValid(attachment.alias), !ExtractAttacher.reservedNames.contains(attachment.alias) else {
             throw ExtractError("remote alias \"\(attachment.alias)\" is not an identifier (\(Identifier.rule))")
         }
@@ -87,6 +105,9 @@ public struct ExtractAttacher: Sendable {
                 "extension \"\(attachment.extensionName)\" is not allowed for remote sources (allowed: \(allowedExtensions.sorted().joined(separator: ", ")))"
             )
         }
+    }
+
+    private func attachRemote(_ attachment: RemoteAttachment, to connection: Connection) throws {
         let attached =
             try connection.query(
                 "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [.varchar(attachment.alias)]

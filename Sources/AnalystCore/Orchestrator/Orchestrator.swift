@@ -89,7 +89,16 @@ public final class Orchestrator: Sendable {
                     report.sourceErrors[name] = reason
                 case .source(let source):
                     do {
-                        for table in try attacher.attach(source, to: connection) {
+                        let attached = try attacher.attach(source, to: connection)
+                        for failure in attached.remoteFailures {
+                            logger.error(
+                                "a remote database could not be attached", metadata: ["source": "\(source.name)", "error": "\(failure)"])
+                        }
+                        for table in attached.tables {
+                            if table.queryMode == .remote, let failure = attached.remoteFailures.first {
+                                report.tableErrors[table.name] = "its remote database could not be attached: \(failure)"
+                                continue
+                            }
                             guard Identifier.isValid(table.name) else {
                                 logger.warning(
                                     "skipping a table with an invalid name",
