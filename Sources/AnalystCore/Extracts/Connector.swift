@@ -35,7 +35,8 @@ public struct ExtractRun: Sendable {
 public struct TableOutcome: Sendable, Equatable {
     public enum Status: String, Sendable, Codable {
         case ok, error
-        /// Not run: its previous run was still going, or nothing asked for it.
+        /// Nothing to do: no new file for it, or no connector runs its source (`error` says which); its published
+        /// data stays.
         case skipped
     }
 
@@ -47,6 +48,7 @@ public struct TableOutcome: Sendable, Equatable {
     /// Bytes downloaded or read from the source.
     public var bytes: Int64
     public var duration: Duration
+    /// Why it failed or was skipped.
     public var error: String?
 
     public init(

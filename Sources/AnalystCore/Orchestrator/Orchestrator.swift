@@ -56,7 +56,7 @@ public final class Orchestrator: Sendable {
                 failed[table.id] = "source \(source) failed: \(message)"
             }
         }
-        try await store.record(published: published, failed: failed, now: Date())
+        try await store.record(published: published, failed: failed)
         logger.info(
             "rebuilt the analytics database",
             metadata: [

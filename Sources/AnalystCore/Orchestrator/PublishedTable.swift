@@ -80,7 +80,7 @@ public struct SyncStateStore: Sendable {
 
     /// Replaces the published set: upserts `published` (status ok) and `failed` (status error, keeping the last good
     /// file facts) and deletes rows for tables nobody publishes any more.
-    func record(published: [PublishedTable], failed: [String: String], now: Date) async throws {
+    func record(published: [PublishedTable], failed: [String: String]) async throws {
         try await system.withConnection { connection in
             try connection.transaction {
                 let existing = Dictionary(uniqueKeysWithValues: try SyncStateStore.all(connection).map { ($0.id, $0) })

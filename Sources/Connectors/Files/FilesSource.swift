@@ -17,10 +17,11 @@ public struct FilesSource: Sendable {
 
     public var source: ExtractSource { ExtractSource(name: FilesSource.sourceName, in: directory.extracts) }
 
-    /// What converting one inbox file read: its rows and its size.
+    /// What converting one inbox file read: its rows, its size and how long it took.
     public struct Converted: Sendable, Equatable {
         public var rows: Int64
         public var bytes: Int64
+        public var duration: Duration
     }
 
     /// Converts the inbox files (all, or only those of `tables`) and rewrites the extract. Returns each file's result
@@ -40,11 +41,12 @@ public struct FilesSource: Sendable {
                     ExtractError("file name \"\(name)\" must be <table>.csv or <table>.parquet with a table id of \(Identifier.rule)"))
                 continue
             }
+            let started = ContinuousClock.now
             do {
                 let bytes = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0
                 let rows = try convert(file, format: format, into: table)
                 try FileManager.default.removeItem(at: file)
-                results[table] = .success(Converted(rows: rows, bytes: bytes))
+                results[table] = .success(Converted(rows: rows, bytes: bytes, duration: started.duration(to: .now)))
             } catch {
                 results[table] = .failure(ExtractError("\(name): \((error as? DuckDBError)?.message ?? "\(error)")"))
             }
@@ -101,21 +103,22 @@ extension FilesSource: Connector {
     /// Converts the inbox files of `run.tables` (every file, on a whole-source run) and rewrites the extract. A
     /// table asked for without a file in the inbox keeps its published file and is reported as such.
     public func extract(_ run: ExtractRun) async -> [TableOutcome] {
-        let started = ContinuousClock.now
         let names = run.isWholeSource ? nil : run.tables.map(\.id)
         do {
             let converted = try await BlockingExecutor.shared.run { try self.extract(only: names) }
-            let elapsed = started.duration(to: .now)
             var outcomes = converted.map { table, result in
                 switch result {
                 case .success(let facts):
-                    TableOutcome(table: table, source: sourceName, rows: facts.rows, bytes: facts.bytes, duration: elapsed)
+                    TableOutcome(table: table, source: sourceName, rows: facts.rows, bytes: facts.bytes, duration: facts.duration)
                 case .failure(let error):
-                    TableOutcome.failed(table, source: sourceName, error.description, duration: elapsed)
+                    TableOutcome.failed(table, source: sourceName, error.description)
                 }
             }
             for table in run.tables where converted[table.id] == nil {
-                outcomes.append(TableOutcome(table: table.id, source: sourceName, status: .skipped, duration: elapsed))
+                outcomes.append(
+                    TableOutcome(
+                        table: table.id, source: sourceName, status: .skipped,
+                        error: "no file for it in the inbox; its published file stays"))
             }
             return outcomes.sorted { $0.table < $1.table }
         } catch {

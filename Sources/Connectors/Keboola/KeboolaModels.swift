@@ -110,7 +110,7 @@ struct KeboolaSliceManifest: Decodable, Sendable {
 
 /// The parameters of `export-async`: gzipped RFC CSV, optionally only some columns, rows changed since a moment,
 /// and where-filters.
-struct KeboolaExportRequest: Sendable, Equatable {
+struct KeboolaExportRequest: Sendable {
     var columns: [String] = []
     var changedSince: String?
     var whereFilters: [WhereFilter] = []
@@ -125,9 +125,5 @@ struct KeboolaExportRequest: Sendable, Equatable {
             for value in filter.values { fields.append(("whereFilters[\(index)][values][]", value)) }
         }
         return fields
-    }
-
-    static func == (lhs: KeboolaExportRequest, rhs: KeboolaExportRequest) -> Bool {
-        lhs.formFields.elementsEqual(rhs.formFields) { $0 == $1 }
     }
 }

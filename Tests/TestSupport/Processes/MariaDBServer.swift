@@ -105,25 +105,20 @@ public final class MariaDBServer: @unchecked Sendable {
     private static func prepare(_ process: Process, _ executable: String, _ arguments: [String], log: String) -> Process {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
-        let output = FileHandle(forWritingAtPath: log)
-        output?.seekToEndOfFile()
-        process.standardOutput = output ?? FileHandle.nullDevice
-        process.standardError = output ?? FileHandle.nullDevice
+        LoggedTool.appendOutput(of: process, to: log)
         return process
     }
 
     /// Runs a prepared tool to its end; throws when it fails, with the end of `log` (the test's folder, and the
     /// log with it, is gone when the failure is read).
     private static func run(log: String, _ process: Process) async throws {
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        guard process.terminationStatus == 0 else {
+        let status = try await LoggedTool.runToEnd(process)
+        guard status == 0 else {
             let command = ([process.executableURL?.lastPathComponent ?? ""] + (process.arguments ?? [])).joined(separator: " ")
             let lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
             let errors = lines.filter { $0.contains("ERROR") }.suffix(10)
             throw MariaDBServerError.failed(
-                "\(command) exited with \(process.terminationStatus); errors in its log:\n\(errors.joined(separator: "\n"))")
+                "\(command) exited with \(status); errors in its log:\n\(errors.joined(separator: "\n"))")
         }
     }
 }

@@ -84,21 +84,16 @@ public final class PostgresServer: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
         }
-        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
-        let output = FileHandle(forWritingAtPath: log)
-        output?.seekToEndOfFile()
-        process.standardOutput = output ?? FileHandle.nullDevice
-        process.standardError = output ?? FileHandle.nullDevice
+        LoggedTool.appendOutput(of: process, to: log)
         return process
     }
 
     /// Runs a prepared tool to its end; throws when it fails.
     private static func run(_ process: Process) async throws {
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        guard process.terminationStatus == 0 else {
+        let status = try await LoggedTool.runToEnd(process)
+        guard status == 0 else {
             let command = (process.arguments ?? []).joined(separator: " ")
-            throw PostgresServerError.failed("\(command) exited with \(process.terminationStatus); see the log")
+            throw PostgresServerError.failed("\(command) exited with \(status); see the log")
         }
     }
 }

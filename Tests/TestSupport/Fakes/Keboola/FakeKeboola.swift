@@ -58,20 +58,9 @@ public final class FakeKeboola: Sendable {
         let state = FakeKeboolaState(token: token, files: files)
         let router = Router()
         state.addRoutes(to: router)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: Logger(label: "fake-keboola", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let task = Task { try await app.run() }
-        for await port in ports where port > 0 {
-            state.setBase("http://127.0.0.1:\(port)")
-            return FakeKeboola(port: port, token: token, state: state, task: task)
-        }
-        task.cancel()
-        throw FakeKeboolaError("the fake Keboola did not start")
+        let (port, task) = try await LocalHTTPServer.start(router, label: "fake-keboola")
+        state.setBase("http://127.0.0.1:\(port)")
+        return FakeKeboola(port: port, token: token, state: state, task: task)
     }
 
     private init(port: Int, token: String, state: FakeKeboolaState, task: Task<Void, any Error>) {
@@ -119,11 +108,6 @@ public final class FakeKeboola: Sendable {
         task.cancel()
         _ = await task.result
     }
-}
-
-struct FakeKeboolaError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The fake's data and behaviour, behind one lock.

@@ -58,7 +58,7 @@ public final class FakeOIDCProvider: Sendable {
         let state = try await ProviderState(clientID: clientID, clientSecret: clientSecret)
         let router = Router()
         state.addRoutes(to: router)
-        let (port, task) = try await FakeOIDCProvider.run(router)
+        let (port, task) = try await LocalHTTPServer.start(router, label: "fake-oidc")
         state.setIssuer("http://127.0.0.1:\(port)")
         return FakeOIDCProvider(clientID: clientID, clientSecret: clientSecret, port: port, state: state, task: task)
     }
@@ -86,27 +86,6 @@ public final class FakeOIDCProvider: Sendable {
         task.cancel()
         _ = await task.result
     }
-
-    private static func run(_ router: Router<BasicRequestContext>) async throws -> (Int, Task<Void, any Error>) {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }, logger: Logger(label: "fake-oidc", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let task = Task { try await app.run() }
-        for await port in ports where port > 0 {
-            return (port, task)
-        }
-        task.cancel()
-        throw FakeOIDCError("the fake OIDC provider did not start")
-    }
-}
-
-struct FakeOIDCError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The provider's mutable state behind a lock: issued codes, the prepared identity, recorded requests.
