@@ -160,6 +160,52 @@ struct DataPlaneTests {
         await fixture.dependencies.close()
     }
 
+    /// A partitioned table: the manifest lists its partitions, each is downloaded by name (served by sendfile), and
+    /// a name the manifest does not list never reaches the disk.
+    @Test func aPartitionedTableIsServedPartitionByPartition() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let source = ExtractSource(name: "parts", in: URL(fileURLWithPath: directory.appending("data/extracts")))
+        let folder = source.partitionDirectory(for: "events")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let connection = try Database().connect()
+        for (month, rows) in [("2026-01", 3), ("2026-02", 5)] {
+            try connection.execute(
+                "COPY (SELECT range AS id, DATE '\(month)-01' AS day FROM range(\(rows))) TO '\(folder.path)/\(month).parquet' (FORMAT parquet)"
+            )
+        }
+        try ExtractContract.write(source, tables: [ExtractTable(name: "events", rows: 8, sizeBytes: 0, extractedAt: Date())])
+        let fixture = try await fixture(in: directory, zeroCopy: true)
+        try await buildApplication(dependencies: fixture.dependencies).test(.live) { client in
+            let admin: HTTPFields = [.authorization: "Bearer \(fixture.adminToken)"]
+            let manifest = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: admin))
+            let events = try #require((manifest["tables"] as? [String: [String: Any]])?["events"])
+            let partitions = try #require(events["partitions"] as? [String: [String: Any]])
+            #expect(partitions.keys.sorted() == ["2026-01", "2026-02"])
+            #expect(events["rows"] as? Int == 8)
+            #expect(events["size_bytes"] as? Int == partitions.values.reduce(0) { $0 + ($1["size_bytes"] as? Int ?? 0) })
+
+            let whole = try await client.execute(uri: "/api/data/events/download", method: .get, headers: admin)
+            #expect(whole.status == .conflict)
+            #expect(try detail(whole)?.contains("events is partitioned; download each partition with ?partition=<name>") == true)
+            let january = try await client.execute(uri: "/api/data/events/download?partition=2026-01", method: .get, headers: admin)
+            #expect(january.status == .ok)
+            let bytes = Data(buffer: january.body)
+            let hash = try #require(partitions["2026-01"]?["hash"] as? String)
+            #expect(SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() == hash)
+            #expect(january.headers[.eTag] == "\"\(hash)\"")
+            #expect(january.headers[.contentDisposition] == "attachment; filename=\"events.2026-01.parquet\"")
+            for bad in ["2026-03", "..%2F..%2Fsystem", "2026-01.parquet", ""] {
+                let refused = try await client.execute(uri: "/api/data/events/download?partition=\(bad)", method: .get, headers: admin)
+                #expect(refused.status == .notFound, "\(bad)")
+            }
+            // A query reads every partition.
+            let query = try await client.post("/api/query", json: #"{"sql":"SELECT count(*) FROM events"}"#, headers: admin)
+            #expect((try jsonObject(query)["rows"] as? [[Any]])?.first?.first as? Int == 8)
+        }
+        await fixture.dependencies.close()
+    }
+
     /// A data directory works wherever it is: moved (or restored from a backup) to another path, with the old path
     /// gone, it still answers queries and downloads, and its extracts name their parquet files relative to themselves.
     @Test func aDataDirectoryMovedElsewhereStillServes() async throws {

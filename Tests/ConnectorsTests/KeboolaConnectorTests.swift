@@ -157,6 +157,61 @@ import Testing
         #expect(try fixture.query("SELECT rows FROM _meta").first?.first == .bigint(4))
     }
 
+    @Test func aPartitionedRunRewritesOnlyTheMonthsItTouches() async throws {
+        let fixture = try await Fixture.start()
+        defer { Task { await fixture.stop() } }
+        // Orders 1 and 3 fall in January (3 has no date: partition `none`), 2 in February.
+        fixture.fake.createTable(
+            "in.c-sales.orders", columns: Self.orderColumns, primaryKey: ["id"], rows: Self.orderRows,
+            shape: .init(slices: 2, gzip: true))
+        var table = fixture.table("orders", strategy: .partitioned, key: "id")
+        table.partitionBy = "day"
+        try await Task.sleep(for: .milliseconds(1100))
+        let first = try #require(await fixture.run([table]).first)
+        #expect(first.status == .ok, "\(first.error ?? "")")
+        let source = ExtractSource(name: "keboola", in: fixture.data.extracts)
+        let folder = source.partitionDirectory(for: "orders")
+        #expect(ExtractSource.partitionNames(in: folder) == ["2026-01", "2026-02", "none"])
+        func identity(_ partition: String) throws -> String {
+            let attributes = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(partition + ".parquet").path)
+            return "\(attributes[.systemFileNumber] ?? 0)@\(attributes[.modificationDate] ?? 0)"
+        }
+        let january = try identity("2026-01")
+        let undated = try identity("none")
+
+        // Order 2 moves from February to March, order 5 is new in March: February and March are rewritten, January
+        // and the undated partition are the same files as before.
+        try await Task.sleep(for: .milliseconds(1100))
+        fixture.fake.put(
+            "in.c-sales.orders",
+            rows: [
+                ["2", "99.99", "1.5", "true", "2026-03-03", "2026-03-03 11:30:00", "moved", "DE"],
+                ["5", "1.00", "2.0", "false", "2026-03-09", "2026-03-09 09:00:00", "new", "AT"],
+            ])
+        let second = try #require(await fixture.run([table]).first)
+        #expect(second.status == .ok, "\(second.error ?? "")")
+        #expect(second.rows == 2)
+        #expect(ExtractSource.partitionNames(in: folder) == ["2026-01", "2026-03", "none"], "February emptied and went")
+        #expect(try identity("2026-01") == january && identity("none") == undated, "untouched partitions were not rewritten")
+        let rows = try fixture.query("SELECT id, note, CAST(day AS VARCHAR) FROM orders ORDER BY id")
+        #expect(rows.map { $0[0] } == [.bigint(1), .bigint(2), .bigint(3), .bigint(5)], "no duplicate of the moved row")
+        #expect(rows[1][1].stringValue == "moved" && rows[1][2].stringValue == "2026-03-03")
+        #expect(try fixture.query("SELECT rows FROM _meta").first?.first == .bigint(4))
+        #expect(fixture.fake.exportRequests.last?.fields["changedSince"]?.first?.isEmpty == false)
+
+        // The published folder is a link to a version; only the current and the previous version stay.
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: folder.path).hasPrefix(".orders."))
+        let versions = try FileManager.default.contentsOfDirectory(atPath: source.dataDirectory.path).filter { $0.hasPrefix(".orders.") }
+        #expect(versions.count == 2)
+
+        // Registered again as one file, the partitions go.
+        table.syncStrategy = .fullRefresh
+        #expect(await fixture.run([table]).first?.status == .ok)
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+        #expect(try fixture.query("SELECT count(*) FROM orders").first?.first == .bigint(4))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: source.dataDirectory.path).filter { $0.hasPrefix(".") }.isEmpty)
+    }
+
     @Test func oneFailingTableLeavesTheOthersAndItsOwnLastGoodData() async throws {
         let fixture = try await Fixture.start()
         defer { Task { await fixture.stop() } }

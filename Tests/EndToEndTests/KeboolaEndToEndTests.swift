@@ -128,6 +128,77 @@ import Testing
         await fake.stop()
     }
 
+    @Test func aPartitionedTableSyncsAndDownloadsOnlyTheTouchedPartitions() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fake = try await FakeKeboola.start(files: URL(fileURLWithPath: directory.appending("kbc-files")))
+        fake.createTable(
+            "in.c-sales.orders", columns: Self.orderColumns, primaryKey: ["id"],
+            rows: [
+                ["1", "10.50", "2026-01-02", "true", "Ann"], ["2", "20.00", "2026-02-03", "false", "Bob"],
+                ["3", "30.00", "2026-03-04", "true", "Cy"],
+            ],
+            shape: .init(slices: 2, gzip: true))
+        let server = try ServerProcess(
+            dataDirectory: directory.appending("data"),
+            environment: [
+                "KEBOOLA_STACK_URL": fake.url, "KEBOOLA_STORAGE_TOKEN": fake.token, "SEED_ADMIN_EMAIL": "admin@example.com",
+                "SEED_ADMIN_PASSWORD": "a long password",
+            ])
+        try await server.waitUntilHealthy()
+        let workspace = directory.appending("workspace")
+        let environment = [
+            "DA_CONFIG_DIR": directory.appending("da-config"), "DA_SERVER": server.baseURL.absoluteString, "DA_LOCAL_DIR": workspace,
+        ]
+        func da(_ arguments: [String], input: String? = nil) async throws -> CLIProcess.Result {
+            try await CLIProcess.run(arguments, environment: environment, input: input)
+        }
+        #expect(
+            try await da(["auth", "login", "--email", "admin@example.com", "--password-stdin"], input: "a long password\n").status == 0)
+        let register = try await da([
+            "admin", "tables", "register", "orders", "--source-type", "keboola", "--bucket", "in.c-sales", "--sync-strategy",
+            "partitioned", "--primary-key", "id", "--partition-by", "ordered",
+        ])
+        #expect(register.status == 0, "\(register.stderr)")
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await da(["setup", "first-sync"]).status == 0)
+        let sync = try await da(["sync"])
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let folder = workspace + "/server/parquet/orders"
+        func files() throws -> [String: String] {
+            var identities: [String: String] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+                let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/" + name)
+                identities[String(name.prefix(7))] = "\(name)@\(attributes[.systemFileNumber] ?? 0)"
+            }
+            return identities
+        }
+        let before = try files()
+        #expect(before.keys.sorted() == ["2026-01", "2026-02", "2026-03"], "\(before)")
+
+        // A change in March: the server rewrites March only, and da sync downloads March only.
+        try await Task.sleep(for: .milliseconds(1100))
+        fake.put("in.c-sales.orders", rows: [["3", "33.00", "2026-03-04", "true", "Cy"], ["4", "4.00", "2026-03-20", "false", "Di"]])
+        #expect(try await da(["setup", "first-sync"]).status == 0)
+        let second = try await da(["sync", "--json"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let after = try files()
+        #expect(after["2026-01"] == before["2026-01"] && after["2026-02"] == before["2026-02"], "untouched partitions stay")
+        #expect(after["2026-03"] != before["2026-03"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+        #expect(report["downloaded"] as? [String] == ["orders"])
+        let query = try await da(["query", "--format", "csv", "SELECT id, amount, typeof(ordered) FROM orders ORDER BY id"])
+        let lines = query.stdout.split(whereSeparator: \.isNewline).map(String.init)
+        #expect(lines == ["id,amount,typeof(ordered)", "1,10.50,DATE", "2,20.00,DATE", "3,33.00,DATE", "4,4.00,DATE"], "\(query.stdout)")
+
+        // Nothing changed: nothing is downloaded.
+        let third = try await da(["sync", "--json"])
+        let unchanged = try #require(try JSONSerialization.jsonObject(with: Data(third.stdout.utf8)) as? [String: Any])
+        #expect((unchanged["downloaded"] as? [String])?.isEmpty == true, "\(third.stdout)")
+        _ = await server.stop()
+        await fake.stop()
+    }
+
     /// Polls `condition` for up to 30 seconds.
     func waitFor(_ what: String, _ condition: () async throws -> Bool) async throws {
         for _ in 0..<150 {

@@ -22,7 +22,8 @@ public struct LocalDatabase: Sendable {
         self.workspace = workspace
     }
 
-    /// Makes the managed views exactly `tables` (each over `server/parquet/<id>.parquet`), in one transaction.
+    /// Makes the managed views exactly `tables` (each over `server/parquet/<id>.parquet`, or the partition files in
+    /// `server/parquet/<id>/`), in one transaction.
     /// Blocking (DuckDB): run it off the cooperative pool.
     public func rebuildViews(for tables: [String]) throws -> Report {
         let connection: Connection
@@ -56,14 +57,21 @@ public struct LocalDatabase: Sendable {
                     report.clashes.append(id)
                     continue
                 }
-                let path = workspace.parquet(id).path.replacingOccurrences(of: "'", with: "''")
-                try connection.execute(
-                    "CREATE OR REPLACE VIEW \(LocalDatabase.quote(id)) AS SELECT * FROM read_parquet('\(path)')")
+                try connection.execute("CREATE OR REPLACE VIEW \(LocalDatabase.quote(id)) AS SELECT * FROM \(relation(id))")
                 try connection.execute("COMMENT ON VIEW \(LocalDatabase.quote(id)) IS '\(LocalDatabase.marker)'")
                 report.views += 1
             }
         }
         return report
+    }
+
+    /// What table `id`'s view reads: its file, or its partition files (older ones may lack newer columns).
+    func relation(_ id: String) -> String {
+        func literal(_ path: String) -> String { "'" + path.replacingOccurrences(of: "'", with: "''") + "'" }
+        if Workspace.fileSize(workspace.parquet(id)) == nil, workspace.isPartitionDirectory(id) {
+            return "read_parquet(\(literal(workspace.partitionDirectory(id).path + "/*.parquet")), union_by_name = true)"
+        }
+        return "read_parquet(\(literal(workspace.parquet(id).path)))"
     }
 
     static func quote(_ identifier: String) -> String {

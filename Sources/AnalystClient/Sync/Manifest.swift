@@ -17,9 +17,17 @@ public struct Manifest: Decodable, Sendable {
         public var rows: Int64
         /// `local` (downloaded) or `remote` (queried on the server).
         public var query_mode: String?
+        /// A partitioned table's files by partition name (then `hash` covers them all); `nil` for one file.
+        public var partitions: [String: Partition]?
         // The manifest's `columns` are not decoded: sync does not need them, and they are most of the bytes.
 
         public var isRemote: Bool { query_mode == "remote" }
+    }
+
+    /// One file of a partitioned table.
+    public struct Partition: Decodable, Sendable, Equatable {
+        public var hash: String
+        public var size_bytes: Int64
     }
 
     /// The tables this user may read, by id.

@@ -6,7 +6,7 @@ import NIOCore
 import NIOFileSystem
 import NIOHTTP1
 
-/// Downloads one table's parquet file into `server/parquet/<id>.parquet.part`, resuming a previous partial
+/// Downloads one table's parquet file (or its partition files) into `server/parquet/<id>.parquet.part`, resuming a previous partial
 /// download with `Range`, verifies its SHA-256 against the server's strong ETag (the manifest's hash), and only
 /// then renames it into place. A corrupt or short download is retried from zero and never installed.
 public struct ParquetDownloader: Sendable {
@@ -50,28 +50,105 @@ public struct ParquetDownloader: Sendable {
         self.progress = progress
     }
 
-    /// Downloads and installs table `id` (described by the manifest entry `table`).
+    /// One file to fetch: where from, where to, and what it must be.
+    struct Target: Sendable {
+        /// The progress key (the table id, or `<id>/<partition>`).
+        var key: String
+        var url: String
+        var partial: URL
+        var final: URL
+        var hash: String
+        var size: Int64
+        /// The file must have exactly `hash` (a partition file is named by it), not whatever the server now serves.
+        var exact = false
+    }
+
+    /// Downloads and installs table `id` (described by the manifest entry `table`): its file, or for a partitioned
+    /// table the partition files it does not have yet (then the files of partitions no longer listed go).
     public func download(_ id: String, table: Manifest.Table) async throws -> Installed {
+        do {
+            let installed: Installed
+            if let partitions = table.partitions, !partitions.isEmpty {
+                installed = try await downloadPartitions(id, table: table, partitions: partitions)
+            } else {
+                installed = try await fetch(
+                    Target(
+                        key: id, url: "\(server)/api/data/\(id)/download", partial: workspace.partial(id),
+                        final: workspace.parquet(id), hash: table.hash, size: table.size_bytes))
+                // A table that was partitioned before is one file now.
+                try? FileManager.default.removeItem(at: workspace.partitionDirectory(id))
+            }
+            progress.finish(id, succeeded: true)
+            return installed
+        } catch {
+            progress.finish(id, succeeded: false)
+            throw error
+        }
+    }
+
+    private func downloadPartitions(_ id: String, table: Manifest.Table, partitions: [String: Manifest.Partition]) async throws
+        -> Installed
+    {
+        for (name, partition) in partitions where !Workspace.isSafePartition(name: name, hash: partition.hash) {
+            throw Failure.final("the server listed a partition \"\(name)\" of \(id) that is not a safe file name")
+        }
+        let folder = workspace.partitionDirectory(id)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw Failure.final("cannot create \(folder.path): \(error.localizedDescription)")
+        }
+        var total = Installed(hash: table.hash, size: 0, transferred: 0, resumed: false)
+        for (name, partition) in partitions.sorted(by: { $0.key < $1.key }) {
+            let final = workspace.partitionFile(id, name: name, hash: partition.hash)
+            total.size += partition.size_bytes
+            if Workspace.fileSize(final) == partition.size_bytes { continue }
+            let key = "\(id)/\(name)"
+            let query = name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? name
+            do {
+                let installed = try await fetch(
+                    Target(
+                        key: key, url: "\(server)/api/data/\(id)/download?partition=\(query)",
+                        partial: URL(fileURLWithPath: final.path + ".part"), final: final, hash: partition.hash,
+                        size: partition.size_bytes, exact: true))
+                progress.settle(key, succeeded: true)
+                total.transferred += installed.transferred
+                total.resumed = total.resumed || installed.resumed
+            } catch {
+                progress.settle(key, succeeded: false)
+                throw error
+            }
+        }
+        // Files of partitions that changed or went (their names no longer match the manifest).
+        let wanted = Set(partitions.map { workspace.partitionFile(id, name: $0.key, hash: $0.value.hash).lastPathComponent })
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !wanted.contains(name) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+        // The single file of a table that was one file before.
+        try? FileManager.default.removeItem(at: workspace.parquet(id))
+        return total
+    }
+
+    /// Fetches one file with retries.
+    private func fetch(_ target: Target) async throws -> Installed {
         var lastFailure = Failure.retryable("not attempted")
         for attempt in 1...max(1, attempts) {
             do {
-                let installed = try await attemptDownload(id, table: table)
-                progress.finish(id, succeeded: true)
-                return installed
+                return try await attemptDownload(target)
             } catch let failure as Failure {
                 lastFailure = failure
                 guard case .retryable = failure, attempt < attempts else { break }
                 try await Task.sleep(for: .milliseconds(200 * attempt))
             }
         }
-        progress.finish(id, succeeded: false)
         throw lastFailure
     }
 
-    private func attemptDownload(_ id: String, table: Manifest.Table) async throws -> Installed {
-        let partial = workspace.partial(id)
+    private func attemptDownload(_ target: Target) async throws -> Installed {
+        let id = target.key
+        let partial = target.partial
         var have = Workspace.fileSize(partial) ?? 0
-        if have > table.size_bytes { have = 0 }
+        if have > target.size { have = 0 }
         var hasher = SHA256()
         if have > 0 {
             do {
@@ -81,14 +158,14 @@ public struct ParquetDownloader: Sendable {
                 hasher = SHA256()
             }
         }
-        progress.begin(id, alreadyHave: have, total: table.size_bytes)
+        progress.begin(id, alreadyHave: have, total: target.size)
 
-        var expectedHash = table.hash
-        var total = table.size_bytes
+        var expectedHash = target.hash
+        var total = target.size
         var offset = have
         var transferred: Int64 = 0
-        if have < table.size_bytes || table.size_bytes == 0 {
-            var request = HTTPClientRequest(url: "\(server)/api/data/\(id)/download")
+        if have < target.size || target.size == 0 {
+            var request = HTTPClientRequest(url: target.url)
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "User-Agent", value: "da")
             if have > 0 { request.headers.add(name: "Range", value: "bytes=\(have)-") }
@@ -113,7 +190,7 @@ public struct ParquetDownloader: Sendable {
                 if offset > 0 { progress.restart(id) }
                 offset = 0
                 hasher = SHA256()
-                total = response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? table.size_bytes
+                total = response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? target.size
             } else if let range = response.headers.first(name: "Content-Range"), let parsed = ParquetDownloader.contentRange(range),
                 parsed.start == have
             {
@@ -138,8 +215,12 @@ public struct ParquetDownloader: Sendable {
             try? FileManager.default.removeItem(at: partial)
             throw Failure.retryable("the downloaded file does not match its SHA-256 (\(hash.prefix(12))… ≠ \(expectedHash.prefix(12))…)")
         }
-        guard rename(partial.path, workspace.parquet(id).path) == 0 else {
-            throw Failure.final("cannot install \(workspace.parquet(id).path): \(String(cString: strerror(errno)))")
+        guard !target.exact || hash == target.hash else {
+            try? FileManager.default.removeItem(at: partial)
+            throw Failure.final("\(id) changed on the server during the sync; run da sync again")
+        }
+        guard rename(partial.path, target.final.path) == 0 else {
+            throw Failure.final("cannot install \(target.final.path): \(String(cString: strerror(errno)))")
         }
         return Installed(hash: hash, size: total, transferred: transferred, resumed: offset > transferred)
     }

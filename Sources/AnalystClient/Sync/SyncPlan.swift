@@ -23,8 +23,8 @@ public struct SyncPlan: Sendable, Equatable {
         for (id, table) in manifest.tables.sorted(by: { $0.key < $1.key }) where selected?.contains(id) ?? true {
             if table.isRemote {
                 plan.remote.append(id)
-            } else if let local = state.tables[id], local.hash == table.hash,
-                workspace.parquetSize(id) == table.size_bytes
+            } else if let local = state.tables[id], local.hash == table.hash, workspace.parquetSize(id) == table.size_bytes,
+                workspace.hasPartitions(id, table.partitions)
             {
                 plan.skipped.append(id)
             } else {
@@ -36,6 +36,7 @@ public struct SyncPlan: Sendable, Equatable {
         var local = Set(state.tables.keys)
         if let names = try? FileManager.default.contentsOfDirectory(atPath: workspace.parquetDirectory.path) {
             local.formUnion(names.filter { $0.hasSuffix(".parquet") }.map { String($0.dropLast(".parquet".count)) })
+            local.formUnion(names.filter { !$0.contains(".") && workspace.isPartitionDirectory($0) })
         }
         plan.remove = local.filter { id in
             guard selected?.contains(id) ?? true else { return false }

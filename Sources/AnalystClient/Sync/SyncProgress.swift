@@ -53,6 +53,15 @@ public final class SyncProgress: Sendable {
         }
     }
 
+    /// One file of a table with several (a partition, keyed `<id>/<partition>`) is done: it leaves the active list;
+    /// the table counts as done at `finish`.
+    func settle(_ key: String, succeeded: Bool) {
+        state.withLock {
+            if !succeeded, let entry = $0.active[key] { $0.bytesTotal -= entry.total - entry.done }
+            $0.active[key] = nil
+        }
+    }
+
     func finish(_ id: String, succeeded: Bool) {
         state.withLock {
             if !succeeded, let entry = $0.active[id] { $0.bytesTotal -= entry.total - entry.done }

@@ -179,6 +179,7 @@ public struct Syncer: Sendable {
         for id in plan.remove {
             try? FileManager.default.removeItem(at: workspace.parquet(id))
             try? FileManager.default.removeItem(at: workspace.partial(id))
+            try? FileManager.default.removeItem(at: workspace.partitionDirectory(id))
             state.tables[id] = nil
             report.removed.append(id)
             onEvent(.removed(id))
@@ -226,7 +227,7 @@ public struct Syncer: Sendable {
         if state.docs_hash != nil && ((try? FileManager.default.contentsOfDirectory(atPath: workspace.docsDirectory.path)) ?? []).isEmpty {
             return false
         }
-        let files = names.filter { $0.hasSuffix(".parquet") }
+        let files = names.filter { $0.hasSuffix(".parquet") || (!$0.contains(".") && workspace.isPartitionDirectory($0)) }
         guard files.count == state.tables.count else { return false }
         return state.tables.allSatisfy { id, table in workspace.parquetSize(id) == table.size_bytes }
     }

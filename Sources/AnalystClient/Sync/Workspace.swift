@@ -27,9 +27,52 @@ public struct Workspace: Sendable {
 
     /// The parquet file of table `id`.
     public func parquet(_ id: String) -> URL { parquetDirectory.appendingPathComponent("\(id).parquet") }
-    /// The size of table `id`'s parquet file, `nil` if there is none (string paths: this runs for every table on
-    /// every sync, where building URLs would cost more than the `stat`).
-    func parquetSize(_ id: String) -> Int64? { Workspace.fileSize(atPath: parquetPath + id + ".parquet") }
+    /// The size of table `id`'s parquet file (or the sum of its partition files), `nil` if there is none (string
+    /// paths: this runs for every table on every sync, where building URLs would cost more than the `stat`).
+    func parquetSize(_ id: String) -> Int64? {
+        Workspace.fileSize(atPath: parquetPath + id + ".parquet") ?? partitionsSize(id)
+    }
+
+    /// `server/parquet/<id>/`: a partitioned table's files, `<partition>.<hash prefix>.parquet` each (a name says
+    /// which content it holds, so a changed partition is a new file and an unchanged one is never fetched again).
+    public func partitionDirectory(_ id: String) -> URL { parquetDirectory.appendingPathComponent(id, isDirectory: true) }
+
+    /// The file of partition `name` whose content has SHA-256 `hash`.
+    public func partitionFile(_ id: String, name: String, hash: String) -> URL {
+        partitionDirectory(id).appendingPathComponent("\(name).\(hash.prefix(16)).parquet")
+    }
+
+    /// Whether a partition name and hash from the server are safe to use in a file name (letters, digits, `-`, `_`;
+    /// a hex hash), so a manifest can never name a path outside the table's folder.
+    static func isSafePartition(name: String, hash: String) -> Bool {
+        !name.isEmpty && name.count <= 32
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+            }
+            && hash.count >= 16 && hash.allSatisfy(\.isHexDigit)
+    }
+
+    /// Whether every listed partition's file is here with its size (always true for a table in one file).
+    func hasPartitions(_ id: String, _ partitions: [String: Manifest.Partition]?) -> Bool {
+        guard let partitions, !partitions.isEmpty else { return true }
+        return partitions.allSatisfy { name, partition in
+            Workspace.fileSize(partitionFile(id, name: name, hash: partition.hash)) == partition.size_bytes
+        }
+    }
+
+    /// Whether `name` in `server/parquet/` is a partition folder.
+    func isPartitionDirectory(_ name: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: parquetPath + name, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The sum of the `*.parquet` files in table `id`'s partition folder, `nil` when it has none.
+    private func partitionsSize(_ id: String) -> Int64? {
+        let folder = parquetPath + id
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        let sizes = names.filter { $0.hasSuffix(".parquet") }.compactMap { Workspace.fileSize(atPath: folder + "/" + $0) }
+        return sizes.isEmpty ? nil : sizes.reduce(0, +)
+    }
     private var parquetPath: String { root.path + "/server/parquet/" }
     /// Where a download of table `id` is written until it is verified.
     public func partial(_ id: String) -> URL { parquetDirectory.appendingPathComponent("\(id).parquet.part") }

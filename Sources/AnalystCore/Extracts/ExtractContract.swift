@@ -44,7 +44,8 @@ public struct RemoteAttachment: Sendable, Equatable {
     }
 }
 
-/// A source's folder, `DATA_DIR/extracts/<name>/`: `extract.duckdb` plus `data/<table>.parquet`.
+/// A source's folder, `DATA_DIR/extracts/<name>/`: `extract.duckdb` plus, per local table, `data/<table>.parquet` or,
+/// for a partitioned table, a folder `data/<table>/` of `<partition>.parquet` files (one per month or day).
 public struct ExtractSource: Sendable, Equatable {
     public let name: String
     public let directory: URL
@@ -64,12 +65,59 @@ public struct ExtractSource: Sendable, Equatable {
         dataDirectory.appendingPathComponent(table + ".parquet")
     }
 
+    /// `data/<table>/`, the folder of a partitioned table's `<partition>.parquet` files (a link a connector swaps
+    /// atomically to a new version of the folder).
+    public func partitionDirectory(for table: String) -> URL {
+        dataDirectory.appendingPathComponent(table, isDirectory: true)
+    }
+
+    /// How a local table's rows are stored now: its partition files when its folder has any, else its single file.
+    public func localData(for table: String) -> LocalTableData {
+        let folder = partitionDirectory(for: table)
+        let partitions = ExtractSource.partitionNames(in: folder)
+        return partitions.isEmpty ? .file(parquetFile(for: table)) : .partitions(folder, partitions)
+    }
+
+    /// The partitions whose `<name>.parquet` files are in `folder`, sorted.
+    public static func partitionNames(in folder: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix(".parquet") }.map { String($0.dropLast(".parquet".count)) }
+            .filter(PartitionName.isValid).sorted()
+    }
+
     /// Opens `extract.duckdb` read-only with `file_search_path` set to this folder, so its views (which name their
     /// parquet files relative to it) resolve wherever the folder is.
     public func connectReadOnly() throws -> Connection {
         let connection = try Database(path: database.path, configuration: .init(accessMode: .readOnly)).connect()
         try connection.execute("SET file_search_path = \(Identifier.literal(directory.path))")
         return connection
+    }
+}
+
+/// Where a local table's rows are: one parquet file, or a folder of partition files.
+public enum LocalTableData: Sendable, Equatable {
+    case file(URL)
+    /// The folder and its partitions' names, sorted (file `<name>.parquet` each).
+    case partitions(URL, [String])
+
+    /// `read_parquet(…)` over every row by absolute path: the file, or the partition files by a glob (older
+    /// partitions may lack columns added since; they read as NULL there).
+    public var relation: String {
+        switch self {
+        case .file(let url): "read_parquet(\(Identifier.literal(url.path)))"
+        case .partitions(let folder, _): "read_parquet(\(Identifier.literal(folder.path + "/*.parquet")), union_by_name = true)"
+        }
+    }
+}
+
+/// A partition's name: what its file is called (`2026-03`, `2026-03-14`, `none` for rows without a date).
+public enum PartitionName {
+    /// Letters, digits, `-` and `_`, at most 32 characters; nothing a path could misread.
+    public static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 32
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+            }
     }
 }
 
@@ -125,7 +173,16 @@ public enum ExtractContract {
                 let body: String
                 switch table.queryMode {
                 case .local:
-                    body = "SELECT * FROM read_parquet(\(Identifier.literal(ExtractSource.dataFolder + "/" + table.name + ".parquet")))"
+                    // Relative to the source's folder (see above); a partitioned table reads its folder by a glob.
+                    switch source.localData(for: table.name) {
+                    case .file:
+                        let relative = ExtractSource.dataFolder + "/" + table.name + ".parquet"
+                        body = "SELECT * FROM read_parquet(\(Identifier.literal(relative)))"
+                    case .partitions:
+                        // Older partitions may lack columns added since; they read as NULL there.
+                        let relative = ExtractSource.dataFolder + "/" + table.name + "/*.parquet"
+                        body = "SELECT * FROM read_parquet(\(Identifier.literal(relative)), union_by_name = true)"
+                    }
                 case .remote:
                     guard let select = remoteViews[table.name] else {
                         throw ExtractError("remote table \"\(table.name)\" needs a view definition")

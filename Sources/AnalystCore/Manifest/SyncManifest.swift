@@ -67,7 +67,16 @@ public final class SyncManifest: Sendable {
             + "\"updated\":\(table.lastSync.map { JSONText.quote(WireJSONEncoder.timestamp($0)) } ?? "null"),"
             + "\"size_bytes\":\(table.fileSizeBytes),\"rows\":\(table.rows),"
             + "\"query_mode\":\(JSONText.quote(table.queryMode.rawValue)),"
-            + "\"columns\":[\(columns.joined(separator: ","))]}"
+            + "\"columns\":[\(columns.joined(separator: ","))]" + renderPartitions(table.partitions) + "}"
+    }
+
+    /// `,"partitions":{"<name>":{"hash":…,"size_bytes":…},…}`, or nothing for a table in one file.
+    static func renderPartitions(_ partitions: [PublishedPartition]) -> String {
+        guard !partitions.isEmpty else { return "" }
+        let members = partitions.sorted { $0.name < $1.name }.map {
+            "\(JSONText.quote($0.name)):{\"hash\":\(JSONText.quote($0.hash)),\"size_bytes\":\($0.sizeBytes)}"
+        }
+        return ",\"partitions\":{\(members.joined(separator: ","))}"
     }
 
     /// The regular files under `directory`: path relative to it and bytes, sorted by path.

@@ -127,20 +127,26 @@ public final class Orchestrator: Sendable {
                         rows: table.rows, columns: [], fileSizeBytes: 0, hash: "", fileModifiedNanoseconds: nil,
                         lastSync: now)
                     if table.queryMode == .local {
-                        let file = source.parquetFile(for: name)
-                        if let identity = Orchestrator.fileIdentity(file.path) {
-                            entry.fileSizeBytes = identity.size
-                            entry.fileModifiedNanoseconds = identity.modified
-                            let old = previous[name]
-                            if let old, old.source == source.name, old.fileSizeBytes == identity.size,
-                                old.fileModifiedNanoseconds == identity.modified, !old.hash.isEmpty
-                            {
-                                entry.hash = old.hash
-                            } else {
-                                entry.hash = try Orchestrator.sha256(ofFile: file.path)
-                                report.changedTables.append(name)
+                        let old = previous[name].flatMap { $0.source == source.name ? $0 : nil }
+                        switch source.localData(for: name) {
+                        case .file(let file):
+                            if let identity = Orchestrator.fileIdentity(file.path) {
+                                entry.fileSizeBytes = identity.size
+                                entry.fileModifiedNanoseconds = identity.modified
+                                if let old, old.partitions.isEmpty, old.fileSizeBytes == identity.size,
+                                    old.fileModifiedNanoseconds == identity.modified, !old.hash.isEmpty
+                                {
+                                    entry.hash = old.hash
+                                } else {
+                                    entry.hash = try Orchestrator.sha256(ofFile: file.path)
+                                }
                             }
+                        case .partitions(let folder, let names):
+                            entry.partitions = try Orchestrator.partitions(names, in: folder, previous: old?.partitions ?? [])
+                            entry.fileSizeBytes = entry.partitions.reduce(0) { $0 + $1.sizeBytes }
+                            entry.hash = PublishedPartition.combinedHash(entry.partitions)
                         }
+                        if !entry.hash.isEmpty && entry.hash != old?.hash { report.changedTables.append(name) }
                     }
                     published.append(entry)
                     report.published[source.name, default: []].append(name)
@@ -174,16 +180,38 @@ public final class Orchestrator: Sendable {
         return (report, published)
     }
 
-    /// What a published view selects. A local table reads its parquet file by the path it has now, so a data
+    /// What a published view selects. A local table reads its parquet file (or its partition files) by the path it has now, so a data
     /// directory that was moved or restored elsewhere serves its files after the rebuild that every start runs; a
     /// remote table selects the extract's own view, which reads the attached remote database.
     static func viewBody(_ table: ExtractTable, of source: ExtractSource) -> String {
         switch table.queryMode {
         case .local:
-            "SELECT * FROM read_parquet(\(Identifier.literal(source.parquetFile(for: table.name).path)))"
+            "SELECT * FROM \(source.localData(for: table.name).relation)"
         case .remote:
             "SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(table.name))"
         }
+    }
+
+    /// The partition files `names` of a folder with their identities and hashes, hashing only the files whose size
+    /// or modification time differs from `previous` (a partition a run did not touch keeps its hash).
+    static func partitions(_ names: [String], in folder: URL, previous: [PublishedPartition]) throws -> [PublishedPartition] {
+        let known = Dictionary(previous.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var partitions: [PublishedPartition] = []
+        for name in names {
+            let path = folder.appendingPathComponent(name + ".parquet").path
+            guard let identity = fileIdentity(path) else { continue }
+            var partition = PublishedPartition(
+                name: name, sizeBytes: identity.size, hash: "", fileModifiedNanoseconds: identity.modified)
+            if let old = known[name], old.sizeBytes == identity.size, old.fileModifiedNanoseconds == identity.modified,
+                !old.hash.isEmpty
+            {
+                partition.hash = old.hash
+            } else {
+                partition.hash = try sha256(ofFile: path)
+            }
+            partitions.append(partition)
+        }
+        return partitions
     }
 
     static func message(_ error: any Error) -> String {

@@ -1,3 +1,4 @@
+import Crypto
 import DuckDB
 import Foundation
 
@@ -9,6 +10,32 @@ public struct ColumnInfo: Sendable, Equatable, Codable {
     public init(name: String, type: String) {
         self.name = name
         self.type = type
+    }
+}
+
+/// One file of a partitioned table: its partition's name, size, SHA-256 and modification time (to know when to rehash).
+public struct PublishedPartition: Sendable, Equatable {
+    public var name: String
+    public var sizeBytes: Int64
+    public var hash: String
+    public var fileModifiedNanoseconds: Int64?
+
+    public init(name: String, sizeBytes: Int64, hash: String, fileModifiedNanoseconds: Int64?) {
+        self.name = name
+        self.sizeBytes = sizeBytes
+        self.hash = hash
+        self.fileModifiedNanoseconds = fileModifiedNanoseconds
+    }
+
+    /// A partitioned table's hash: SHA-256 over its partitions' names and hashes (any partition that changes, appears
+    /// or goes changes it); empty when there are none.
+    public static func combinedHash(_ partitions: [PublishedPartition]) -> String {
+        guard !partitions.isEmpty else { return "" }
+        var hasher = SHA256()
+        for partition in partitions.sorted(by: { $0.name < $1.name }) {
+            hasher.update(data: Data("\(partition.name)\t\(partition.hash)\n".utf8))
+        }
+        return Secrets.hex(hasher.finalize())
     }
 }
 
@@ -30,6 +57,9 @@ public struct PublishedTable: Sendable, Equatable {
     /// `ok` or `error`.
     public var status: String
     public var error: String?
+    /// A partitioned table's files (then `hash` is their combined hash and `fileSizeBytes` their sum); empty for a
+    /// table in one file.
+    public var partitions: [PublishedPartition] = []
 
     public init(
         id: String, source: String?, queryMode: QueryMode, description: String? = nil, rows: Int64, columns: [ColumnInfo],
@@ -75,7 +105,22 @@ public struct SyncStateStore: Sendable {
     }
 
     static func all(_ connection: Connection) throws -> [PublishedTable] {
-        try connection.query("SELECT \(columns) FROM sync_state ORDER BY table_id").rows().compactMap(table)
+        var partitions: [String: [PublishedPartition]] = [:]
+        let rows = try connection.query(
+            "SELECT table_id, partition_name, size_bytes, hash, file_mtime_ns FROM sync_partitions ORDER BY table_id, partition_name"
+        ).rows()
+        for row in rows {
+            guard let id = row[0].stringValue, let name = row[1].stringValue else { continue }
+            partitions[id, default: []].append(
+                PublishedPartition(
+                    name: name, sizeBytes: row[2].int64Value ?? 0, hash: row[3].stringValue ?? "",
+                    fileModifiedNanoseconds: row[4].int64Value))
+        }
+        return try connection.query("SELECT \(columns) FROM sync_state ORDER BY table_id").rows().compactMap { row in
+            guard var table = table(row) else { return nil }
+            table.partitions = partitions[table.id] ?? []
+            return table
+        }
     }
 
     /// Replaces the published set: upserts `published` (status ok) and `failed` (status error, keeping the last good
@@ -100,6 +145,7 @@ public struct SyncStateStore: Sendable {
                 let keep = Set(published.map(\.id)).union(failed.keys)
                 for id in existing.keys where !keep.contains(id) {
                     try connection.run("DELETE FROM sync_state WHERE table_id = ?", [.varchar(id)])
+                    try connection.run("DELETE FROM sync_partitions WHERE table_id = ?", [.varchar(id)])
                 }
             }
         }
@@ -118,6 +164,15 @@ public struct SyncStateStore: Sendable {
                 table.lastSync.map { .timestamp(TimestampValue($0)) } ?? .null, .varchar(table.status),
                 table.error.map(Value.varchar) ?? .null, .integer(Int32(clamping: table.columns.count)),
             ])
+        try connection.run("DELETE FROM sync_partitions WHERE table_id = ?", [.varchar(table.id)])
+        for partition in table.partitions {
+            try connection.run(
+                "INSERT INTO sync_partitions VALUES (?, ?, ?, ?, ?)",
+                [
+                    .varchar(table.id), .varchar(partition.name), .bigint(partition.sizeBytes), .varchar(partition.hash),
+                    partition.fileModifiedNanoseconds.map(Value.bigint) ?? .null,
+                ])
+        }
     }
 
     static func table(_ row: [Value]) -> PublishedTable? {

@@ -39,8 +39,7 @@ public struct TableProfiles: Sendable {
             let registered = settings[table.id]
             let input = ProfileInput(
                 tableID: table.id,
-                relation:
-                    "read_parquet(\(Identifier.literal(ExtractSource(name: source, in: directory.extracts).parquetFile(for: table.id).path)))",
+                relation: ExtractSource(name: source, in: directory.extracts).localData(for: table.id).relation,
                 description: registered?.description ?? table.description,
                 primaryKey: registered?.primaryKeyColumns ?? [], syncStrategy: registered?.syncStrategy.rawValue,
                 lastSync: table.lastSync, fileSizeBytes: table.fileSizeBytes, usedByMetrics: metrics.metrics(using: table.id))

@@ -205,6 +205,18 @@ public enum SystemSchema {
                 ALTER TABLE sync_history ADD COLUMN bytes BIGINT;
                 ALTER TABLE sync_history ADD COLUMN job_id VARCHAR;
                 """),
+        Migration(
+            version: 11, name: "partitioned tables: one row per published partition file",
+            sql: """
+                CREATE TABLE sync_partitions (
+                    table_id VARCHAR NOT NULL,
+                    partition_name VARCHAR NOT NULL,
+                    size_bytes BIGINT NOT NULL,
+                    hash VARCHAR NOT NULL,
+                    file_mtime_ns BIGINT,
+                    PRIMARY KEY (table_id, partition_name)
+                );
+                """),
     ]
 
     /// The highest version this build knows.

@@ -9,7 +9,8 @@ import Logging
 /// ZSTD parquet into `extracts/keboola/data/<table>.parquet`.
 ///
 /// - `full_refresh` replaces the table; `incremental` exports only rows changed since the last successful export
-///   (`changedSince`, remembered in the extract's `_cursors`) and upserts them by `primary_key`.
+///   (`changedSince`, remembered in the extract's `_cursors`) and upserts them by `primary_key`; `partitioned`
+///   exports the same way and rewrites only the partition files the changed rows touch (`PartitionedTableWriter`).
 /// - A table's new file replaces the old one by rename only after it was written whole; a failed table keeps its
 ///   last good file and its cursor. One table failing does not stop the others.
 public struct KeboolaConnector: Connector {
@@ -126,9 +127,6 @@ public struct KeboolaConnector: Connector {
                 "query_mode remote for Keboola needs DuckDB's keboola extension, which this server does not have; register the table with query_mode local"
             )
         }
-        guard table.syncStrategy != .partitioned else {
-            throw ExtractError("sync_strategy partitioned is not available for Keboola tables yet; use incremental")
-        }
         guard let bucket = table.bucket, !bucket.isEmpty else {
             throw ExtractError("bucket is not set: give the Keboola bucket id, e.g. in.c-sales")
         }
@@ -141,10 +139,15 @@ public struct KeboolaConnector: Connector {
             throw ExtractError("Keboola table \(sourceID) has no column \(missing.joined(separator: ", ")) (export_columns)")
         }
         guard !columns.isEmpty else { throw ExtractError("Keboola table \(sourceID) has no columns") }
-        let incremental = table.syncStrategy == .incremental
+        // Partitioned tables are exported like incremental ones: changed rows, upserted into their partitions.
+        let partitioned = table.syncStrategy == .partitioned
+        let incremental = table.syncStrategy == .incremental || partitioned
         let key = table.primaryKeyColumns
         if incremental, let absent = key.first(where: { !columns.contains($0) }) {
             throw ExtractError("primary_key column \(absent) is not among the exported columns of \(sourceID)")
+        }
+        if partitioned, let column = table.partitionBy, !columns.contains(column) {
+            throw ExtractError("partition_by column \(column) is not among the exported columns of \(sourceID)")
         }
         let request = KeboolaExportRequest(
             columns: table.exportColumns, changedSince: incremental ? cursor : nil, whereFilters: table.whereFilters)
@@ -170,8 +173,28 @@ public struct KeboolaConnector: Connector {
         let plan = CSVConversion(
             parts: parts, header: !sliced, columns: typed, target: source.parquetFile(for: table.id),
             upsertKey: incremental && cursor != nil ? key : nil)
-        let rows = try await BlockingExecutor.shared.run { try plan.run() }
-        let size = (try? FileManager.default.attributesOfItem(atPath: plan.target.path)[.size] as? NSNumber)?.int64Value ?? 0
+        let rows: CSVConversion.Rows
+        let size: Int64
+        if partitioned, let partitionBy = table.partitionBy {
+            let writer = PartitionedTableWriter(
+                source: source, table: table.id, partitionBy: partitionBy, granularity: table.partitionGranularity, key: key)
+            let changed = plan.reader()
+            let written = try await BlockingExecutor.shared.run { try writer.write(changed: changed) }
+            logger.info(
+                "partitions rewritten",
+                metadata: ["table": "\(table.id)", "partitions": "\(written.touched.joined(separator: ","))"])
+            rows = CSVConversion.Rows(read: written.read, total: written.total)
+            size = written.sizeBytes
+        } else {
+            let source = self.source
+            rows = try await BlockingExecutor.shared.run {
+                let rows = try plan.run()
+                // A table that was partitioned before is one file now.
+                PartitionedTableWriter.removePartitions(of: table.id, in: source)
+                return rows
+            }
+            size = PartitionedTableWriter.size(plan.target.path)
+        }
         let nextCursor = incremental ? (job.createdTime ?? KeboolaConnector.fallbackCursor()) : nil
         return (
             ExportedTable(
@@ -201,8 +224,10 @@ public struct KeboolaConnector: Connector {
         return named
     }
 
-    /// Deletes parquet files of tables the extract no longer lists (their registration was removed).
+    /// Deletes parquet files and partition folders of tables the extract no longer lists (their registration was
+    /// removed).
     private func removeFiles(except kept: Set<String>) throws {
+        PartitionedTableWriter.removeTables(in: source, except: kept)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: source.dataDirectory.path)) ?? []
         for name in names where name.hasSuffix(".parquet") && !kept.contains(String(name.dropLast(".parquet".count))) {
             try? FileManager.default.removeItem(at: source.dataDirectory.appendingPathComponent(name))

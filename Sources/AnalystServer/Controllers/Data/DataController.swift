@@ -2,7 +2,8 @@ import AnalystCore
 import Foundation
 import Hummingbird
 
-/// `GET`/`HEAD /api/data/{id}/download`: a table's parquet file, access-checked first, with a strong ETag (the
+/// `GET`/`HEAD /api/data/{id}/download[?partition=<name>]`: a table's parquet file (or one partition's file of a
+/// partitioned table), access-checked first, with a strong ETag (the
 /// SHA-256 of the file), `If-None-Match` → 304 and single `Range` requests → 206, streamed from disk: with
 /// `zeroCopy`, by `sendfile(2)` (`FileRegionWriter`), otherwise in 1 MiB chunks.
 struct DataController {
@@ -38,12 +39,28 @@ struct DataController {
                 .conflict,
                 "\(id) is a remote table; query it with POST /api/query (or `da query --remote`) instead of downloading it")
         }
-        let path = ExtractSource(name: source, in: directory.extracts).parquetFile(for: id).standardizedFileURL.path
+        let extract = ExtractSource(name: source, in: directory.extracts)
+        let path: String
+        let hash: String
+        let filename: String
+        switch (request.uri.queryParameters.get("partition"), table.partitions.isEmpty) {
+        case (nil, true):
+            (path, hash, filename) = (extract.parquetFile(for: id).standardizedFileURL.path, table.hash, "\(id).parquet")
+        case (nil, false):
+            throw APIError(.conflict, "\(id) is partitioned; download each partition with ?partition=<name> (listed in the manifest)")
+        case (let name?, _):
+            // Only a name the manifest lists reaches the disk, so the parameter can never name another path.
+            guard let partition = table.partitions.first(where: { $0.name == name }) else {
+                throw APIError(.notFound, "Partition '\(name)' of '\(id)' not found")
+            }
+            let file = extract.partitionDirectory(for: id).appendingPathComponent(partition.name + ".parquet")
+            (path, hash, filename) = (file.standardizedFileURL.path, partition.hash, "\(id).\(partition.name).parquet")
+        }
         guard let size = DataController.fileSize(path) else { throw APIError(.notFound, "Table '\(id)' not found") }
-        let etag = "\"\(table.hash)\""
+        let etag = "\"\(hash)\""
         var headers: HTTPFields = [
             .eTag: etag, .acceptRanges: "bytes", .contentType: "application/octet-stream",
-            .contentDisposition: "attachment; filename=\"\(id).parquet\"",
+            .contentDisposition: "attachment; filename=\"\(filename)\"",
         ]
         if let match = request.headers[.ifNoneMatch], DataController.matches(match, etag: etag) {
             return Response(status: .notModified, headers: headers)
