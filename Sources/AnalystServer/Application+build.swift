@@ -106,7 +106,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         maxBytes: configuration.uploads.maxTableBytes
     )
     .addRoutes(to: admin.group("api/admin/tables"))
-    RegistryController(registry: stores.registry).addRoutes(to: admin.group("api/admin"))
+    RegistryController(registry: stores.registry, connectors: configuration.connectors).addRoutes(to: admin.group("api/admin"))
     DiscoveryController(
         registry: stores.registry, connectors: configuration.connectors,
         defaultSource: configuration.instance.string("data_source.type")

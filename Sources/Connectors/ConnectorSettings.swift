@@ -7,11 +7,14 @@ import Logging
 public struct ConnectorSettings: Sendable {
     /// Keboola's Storage API; `nil` when no stack URL is configured.
     public var keboola: KeboolaSettings?
+    /// BigQuery's REST API; `nil` when no project is configured.
+    public var bigquery: BigQuerySettings?
     /// The process environment (tokens and connection strings are read from it when a run needs them).
     public var environment: [String: String]
 
-    public init(keboola: KeboolaSettings? = nil, environment: [String: String] = [:]) {
+    public init(keboola: KeboolaSettings? = nil, bigquery: BigQuerySettings? = nil, environment: [String: String] = [:]) {
         self.keboola = keboola
+        self.bigquery = bigquery
         self.environment = environment
     }
 
@@ -20,7 +23,8 @@ public struct ConnectorSettings: Sendable {
         -> ConnectorSettings
     {
         ConnectorSettings(
-            keboola: try KeboolaSettings.resolve(instance: instance, environment: environment), environment: environment)
+            keboola: try KeboolaSettings.resolve(instance: instance, environment: environment),
+            bigquery: try BigQuerySettings.resolve(instance: instance, environment: environment), environment: environment)
     }
 }
 
@@ -64,6 +68,10 @@ public enum SourceConnectors {
             connectors.append(
                 KeboolaConnector(settings: keboola, environment: settings.environment, directory: directory, logger: logger))
         }
+        if let bigquery = settings.bigquery {
+            connectors.append(
+                BigQueryConnector(settings: bigquery, environment: settings.environment, directory: directory, logger: logger))
+        }
         connectors.append(DatabaseConnector(.postgres, settings: settings, directory: directory, logger: logger))
         connectors.append(DatabaseConnector(.mysql, settings: settings, directory: directory, logger: logger))
         return connectors
@@ -76,6 +84,26 @@ public enum SourceConnectors {
             reasons[KeboolaConnector.sourceName] =
                 "Keboola is not configured: set keboola.url in instance.yaml or KEBOOLA_STACK_URL, and the token variable"
         }
+        if settings.bigquery == nil {
+            reasons[BigQueryConnector.sourceName] =
+                "BigQuery is not configured: set bigquery.project in instance.yaml or BIGQUERY_PROJECT, and "
+                + "GOOGLE_APPLICATION_CREDENTIALS to a service-account key file"
+        }
         return reasons
+    }
+
+    /// Why this server cannot run `table` as registered, beyond what the registry itself checks (`nil` when it can):
+    /// what depends on this installation, such as a DuckDB extension a remote table needs. Checked when an admin
+    /// registers or changes a table.
+    public static func refusal(for table: RegisteredTable, settings: ConnectorSettings) -> String? {
+        if table.sourceType == BigQueryConnector.sourceName && table.queryMode == .remote {
+            if table.sourceQuery != nil {
+                return "source_query needs query_mode local for bigquery tables (the query's result is materialised)"
+            }
+            if !BigQueryExtension.isInstalled(environment: settings.environment) {
+                return BigQueryExtension.missing(environment: settings.environment)
+            }
+        }
+        return nil
     }
 }

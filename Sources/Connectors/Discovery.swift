@@ -52,6 +52,17 @@ public enum Discovery {
                     throw DiscoveryError(description: "Discovery failed: \(error.description)")
                 }
             }
+        case BigQueryConnector.sourceName:
+            guard let bigquery = settings.bigquery else {
+                return .unavailable("BigQuery is not configured: set bigquery.project in instance.yaml or BIGQUERY_PROJECT")
+            }
+            let authenticator = BigQueryAuthenticator(settings: bigquery, environment: settings.environment)
+            do throws(BigQueryError) {
+                return .tables(
+                    try await BigQueryDiscovery(client: BigQueryClient(settings: bigquery, authenticator: authenticator)).tables())
+            } catch {
+                throw DiscoveryError(description: "Discovery failed: \(await authenticator.scrub(error.description))")
+            }
         default:
             return .unavailable("Discovery not implemented for this source")
         }

@@ -108,11 +108,17 @@ public struct TableRegistry: Sendable {
     }
 
     /// Registers a table named `changes.name`; its id is the normalised name, which must be an identifier.
-    public func register(_ changes: Schemas.TableChanges, by admin: String?, now: Date = Date()) async throws -> RegisteredTable {
+    /// `refusal` says why this installation cannot run the table (e.g. a missing extension); it is refused as
+    /// `.inconsistent` then.
+    public func register(
+        _ changes: Schemas.TableChanges, by admin: String?, now: Date = Date(),
+        refusal: (RegisteredTable) -> String? = { _ in nil }
+    ) async throws -> RegisteredTable {
         guard let name = changes.name, !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw RegistryError.emptyName }
         let id = Identifier.normalize(name)
         guard Identifier.isValid(id) else { throw RegistryError.invalidID(id) }
         let table = try changes.applied(to: RegisteredTable(id: id, name: name, registeredBy: admin, registeredAt: now))
+        if let reason = refusal(table) { throw RegistryError.inconsistent(reason) }
         try await system.withConnection { connection in
             do {
                 try connection.run(
@@ -125,11 +131,14 @@ public struct TableRegistry: Sendable {
         return table
     }
 
-    /// Applies `changes` to table `id`; returns the table as stored now.
+    /// Applies `changes` to table `id`; returns the table as stored now. `refusal` as for `register`.
     @discardableResult
-    public func update(id: String, _ changes: Schemas.TableChanges) async throws -> RegisteredTable {
+    public func update(
+        id: String, _ changes: Schemas.TableChanges, refusal: (RegisteredTable) -> String? = { _ in nil }
+    ) async throws -> RegisteredTable {
         guard let current = try await find(id: id) else { throw RegistryError.notFound }
         let table = try changes.applied(to: current)
+        if let reason = refusal(table) { throw RegistryError.inconsistent(reason) }
         try await system.withConnection { connection in
             var values = Array(TableRegistry.values(of: table).dropFirst())
             values.append(.varchar(id))
