@@ -100,7 +100,7 @@ public struct RegisteredTable: Sendable, Equatable {
         if sourceType == "keboola" && queryMode == .remote {
             return "query_mode remote for keboola needs DuckDB's keboola extension, which this server does not have; use local"
         }
-        if syncStrategy == .partitioned && ["postgres", "mysql"].contains(sourceType ?? "") {
+        if syncStrategy == .partitioned && ["postgres", "mysql", "bigquery"].contains(sourceType ?? "") {
             return "sync_strategy partitioned is not available for \(sourceType ?? "") tables yet; use incremental"
         }
         if queryMode == .remote && syncStrategy != .fullRefresh {
