@@ -18,7 +18,7 @@ help:
 	@echo "make test   - install what is missing, build, and run every test (then make contract-test)"
 	@echo "make contract-test - fuzz a live server against openapi.yaml with schemathesis"
 	@echo "make build  - build da-server and da (debug)"
-	@echo "make bench  - release build, then data-plane figures next to their physical limits"
+	@echo "make bench  - release build, then data-plane and connector figures next to their physical limits"
 	@echo "make lint   - check formatting with swift format"
 	@echo "make format - rewrite sources with swift format"
 
@@ -72,6 +72,7 @@ bench: deps
 	swift build -c release --product da-server
 	swift build -c release --product da
 	"$(BENCH_DIR)-venv/bin/python" scripts/bench.py "$$(swift build -c release --show-bin-path)" "$(BENCH_DIR)"
+	"$(BENCH_DIR)-venv/bin/python" scripts/bench_keboola.py "$$(swift build -c release --show-bin-path)" "$(BENCH_DIR)"
 
 lint:
 	swift format lint --strict --recursive Sources Tests Package.swift
