@@ -7,11 +7,14 @@ import Logging
 public struct ConnectorSettings: Sendable {
     /// Keboola's Storage API; `nil` when no stack URL is configured.
     public var keboola: KeboolaSettings?
+    /// The OpenMetadata catalog that enriches the table catalog; `nil` when `openmetadata.url` is not set.
+    public var openMetadata: OpenMetadataSettings?
     /// The process environment (tokens and connection strings are read from it when a run needs them).
     public var environment: [String: String]
 
-    public init(keboola: KeboolaSettings? = nil, environment: [String: String] = [:]) {
+    public init(keboola: KeboolaSettings? = nil, openMetadata: OpenMetadataSettings? = nil, environment: [String: String] = [:]) {
         self.keboola = keboola
+        self.openMetadata = openMetadata
         self.environment = environment
     }
 
@@ -20,7 +23,8 @@ public struct ConnectorSettings: Sendable {
         -> ConnectorSettings
     {
         ConnectorSettings(
-            keboola: try KeboolaSettings.resolve(instance: instance, environment: environment), environment: environment)
+            keboola: try KeboolaSettings.resolve(instance: instance, environment: environment),
+            openMetadata: try OpenMetadataSettings.resolve(instance: instance, environment: environment), environment: environment)
     }
 }
 
