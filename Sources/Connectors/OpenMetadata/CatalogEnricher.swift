@@ -163,6 +163,9 @@ public actor CatalogEnricher {
             return report
         }
         var report = await fetch(ids, now: now)
+        // Tables no longer registered leave the cache, so it never outgrows the registry.
+        let registered = Set(ids)
+        entries = entries.filter { registered.contains($0.key) }
         wanted.subtract(ids)
         if report.error == nil {
             lastRefresh = now

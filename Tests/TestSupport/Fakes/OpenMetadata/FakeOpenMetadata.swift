@@ -68,7 +68,7 @@ public final class FakeOpenMetadata: Sendable {
         case normal
         /// Every request answers this status (e.g. 500, 503).
         case failing(status: Int)
-        /// Every request waits this long before answering normally.
+        /// Every request waits this long before answering normally (or until the mode changes).
         case slow(Duration)
     }
 
@@ -132,6 +132,7 @@ public final class FakeOpenMetadata: Sendable {
     public var requests: [String] { state.store.withLock { $0.requests } }
 
     public func stop() async {
+        setMode(.normal)
         task.cancel()
         _ = await task.result
     }
@@ -177,7 +178,13 @@ public final class FakeOpenMetadata: Sendable {
             data.requests.append(path)
             return (data.mode, data)
         }
-        if case .slow(let delay) = mode { try await Task.sleep(for: delay) }
+        if case .slow(let delay) = mode {
+            // In small steps, so switching the mode back (or stopping the fake) ends the wait at once.
+            let end = ContinuousClock.now + delay
+            while ContinuousClock.now < end, case .slow = state.store.withLock({ $0.mode }) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
         do {
             if case .failing(let status) = mode { throw Failure(status, "Internal Server Error") }
             guard request.headers[.authorization] == "Bearer \(data.token)" else {
