@@ -95,6 +95,9 @@ import Yams
             #expect(error.description.contains("${VARIABLE}"))
             #expect(!error.description.contains(secret), "the refusal never repeats the token")
         }
+        #expect(throws: ConnectorSettingsError.self, "refused even when token_env names another variable") {
+            try resolve("openmetadata:\n  url: https://catalog.example.com\n  token_env: OM_TOKEN\n  token: \(secret)\n")
+        }
         let referenced = try #require(
             try resolve(
                 """

@@ -53,18 +53,19 @@ public struct OpenMetadataSettings: Sendable, Equatable {
         ]
         guard let (key, text) = candidates.first(where: { !($0.1 ?? "").isEmpty }), let text else { return nil }
         var settings = OpenMetadataSettings(url: try ServiceURL.parse(text, key: key))
-        if let variable = instance.string("openmetadata.token_env"), !variable.isEmpty {
-            guard EnvironmentName.isValid(variable) else {
-                throw ConnectorSettingsError("openmetadata.token_env \"\(variable)\" is not \(EnvironmentName.rule)")
-            }
-            settings.tokenVariable = variable
-        } else if let token = instance.string("openmetadata.token"), !token.isEmpty {
+        if let token = instance.string("openmetadata.token"), !token.isEmpty {
             // The file's `${VAR}` references are already substituted; the variable whose value this is tells them
             // apart from a token written into the file, which is refused (it would sit in a config file and in backups).
             guard let variable = environment.filter({ $0.value == token }).keys.sorted().first else {
                 throw ConnectorSettingsError(
                     "openmetadata.token must be a ${VARIABLE} reference, not the token itself; "
                         + "or set openmetadata.token_env to the variable holding it")
+            }
+            settings.tokenVariable = variable
+        }
+        if let variable = instance.string("openmetadata.token_env"), !variable.isEmpty {
+            guard EnvironmentName.isValid(variable) else {
+                throw ConnectorSettingsError("openmetadata.token_env \"\(variable)\" is not \(EnvironmentName.rule)")
             }
             settings.tokenVariable = variable
         }
