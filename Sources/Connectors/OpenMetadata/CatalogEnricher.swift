@@ -31,7 +31,6 @@ public actor CatalogEnricher {
     private struct Entry {
         /// `nil`: the catalog has no such table.
         var data: CatalogTableData?
-        var fetchedAt: Date
     }
 
     /// Tables asked for at once.
@@ -144,7 +143,7 @@ public actor CatalogEnricher {
         let ids = wanted.sorted()
         wanted = []
         lastAttempt = now
-        let report = await fetch(ids, now: now)
+        let report = await fetch(ids)
         note(report)
         return report
     }
@@ -162,15 +161,14 @@ public actor CatalogEnricher {
             logger.error("the OpenMetadata refresh could not read the table registry", metadata: ["error": "\(error)"])
             return report
         }
-        var report = await fetch(ids, now: now)
+        var report = await fetch(ids)
         // Tables no longer registered leave the cache, so it never outgrows the registry.
         let registered = Set(ids)
         entries = entries.filter { registered.contains($0.key) }
         wanted.subtract(ids)
-        if report.error == nil {
-            lastRefresh = now
-            if settings.exportMetrics { await exportMetrics(into: &report) }
-        }
+        if report.error == nil, settings.exportMetrics { await exportMetrics(into: &report) }
+        // A refresh that stopped early is tried again a minute later, not a TTL later.
+        if report.error == nil { lastRefresh = now }
         await writeTableDocs(ids, into: &report)
         note(report)
         if report.metrics?.changedFiles == true || report.tableDocs?.changedFiles == true {
@@ -180,7 +178,7 @@ public actor CatalogEnricher {
     }
 
     /// Asks the catalog for `ids`, a few at a time; stops after the first batch in which the catalog was unavailable.
-    private func fetch(_ ids: [String], now: Date) async -> Report {
+    private func fetch(_ ids: [String]) async -> Report {
         var report = Report()
         let client = self.client, settings = self.settings
         var start = 0
@@ -210,10 +208,10 @@ public actor CatalogEnricher {
             for (id, result) in results.sorted(by: { $0.0 < $1.0 }) {
                 switch result {
                 case .success(let data?):
-                    entries[id] = Entry(data: data, fetchedAt: now)
+                    entries[id] = Entry(data: data)
                     report.enriched.append(id)
                 case .success(nil):
-                    entries[id] = Entry(data: nil, fetchedAt: now)
+                    entries[id] = Entry(data: nil)
                     report.notInCatalog.append(id)
                 case .failure(.unavailable(let message)):
                     report.error = message
