@@ -2,6 +2,7 @@ import AnalystCore
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 
 /// Builds the HTTP application: routes, middleware and the background services it owns.
 public func buildApplication(dependencies: ServerDependencies) -> some ApplicationProtocol {
@@ -14,19 +15,21 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
         ? .http1(configuration: .init(additionalChannelHandlers: [FileRegionInstaller(root: extracts, logger: logger)]))
         : .http1()
     let background = dependencies.background
+    // In dependency order: a graceful shutdown stops them in reverse, so the databases close last, after the audit
+    // buffer, the mail queue, the sync jobs and the catalog refresh are done with them.
+    var services: [any Service] = [
+        DatabaseService(dependencies: dependencies),
+        AuditService(audit: background.audit, logger: logger),
+        MailOutboxService(outbox: background.outbox),
+        SyncService(jobs: background.syncJobs, scheduler: background.scheduler),
+    ]
+    if let catalog = background.catalog { services.append(CatalogService(enricher: catalog)) }
     return Application(
         router: router,
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "da-server"),
-        // In dependency order: a graceful shutdown stops them in reverse, so the databases close last, after the
-        // audit buffer, the mail queue and the sync jobs are done with them.
-        services: [
-            DatabaseService(dependencies: dependencies),
-            AuditService(audit: background.audit, logger: logger),
-            MailOutboxService(outbox: background.outbox),
-            SyncService(jobs: background.syncJobs, scheduler: background.scheduler),
-        ],
+        services: services,
         onServerRunning: { channel in
             logger.info(
                 "listening",
@@ -89,7 +92,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         .addRoutes(to: signedIn.group("api/upload"))
     CatalogController(
         registry: stores.registry, manifest: stores.manifest, accessPolicy: stores.accessPolicy, system: stores.system,
-        directory: directory
+        directory: directory, enricher: background.catalog
     )
     .addRoutes(to: signedIn.group("api/catalog"))
     QueryController(

@@ -68,6 +68,8 @@ public struct BackgroundWork: Sendable {
     public let mailer: Mailer
     /// Mail nobody waits for (sign-in links), sent by `MailOutboxService`.
     public let outbox: MailOutbox
+    /// OpenMetadata enrichment of the catalog, refreshed by `CatalogService`; `nil` when not configured.
+    public let catalog: CatalogEnricher?
 }
 
 /// Everything a running server holds, by lifecycle: its configuration, the stores, the sign-in machinery, the
@@ -110,6 +112,15 @@ public final class ServerDependencies: Sendable {
                 }
             },
             refreshProfiles: { await publication.refreshProfiles() })
+        let catalog = CatalogEnricher.make(
+            settings: configuration.connectors, registry: stores.registry, directory: configuration.dataDirectory, logger: logger,
+            onDocsChanged: {
+                do {
+                    try await publication.refreshManifest()
+                } catch {
+                    logger.error("could not refresh the manifest after the catalog docs changed", metadata: ["error": "\(error)"])
+                }
+            })
         let mailer = Mailer(settings: configuration.mail)
         self.configuration = configuration
         self.logger = logger
@@ -120,7 +131,8 @@ public final class ServerDependencies: Sendable {
             scheduler: configuration.scheduleCheckInterval.map {
                 SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0)
             },
-            audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger))
+            audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger),
+            catalog: catalog)
         self.templates = templates
     }
 

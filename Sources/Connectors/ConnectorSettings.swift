@@ -9,12 +9,18 @@ public struct ConnectorSettings: Sendable {
     public var keboola: KeboolaSettings?
     /// BigQuery's REST API; `nil` when no project is configured.
     public var bigquery: BigQuerySettings?
+    /// The OpenMetadata catalog that enriches the table catalog; `nil` when `openmetadata.url` is not set.
+    public var openMetadata: OpenMetadataSettings?
     /// The process environment (tokens and connection strings are read from it when a run needs them).
     public var environment: [String: String]
 
-    public init(keboola: KeboolaSettings? = nil, bigquery: BigQuerySettings? = nil, environment: [String: String] = [:]) {
+    public init(
+        keboola: KeboolaSettings? = nil, bigquery: BigQuerySettings? = nil, openMetadata: OpenMetadataSettings? = nil,
+        environment: [String: String] = [:]
+    ) {
         self.keboola = keboola
         self.bigquery = bigquery
+        self.openMetadata = openMetadata
         self.environment = environment
     }
 
@@ -24,7 +30,8 @@ public struct ConnectorSettings: Sendable {
     {
         ConnectorSettings(
             keboola: try KeboolaSettings.resolve(instance: instance, environment: environment),
-            bigquery: try BigQuerySettings.resolve(instance: instance, environment: environment), environment: environment)
+            bigquery: try BigQuerySettings.resolve(instance: instance, environment: environment),
+            openMetadata: try OpenMetadataSettings.resolve(instance: instance, environment: environment), environment: environment)
     }
 }
 

@@ -120,7 +120,7 @@ struct DataPlaneTests {
             #expect(entries.first { $0["id"] as? String == "orders" }?["rows"] as? Int == 3)
             let catalogKeys: Set<String> = [
                 "id", "name", "description", "source_type", "sync_strategy", "query_mode", "bucket", "is_public", "rows",
-                "size_bytes", "last_sync", "can_read",
+                "size_bytes", "last_sync", "can_read", "catalog",
             ]
             #expect(entries.allSatisfy { Set($0.keys) == catalogKeys }, "unknown values are null, never left out")
             #expect(entries.first { $0["id"] as? String == "orders" }?["bucket"] is NSNull)

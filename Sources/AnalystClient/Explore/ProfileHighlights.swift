@@ -62,10 +62,12 @@ struct ProfileHighlights: Decodable, Sendable {
     var rowCount: Int64?
     var columns: [Column] = []
     var sampleRows: [[String: JSONValue]] = []
+    /// The OpenMetadata enrichment the server adds to the profile (`catalog`), when it has one.
+    var catalog: CatalogHighlights?
 
     enum CodingKeys: String, CodingKey {
         case description, alerts, profiledAt = "profiled_at", lastSync = "last_sync", rowCount = "row_count", columns
-        case sampleRows = "sample_rows"
+        case sampleRows = "sample_rows", catalog
     }
 
     init(from decoder: any Decoder) throws {
@@ -78,6 +80,7 @@ struct ProfileHighlights: Decodable, Sendable {
         rowCount = (try? container.decodeIfPresent(Int64.self, forKey: .rowCount)).flatMap { $0 }
         columns = ((try? container.decodeIfPresent([Column].self, forKey: .columns)) ?? []).filter { $0.name != nil }
         sampleRows = (try? container.decodeIfPresent([[String: JSONValue]].self, forKey: .sampleRows)) ?? []
+        catalog = (try? container.decodeIfPresent(CatalogHighlights.self, forKey: .catalog)).flatMap { $0 }
     }
 
     /// Adds these highlights to `overview`; columns it does not have yet are taken from the profile.
@@ -98,5 +101,6 @@ struct ProfileHighlights: Decodable, Sendable {
                 overview.columns.append(column)
             }
         }
+        catalog?.apply(to: &overview)
     }
 }

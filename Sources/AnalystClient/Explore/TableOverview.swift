@@ -1,8 +1,8 @@
 import DuckDB
 import Foundation
 
-/// What `da explore` shows about a table: columns and types, row count, sample rows, and the highlights of its
-/// profile (description, alerts, completeness and top values per column).
+/// What `da explore` shows about a table: columns and types, row count, sample rows, the highlights of its
+/// profile (description, alerts, completeness and top values per column) and the OpenMetadata catalog's notes.
 public struct TableOverview: Sendable, Encodable {
     /// One column: `{"completeness_pct" (when profiled), "name", "nullable", "top_values" (when any), "type"}`.
     public struct Column: Sendable, Encodable {
@@ -16,16 +16,22 @@ public struct TableOverview: Sendable, Encodable {
         public var completenessPct: Double?
         /// The most frequent values (text), from the profile.
         public var topValues: [String] = []
+        /// The OpenMetadata catalog's description of the column.
+        public var description: String?
+        /// The catalog's tags on the column.
+        public var tags: [String] = []
 
         enum CodingKeys: String, CodingKey {
-            case completenessPct = "completeness_pct", name, nullable, topValues = "top_values", type
+            case completenessPct = "completeness_pct", description, name, nullable, tags, topValues = "top_values", type
         }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             if let completenessPct { try container.encode(completenessPct, forKey: .completenessPct) }
+            if let description { try container.encode(description, forKey: .description) }
             try container.encode(name, forKey: .name)
             try container.encode(nullable, forKey: .nullable)
+            if !tags.isEmpty { try container.encode(tags, forKey: .tags) }
             if !topValues.isEmpty { try container.encode(topValues, forKey: .topValues) }
             try container.encode(type, forKey: .type)
         }
@@ -47,9 +53,12 @@ public struct TableOverview: Sendable, Encodable {
     public var alerts: [String] = []
     /// When the profile was made.
     public var profiledAt: String?
+    /// What the OpenMetadata catalog says about the table, when the server has it configured (left out of the JSON
+    /// otherwise).
+    public var catalog: CatalogHighlights?
 
     enum CodingKeys: String, CodingKey {
-        case alerts, columns, description, profiledAt = "profiled_at", rowCount = "row_count", sampleRows = "sample_rows"
+        case alerts, catalog, columns, description, profiledAt = "profiled_at", rowCount = "row_count", sampleRows = "sample_rows"
         case source, table
     }
 
@@ -57,6 +66,7 @@ public struct TableOverview: Sendable, Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(alerts, forKey: .alerts)
+        if let catalog { try container.encode(catalog, forKey: .catalog) }
         try container.encode(columns, forKey: .columns)
         try container.encode(description, forKey: .description)
         try container.encode(profiledAt, forKey: .profiledAt)
@@ -103,6 +113,7 @@ public struct TableExplorer: Sendable {
                 name: row[0].stringValue ?? "", type: row[1].stringValue ?? "", nullable: row[2].stringValue.map { $0 == "YES" })
         }
         if let profile = TableExplorer.syncedProfile(name, in: workspace) { profile.apply(to: &overview) }
+        CatalogHighlights.synced(name, in: workspace)?.apply(to: &overview)
         return overview
     }
 

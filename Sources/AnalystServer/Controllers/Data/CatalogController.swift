@@ -1,5 +1,6 @@
 import AnalystAPI
 import AnalystCore
+import Connectors
 import DuckDB
 import Foundation
 import Hummingbird
@@ -7,25 +8,33 @@ import JSONWriting
 import Yams
 
 /// `/api/catalog` (any user, reference §1.11): registered tables with whether the caller may read them, a
-/// table's profile (access-checked), and the metric definitions under `docs/metrics/`.
+/// table's profile (access-checked), and the metric definitions under `docs/metrics/`. Tables and profiles carry
+/// the OpenMetadata enrichment when it is configured, read from the enricher's cache (never waiting for the catalog).
 struct CatalogController {
     let registry: TableRegistry
     let manifest: SyncManifest
     let accessPolicy: AccessPolicy
     let system: SystemDatabase
     let directory: DataDirectory
+    /// `nil` when OpenMetadata is not configured.
+    let enricher: CatalogEnricher?
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("tables") { _, context -> WireResponse<Schemas.CatalogTableList> in
             let user = try context.requireUser()
             let readable = try await accessPolicy.accessibleTables(for: user)
-            let tables = try await registry.list().map { table in
+            let registered = try await registry.list()
+            let catalog = await enricher?.catalog(for: registered.map(\.id)) ?? [:]
+            let tables = registered.map { table in
                 let published = manifest.table(table.id)
+                let enrichment = catalog[table.id]
                 return Schemas.CatalogTable(
-                    id: table.id, name: table.name, description: table.description ?? published?.description,
+                    id: table.id, name: table.name,
+                    description: table.description ?? enrichment?.description ?? published?.description,
                     sourceType: table.sourceType, syncStrategy: table.syncStrategy, queryMode: table.queryMode,
                     bucket: table.bucket, isPublic: table.isPublic, rows: published?.rows, sizeBytes: published?.fileSizeBytes,
-                    lastSync: published?.lastSync, canRead: readable?.contains(table.id) ?? true)
+                    lastSync: published?.lastSync, canRead: readable?.contains(table.id) ?? true,
+                    catalog: enrichment.map(Schemas.CatalogEnrichment.init))
             }
             return WireResponse(.init(tables: tables, count: tables.count))
         }
@@ -41,9 +50,12 @@ struct CatalogController {
             guard let stored, let profile = stored[0].stringValue, profile.hasPrefix("{") else {
                 throw APIError(.notFound, "Profile not found for '\(table)'")
             }
-            // The stored JSON with `profiled_at` added, as the reference answered.
+            // The stored JSON with `profiled_at` added, as the reference answered, and the catalog's enrichment.
             let profiledAt = stored[1].dateValue.map { JSONText.quote(WireJSONEncoder.timestamp($0)) } ?? "null"
-            let body = profile.dropLast() + (profile == "{}" ? "" : ",") + "\"profiled_at\":\(profiledAt)}"
+            let enrichment = await enricher?.catalog(for: [table])[table]
+            let catalog = try enrichment.map { try WireJSONEncoder().encodeToString(Schemas.CatalogEnrichment($0)) } ?? "null"
+            let body =
+                profile.dropLast() + (profile == "{}" ? "" : ",") + "\"profiled_at\":\(profiledAt),\"catalog\":\(catalog)}"
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: String(body))))
         }
@@ -114,9 +126,14 @@ struct MetricFiles {
         }
     }
 
-    /// `^[a-z_]+$`, the reference's rule for categories and file names.
+    /// `^[a-z0-9_]+$`: the reference's rule for categories and file names (`^[a-z_]+$`) plus digits, which metric
+    /// names exported from OpenMetadata carry (`m1_margin`).
     static func isName(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
+        !text.isEmpty
+            && text.utf8.allSatisfy {
+                $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+            }
     }
 
     /// YAML values JSON can carry (dates become ISO strings, other scalars their text).
