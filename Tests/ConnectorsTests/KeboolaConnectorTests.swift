@@ -35,7 +35,7 @@ import Testing
         let fake: FakeKeboola
         let connector: KeboolaConnector
 
-        static func start(environment: [String: String]? = nil) async throws -> Fixture {
+        static func start(environment: [String: String]? = nil, chunkRows: Int? = nil) async throws -> Fixture {
             let directory = try TemporaryDirectory()
             let data = DataDirectory(directory.appending("data"))
             try data.prepare()
@@ -43,9 +43,10 @@ import Testing
             var settings = KeboolaSettings(url: try #require(URL(string: fake.url)))
             settings.pollInterval = .milliseconds(5)
             settings.jobDeadline = .seconds(30)
-            let connector = KeboolaConnector(
+            var connector = KeboolaConnector(
                 settings: settings, environment: environment ?? ["KEBOOLA_STORAGE_TOKEN": fake.token], directory: data,
                 logger: Logger(label: "test"))
+            if let chunkRows { connector.chunkRows = chunkRows }
             return Fixture(directory: directory, data: data, fake: fake, connector: connector)
         }
 
@@ -210,6 +211,54 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.path))
         #expect(try fixture.query("SELECT count(*) FROM orders").first?.first == .bigint(4))
         #expect(try FileManager.default.contentsOfDirectory(atPath: source.dataDirectory.path).filter { $0.hasPrefix(".") }.isEmpty)
+    }
+
+    @Test func anIncrementalRunRewritesOnlyTheChunksHoldingChangedRows() async throws {
+        let fixture = try await Fixture.start(chunkRows: 2048)
+        defer { Task { await fixture.stop() } }
+        let rows = (1...6000).map { id -> [String?] in [String(id), "1.00", "0.5", "true", "2026-01-02", "2026-01-02 10:00:00", "n", "CZ"] }
+        fixture.fake.createTable(
+            "in.c-sales.orders", columns: Self.orderColumns, primaryKey: ["id"], rows: rows, shape: .init(slices: 2, gzip: true))
+        let table = fixture.table("orders", strategy: .incremental, key: "id")
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(await fixture.run([table]).first?.status == .ok)
+        let source = ExtractSource(name: "keboola", in: fixture.data.extracts)
+        let folder = source.partitionDirectory(for: "orders")
+        let before = ExtractSource.partitionNames(in: folder)
+        #expect(before.count >= 3 && before.allSatisfy { $0.hasPrefix("c") }, "\(before)")
+        func identities() throws -> [String: String] {
+            var result: [String: String] = [:]
+            for name in ExtractSource.partitionNames(in: folder) {
+                let attributes = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name + ".parquet").path)
+                result[name] = "\(attributes[.systemFileNumber] ?? 0)"
+            }
+            return result
+        }
+        let first = try identities()
+        let holder = try #require(
+            try fixture.query(
+                "SELECT regexp_extract(filename, 'c[0-9]+') FROM read_parquet('\(folder.path)/*.parquet', filename = true) WHERE id = 1"
+            ).first?.first?.stringValue)
+
+        try await Task.sleep(for: .milliseconds(1100))
+        fixture.fake.put(
+            "in.c-sales.orders",
+            rows: [
+                ["1", "9.99", "0.5", "true", "2026-01-02", "2026-01-02 10:00:00", "updated", "CZ"],
+                ["7000", "2.00", "1", "false", "", "", "new", "DE"],
+            ])
+        let second = try #require(await fixture.run([table]).first)
+        #expect(second.status == .ok, "\(second.error ?? "")")
+        #expect(second.rows == 2)
+        let after = try identities()
+        #expect(after[holder] == nil, "the chunk holding the changed row was rewritten")
+        for (name, identity) in first where name != holder {
+            #expect(after[name] == identity, "chunk \(name) was not touched")
+        }
+        #expect(after.keys.filter { !first.keys.contains($0) }.allSatisfy { $0 > before.last ?? "" }, "new chunks have new names")
+        #expect(try fixture.query("SELECT count(*), count(DISTINCT id) FROM orders").first == [.bigint(6001), .bigint(6001)])
+        #expect(try fixture.query("SELECT note FROM orders WHERE id = 1").first?.first == .varchar("updated"))
+        #expect(try fixture.query("SELECT rows FROM _meta").first?.first == .bigint(6001))
     }
 
     @Test func oneFailingTableLeavesTheOthersAndItsOwnLastGoodData() async throws {

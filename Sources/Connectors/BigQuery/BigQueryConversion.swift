@@ -34,6 +34,8 @@ struct BigQueryConversion: Sendable {
             try? fileManager.removeItem(atPath: changed)
         }
         let connection = try Database(configuration: .init(threads: 2)).connect()
+        // Row order does not matter in the file, and keeping it would buffer whole inputs in memory.
+        try connection.execute("SET preserve_insertion_order = false")
         // TIMESTAMP values are built as UTC instants.
         try connection.execute("SET TimeZone = 'UTC'")
         let copy = "(FORMAT parquet, COMPRESSION zstd)"

@@ -42,6 +42,8 @@ struct DatabaseTableCopy: Sendable {
             try? fileManager.removeItem(atPath: changed)
         }
         let connection = try Database(configuration: .init(threads: 2, extensionDirectory: extensionDirectory)).connect()
+        // Row order does not matter in the file, and keeping it would buffer whole inputs in memory.
+        try connection.execute("SET preserve_insertion_order = false")
         try ExtractAttacher.attachDatabase(
             connectionString, extensionName: table.kind.extensionName, alias: table.alias, to: connection)
         if table.kind == .mysql {

@@ -22,6 +22,8 @@ public struct KeboolaConnector: Connector {
     let environment: [String: String]
     let directory: DataDirectory
     let logger: Logger
+    /// Rows per file of an incremental table (tests make it small).
+    var chunkRows = PartitionedTableWriter.defaultChunkRows
 
     public init(settings: KeboolaSettings, environment: [String: String], directory: DataDirectory, logger: Logger) {
         self.settings = settings
@@ -170,19 +172,19 @@ public struct KeboolaConnector: Connector {
             parts.append(try KeboolaConnector.nameByCompression(path))
         }
         let typed = KeboolaColumnTypes.resolve(metadata, columns: columns)
-        let plan = CSVConversion(
-            parts: parts, header: !sliced, columns: typed, target: source.parquetFile(for: table.id),
-            upsertKey: incremental && cursor != nil ? key : nil)
+        let plan = CSVConversion(parts: parts, header: !sliced, columns: typed, target: source.parquetFile(for: table.id))
         let rows: CSVConversion.Rows
         let size: Int64
-        if partitioned, let partitionBy = table.partitionBy {
-            let writer = PartitionedTableWriter(
-                source: source, table: table.id, partitionBy: partitionBy, granularity: table.partitionGranularity, key: key)
+        // Incremental and partitioned tables are folders of files, so that a run rewrites only the files it touches.
+        let layout: PartitionedTableWriter.Layout? =
+            partitioned
+            ? table.partitionBy.map { .byDate(column: $0, granularity: table.partitionGranularity) }
+            : incremental && !key.isEmpty ? .chunks(rowsPerChunk: chunkRows) : nil
+        if let layout {
+            let writer = PartitionedTableWriter(source: source, table: table.id, layout: layout, key: key)
             let changed = plan.reader()
             let written = try await BlockingExecutor.shared.run { try writer.write(changed: changed) }
-            logger.info(
-                "partitions rewritten",
-                metadata: ["table": "\(table.id)", "partitions": "\(written.touched.joined(separator: ","))"])
+            logger.info("files rewritten", metadata: ["table": "\(table.id)", "files": "\(written.touched.joined(separator: ","))"])
             rows = CSVConversion.Rows(read: written.read, total: written.total)
             size = written.sizeBytes
         } else {
@@ -236,14 +238,13 @@ public struct KeboolaConnector: Connector {
 }
 
 /// Turns downloaded CSV parts into a table's parquet file with DuckDB: typed columns, empty text kept as empty
-/// strings in text columns and read as NULL elsewhere, ZSTD; with `upsertKey`, the parts are changed rows that
-/// replace the existing file's rows with the same key. Written to a temporary file and renamed over the target.
+/// strings in text columns and read as NULL elsewhere, ZSTD. Written to a temporary file and renamed over the target.
+/// (Incremental and partitioned tables merge the parts' rows into their folder with `PartitionedTableWriter`.)
 struct CSVConversion: Sendable {
     var parts: [String]
     var header: Bool
     var columns: [(name: String, type: String)]
     var target: URL
-    var upsertKey: [String]?
 
     /// Rows read from the CSV parts, and rows in the table afterwards.
     struct Rows: Sendable {
@@ -258,27 +259,12 @@ struct CSVConversion: Sendable {
         try? FileManager.default.removeItem(atPath: temporary)
         let connection = try Database(configuration: .init(threads: 2)).connect()
         let read: Int64
-        let total: Int64
         do {
-            let csv = reader()
-            if let key = upsertKey, FileManager.default.fileExists(atPath: target.path) {
-                try connection.execute("CREATE TEMP TABLE changed AS SELECT * FROM \(csv)")
-                read = try connection.query("SELECT count(*) FROM changed").scalar()?.int64Value ?? 0
-                let using = key.map(Identifier.quoted).joined(separator: ", ")
-                total = Int64(
-                    try connection.run(
-                        """
-                        COPY (
-                            SELECT old.* FROM read_parquet(\(Identifier.literal(target.path))) AS old ANTI JOIN changed USING (\(using))
-                            UNION ALL BY NAME SELECT * FROM changed
-                        ) TO \(Identifier.literal(temporary)) (FORMAT parquet, COMPRESSION zstd)
-                        """))
-            } else {
-                read = Int64(
-                    try connection.run("COPY (SELECT * FROM \(csv)) TO \(Identifier.literal(temporary)) (FORMAT parquet, COMPRESSION zstd)")
-                )
-                total = read
-            }
+            // Row order does not matter in the file, and keeping it would buffer the whole input in memory.
+            try connection.execute("SET preserve_insertion_order = false")
+            read = Int64(
+                try connection.run(
+                    "COPY (SELECT * FROM \(reader())) TO \(Identifier.literal(temporary)) (FORMAT parquet, COMPRESSION zstd)"))
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
@@ -287,7 +273,7 @@ struct CSVConversion: Sendable {
             try? FileManager.default.removeItem(atPath: temporary)
             throw ExtractError("could not move \(temporary) into place: \(String(cString: strerror(errno)))")
         }
-        return Rows(read: read, total: total)
+        return Rows(read: read, total: read)
     }
 
     /// The `read_csv(…)` call over every part with the declared columns.
