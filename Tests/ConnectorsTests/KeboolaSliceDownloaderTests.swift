@@ -50,4 +50,33 @@ import Testing
         #expect(
             downloader.scrub("the-secret-key the-session-token storage-token X-Amz-Signature=abc", client: client) == "*** *** *** ***")
     }
+
+    @Test func cloudStorageAndAzureSlicesCarryTheirOwnCredentials() throws {
+        let json = """
+            {"id": 8, "url": "https://kbc.example/manifest", "isSliced": true, "provider": "gcp",
+             "gcsPath": {"bucket": "kbc-files", "key": "exp-2/8/manifest"},
+             "gcsCredentials": {"access_token": "ya29.the-access-token", "expires_in": 3599, "token_type": "Bearer"},
+             "absPath": {"container": "exp-15", "name": "exp-2/8/manifest"},
+             "absCredentials": {"SASConnectionString":
+               "BlobEndpoint=https://acc.blob.core.windows.net;SharedAccessSignature=sv=2021-08-06&sp=r&sig=the%2Bsignature"}}
+            """
+        let file = try JSONDecoder().decode(KeboolaFile.self, from: Data(json.utf8))
+        let downloader = KeboolaSliceDownloader(file: file, endpoints: .init(environment: [:]))
+        let gcs = try downloader.request(for: .gcs(bucket: "kbc-files", key: "exp-2/8/a b"), table: "t", now: Date())
+        #expect(gcs.url.absoluteString == "https://storage.googleapis.com/storage/v1/b/kbc-files/o/exp-2%2F8%2Fa%20b?alt=media")
+        #expect(gcs.headers.map(\.1) == ["Bearer ya29.the-access-token"])
+        let azure = try downloader.request(for: .azure(container: "exp-15", name: "exp-2/8/part_00"), table: "t", now: Date())
+        #expect(
+            azure.url.absoluteString
+                == "https://acc.blob.core.windows.net/exp-15/exp-2/8/part_00?sv=2021-08-06&sp=r&sig=the%2Bsignature")
+        #expect(throws: KeboolaError.self) {
+            try downloader.request(for: .azure(container: "other", name: "x"), table: "t", now: Date())
+        }
+        let emulated = KeboolaSliceDownloader(file: file, endpoints: .init(environment: ["STORAGE_EMULATOR_HOST": "localhost:4443"]))
+        #expect(
+            try emulated.request(for: .gcs(bucket: "kbc-files", key: "k"), table: "t", now: Date()).url.absoluteString
+                == "http://localhost:4443/storage/v1/b/kbc-files/o/k?alt=media")
+        let client = KeboolaClient(settings: KeboolaSettings(url: try #require(URL(string: "https://kbc.example"))), token: "storage-token")
+        #expect(downloader.scrub("ya29.the-access-token the%2Bsignature the+signature", client: client) == "*** *** ***")
+    }
 }
