@@ -34,20 +34,28 @@ import Testing
         let data: DataDirectory
         let fake: FakeKeboola
         let connector: KeboolaConnector
+        let logs: LogCapture
 
-        static func start(environment: [String: String]? = nil, chunkRows: Int? = nil) async throws -> Fixture {
+        /// With a cloud `storage`, the environment points the S3 and Cloud Storage clients at the fake (as
+        /// `AWS_ENDPOINT_URL_S3` and `STORAGE_EMULATOR_HOST` point them at a local emulator).
+        static func start(
+            environment: [String: String]? = nil, storage: FakeKeboola.StorageBackend = .https, chunkRows: Int? = nil
+        ) async throws -> Fixture {
             let directory = try TemporaryDirectory()
             let data = DataDirectory(directory.appending("data"))
             try data.prepare()
-            let fake = try await FakeKeboola.start(files: URL(fileURLWithPath: directory.appending("kbc-files")))
+            let fake = try await FakeKeboola.start(files: URL(fileURLWithPath: directory.appending("kbc-files")), storage: storage)
             var settings = KeboolaSettings(url: try #require(URL(string: fake.url)))
             settings.pollInterval = .milliseconds(5)
             settings.jobDeadline = .seconds(30)
+            let logs = LogCapture()
             var connector = KeboolaConnector(
-                settings: settings, environment: environment ?? ["KEBOOLA_STORAGE_TOKEN": fake.token], directory: data,
-                logger: Logger(label: "test"))
+                settings: settings,
+                environment: environment ?? [
+                    "KEBOOLA_STORAGE_TOKEN": fake.token, "AWS_ENDPOINT_URL_S3": fake.url, "STORAGE_EMULATOR_HOST": "127.0.0.1:\(fake.port)",
+                ], directory: data, logger: logs.logger(level: .debug))
             if let chunkRows { connector.chunkRows = chunkRows }
-            return Fixture(directory: directory, data: data, fake: fake, connector: connector)
+            return Fixture(directory: directory, data: data, fake: fake, connector: connector, logs: logs)
         }
 
         func stop() async {
@@ -107,6 +115,71 @@ import Testing
         let request = try #require(fixture.fake.exportRequests.first)
         #expect(request.tableID == "in.c-sales.orders" && request.fields["gzip"] == ["1"] && request.fields["format"] == ["rfc"])
         #expect(request.fields["changedSince"] == nil)
+        #expect(fixture.fake.tokensSentToFileURLs == 0)
+    }
+
+    static let cloudBackends: [FakeKeboola.StorageBackend] = [.s3(region: "eu-central-1"), .gcs, .azure]
+
+    @Test(arguments: cloudBackends)
+    func aSlicedExportInTheStacksCloudStorageIsReadWithItsCredentials(_ storage: FakeKeboola.StorageBackend) async throws {
+        let fixture = try await Fixture.start(storage: storage)
+        defer { Task { await fixture.stop() } }
+        fixture.fake.createTable(
+            "in.c-sales.orders", columns: Self.orderColumns, primaryKey: ["id"], rows: Self.orderRows,
+            shape: .init(slices: 3, gzip: true))
+        let outcome = try #require(await fixture.run([fixture.table("orders")]).first)
+        #expect(outcome.status == .ok, "\(outcome.error ?? "")")
+        #expect(outcome.rows == 3 && outcome.bytes > 0)
+        // Every slice came from the storage, with credentials the fake checked (for S3: the SigV4 signature).
+        #expect(fixture.fake.storageReads == 3)
+        #expect(fixture.fake.tokensSentToFileURLs == 0, "the Storage token never goes to the storage")
+        let rows = try fixture.query("SELECT id, CAST(amount AS VARCHAR), paid, note, country FROM orders ORDER BY id")
+        #expect(rows.map { $0[0] } == [.bigint(1), .bigint(2), .bigint(3)])
+        #expect(rows[0][1].stringValue == "10.50" && rows[0][2] == .boolean(true))
+        #expect(rows[0][3].stringValue == "first, with \"quotes\"" && rows[2][3].stringValue == "line\nbreak")
+        for secret in fixture.fake.storageSecrets + [fixture.fake.token] {
+            #expect(!fixture.logs.lines.contains { $0.contains(secret) })
+        }
+    }
+
+    @Test(arguments: cloudBackends)
+    func refusedStorageCredentialsAreExplainedWithoutShowingThemAndKeepTheLastGoodData(
+        _ storage: FakeKeboola.StorageBackend
+    ) async throws {
+        let fixture = try await Fixture.start(storage: storage)
+        defer { Task { await fixture.stop() } }
+        fixture.fake.createTable(
+            "in.c-sales.orders", columns: Self.orderColumns, rows: Self.orderRows, shape: .init(slices: 2, gzip: true))
+        #expect(await fixture.run([fixture.table("orders")]).first?.status == .ok)
+
+        let (store, wrong, expired) =
+            switch storage {
+            case .s3: ("S3", "HTTP 403: SignatureDoesNotMatch", "HTTP 400: ExpiredToken: The provided token has expired.")
+            case .gcs: ("Google Cloud Storage", "HTTP 401: Invalid Credentials", "HTTP 401: Invalid Credentials")
+            default: ("Azure Blob Storage", "HTTP 403: AuthenticationFailed", "HTTP 403: AuthenticationFailed")
+            }
+        fixture.fake.put("in.c-sales.orders", rows: [["9", "1.00", "1", "true", "2026-01-01", "2026-01-01 00:00:00", "x", "PL"]])
+        fixture.fake.handOutWrongStorageCredentials()
+        let refused = try #require(await fixture.run([fixture.table("orders")]).first)
+        #expect(refused.status == .error)
+        #expect(
+            refused.error?.contains("the export file of in.c-sales.orders could not be read from \(store) (\(wrong)") == true,
+            "\(refused.error ?? "")")
+        #expect(try fixture.query("SELECT count(*) FROM orders").first?.first == .bigint(3), "the last good data stays")
+
+        fixture.fake.expireStorageCredentials()
+        let outdated = try #require(await fixture.run([fixture.table("orders")]).first)
+        #expect(outdated.error?.contains("could not be read from \(store) (\(expired)") == true, "\(outdated.error ?? "")")
+        #expect(try fixture.query("SELECT count(*) FROM orders").first?.first == .bigint(3))
+
+        // No credential (nor the token) in the outcomes, the log or the extract.
+        let extract = try Data(contentsOf: fixture.data.extracts.appendingPathComponent("keboola/extract.duckdb"))
+        #expect(fixture.logs.lines.contains { $0.contains("could not be read from \(store)") })
+        for secret in fixture.fake.storageSecrets + [fixture.fake.token] {
+            #expect(refused.error?.contains(secret) == false && outdated.error?.contains(secret) == false)
+            #expect(!fixture.logs.lines.contains { $0.contains(secret) })
+            #expect(extract.range(of: Data(secret.utf8)) == nil)
+        }
         #expect(fixture.fake.tokensSentToFileURLs == 0)
     }
 

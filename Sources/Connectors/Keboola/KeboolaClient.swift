@@ -78,33 +78,50 @@ struct KeboolaClient: Sendable {
             KeboolaFile.self, from: call(.GET, "v2/storage/files/\(id)", query: [("federationToken", "1")], table: table))
     }
 
-    /// The manifest of a sliced file: the slices' URLs.
-    func sliceManifest(_ file: KeboolaFile, table: String) async throws(KeboolaError) -> [URL] {
-        let body = try await fetch(file.url, table: table)
+    /// The manifest of a sliced file: where its slices are (signed URLs or objects in the stack's cloud storage).
+    func sliceManifest(_ file: KeboolaFile, table: String) async throws(KeboolaError) -> [KeboolaSliceLocation] {
+        let body = try await fetch(file.url, table: table, secrets: file.secrets)
         let manifest = try decode(KeboolaSliceManifest.self, from: body)
-        var urls: [URL] = []
+        var locations: [KeboolaSliceLocation] = []
         for entry in manifest.entries {
-            guard let url = URL(string: entry.url) else { throw .failed("the slice manifest of \(table) names an unusable URL") }
-            urls.append(url)
+            guard let location = KeboolaSliceLocation(manifestEntry: entry.url) else {
+                let scheme = entry.url.range(of: "://").map { String(entry.url[..<$0.lowerBound].prefix(20)) } ?? "schemeless"
+                throw .failed("the slice manifest of \(table) names a slice at a \(scheme) URL, which this server cannot read")
+            }
+            locations.append(location)
         }
-        return urls
+        return locations
     }
 
-    /// Streams `url` (a signed file URL) into `destination` without holding it in memory; returns the bytes written.
-    func download(_ url: URL, to destination: String, table: String) async throws(KeboolaError) -> Int64 {
-        try KeboolaClient.checkDownloadURL(url, table: table)
-        var request = HTTPClientRequest(url: url.absoluteString)
-        request.method = .GET
-        return try await withRetries(table: table) { () async throws(KeboolaError) -> Int64 in
+    /// Streams the slice at `location` into `destination` without holding it in memory; returns the bytes written.
+    /// `downloader` builds (and for S3 signs) the request again for each attempt; 429 and 5xx answers are retried.
+    func download(
+        _ location: KeboolaSliceLocation, with downloader: KeboolaSliceDownloader, to destination: String, table: String
+    ) async throws(KeboolaError) -> Int64 {
+        try await withRetries(table: table) { () async throws(KeboolaError) -> Int64 in
+            let slice = try downloader.request(for: location, table: table, now: Date())
+            var request = HTTPClientRequest(url: slice.url.absoluteString)
+            request.method = .GET
+            for (name, value) in slice.headers { request.headers.add(name: name, value: value) }
             let response: HTTPClientResponse
             do {
                 response = try await http.execute(request, deadline: .now() + .hours(6))
             } catch {
-                throw .transient("could not download a file of \(table): \(scrub("\(error)"))")
+                throw .transient("could not download a file of \(table) from \(slice.store): \(downloader.scrub("\(error)", client: self))")
             }
             guard response.status.code == 200 else {
-                let text = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
-                throw KeboolaError.status(response.status.code, table: table, message: scrub(text))
+                let body = (try? await response.body.collect(upTo: 16384)) ?? ByteBuffer()
+                let message = downloader.scrub(KeboolaClient.storeMessage(in: body), client: self)
+                switch response.status.code {
+                case 429, 500...599:
+                    throw .retryable(
+                        status: response.status.code,
+                        message: "the export file of \(table) could not be read from \(slice.store): \(message)",
+                        retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init))
+                default:
+                    throw .failed(
+                        "the export file of \(table) could not be read from \(slice.store) (HTTP \(response.status.code): \(message))")
+                }
             }
             var written: Int64 = 0
             do {
@@ -119,7 +136,7 @@ struct KeboolaClient: Sendable {
                     try await writer.flush()
                 }
             } catch {
-                throw .transient("the download of a file of \(table) broke off: \(scrub("\(error)"))")
+                throw .transient("the download of a file of \(table) broke off: \(downloader.scrub("\(error)", client: self))")
             }
             return written
         }
@@ -186,7 +203,8 @@ struct KeboolaClient: Sendable {
         }
     }
 
-    private func fetch(_ url: URL, table: String) async throws(KeboolaError) -> ByteBuffer {
+    private func fetch(_ url: URL, table: String, secrets: [String]) async throws(KeboolaError) -> ByteBuffer {
+        let scrub = { (text: String) in secrets.reduce(self.scrub(text)) { $0.replacingOccurrences(of: $1, with: "***") } }
         try KeboolaClient.checkDownloadURL(url, table: table)
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .GET
@@ -195,7 +213,7 @@ struct KeboolaClient: Sendable {
                 let response = try await http.execute(request, timeout: .seconds(120))
                 let body = try await response.body.collect(upTo: 64 << 20)
                 guard response.status.code == 200 else {
-                    throw KeboolaError.status(response.status.code, table: table, message: scrub(String(buffer: body)))
+                    throw KeboolaError.status(response.status.code, table: table, message: scrub(KeboolaClient.storeMessage(in: body)))
                 }
                 return body
             } catch let error as KeboolaError {
@@ -234,6 +252,28 @@ struct KeboolaClient: Sendable {
             return text
         }
         return String(String(buffer: body).prefix(300))
+    }
+
+    /// What a cloud store's error answer says: S3's and Azure's XML `<Code>` and `<Message>`, Cloud Storage's JSON
+    /// `error.message`, or the start of the text.
+    static func storeMessage(in body: ByteBuffer) -> String {
+        let text = String(buffer: body)
+        func element(_ name: String) -> String? {
+            guard let start = text.range(of: "<\(name)>"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex)
+            else { return nil }
+            return String(text[start.upperBound..<end.lowerBound].prefix(300))
+        }
+        if let code = element("Code") {
+            return [code, element("Message")].compactMap { $0 }.joined(separator: ": ")
+        }
+        struct Failure: Decodable {
+            struct Detail: Decodable { var message: String? }
+            var error: Detail?
+        }
+        if let failure = try? JSONDecoder().decode(Failure.self, from: body), let message = failure.error?.message {
+            return String(message.prefix(300))
+        }
+        return KeboolaClient.message(in: body)
     }
 
     /// A table id as one path segment (ids are `stage.c-bucket.table`: dots and dashes stay).

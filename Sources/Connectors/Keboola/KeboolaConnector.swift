@@ -163,12 +163,13 @@ public struct KeboolaConnector: Connector {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let sliced = file.isSliced ?? false
-        let urls = sliced ? try await client.sliceManifest(file, table: sourceID) : [file.url]
+        let locations = sliced ? try await client.sliceManifest(file, table: sourceID) : [.url(file.url)]
+        let downloader = KeboolaSliceDownloader(file: file, endpoints: .init(environment: environment))
         var parts: [String] = []
         var bytes: Int64 = 0
-        for (index, url) in urls.enumerated() {
+        for (index, location) in locations.enumerated() {
             let path = work.appendingPathComponent("part-\(index)").path
-            bytes += try await client.download(url, to: path, table: sourceID)
+            bytes += try await client.download(location, with: downloader, to: path, table: sourceID)
             parts.append(try KeboolaConnector.nameByCompression(path))
         }
         let typed = KeboolaColumnTypes.resolve(metadata, columns: columns)

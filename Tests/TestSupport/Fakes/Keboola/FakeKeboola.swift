@@ -10,6 +10,12 @@ import Synchronization
 ///
 /// Tests change the data (`put`), revoke the token, or make the next answers fail (`failNext`) and read what was
 /// asked (`exportRequests`).
+///
+/// With a cloud `storage` backend the fake also plays the stack's storage, as Keboola's stacks on AWS, GCP and
+/// Azure do: the file's answer carries the provider's fields and temporary credentials, the slice manifest lists
+/// `s3://`, `gs://` or `azure://` objects, and the fake serves them path-style (`/<bucket>/<key>`, checking the AWS
+/// Signature Version 4 of each GET), as Cloud Storage's JSON API media GET (checking the Bearer token) or as an
+/// Azurite-style blob (checking the SAS signature). See `FakeKeboola+CloudStorage.swift`.
 public final class FakeKeboola: Sendable {
     /// A column: its name and, optionally, the type metadata a provider set.
     public struct Column: Sendable {
@@ -40,6 +46,18 @@ public final class FakeKeboola: Sendable {
         }
     }
 
+    /// Where the exported files live.
+    public enum StorageBackend: Sendable, Equatable {
+        /// Signed https URLs only (slices too).
+        case https
+        /// An S3 bucket in `region`, read with STS credentials and SigV4; point `AWS_ENDPOINT_URL_S3` at `url`.
+        case s3(region: String)
+        /// A Cloud Storage bucket read with an OAuth access token; point `STORAGE_EMULATOR_HOST` at `url`.
+        case gcs
+        /// An Azure Blob Storage container read with a shared access signature (its endpoint is the fake's).
+        case azure
+    }
+
     /// An `export-async` request as received.
     public struct ExportRequest: Sendable, Equatable {
         public var tableID: String
@@ -54,10 +72,13 @@ public final class FakeKeboola: Sendable {
     private let task: Task<Void, any Error>
 
     /// Starts the fake on a free port; `token` is the only token it accepts.
-    public static func start(token: String = "kbc-test-token-\(UUID().uuidString)", files: URL) async throws -> FakeKeboola {
-        let state = FakeKeboolaState(token: token, files: files)
+    public static func start(
+        token: String = "kbc-test-token-\(UUID().uuidString)", files: URL, storage: StorageBackend = .https
+    ) async throws -> FakeKeboola {
+        let state = FakeKeboolaState(token: token, files: files, storage: storage)
         let router = Router()
         state.addRoutes(to: router)
+        state.addCloudStorageRoutes(to: router)
         let (port, task) = try await LocalHTTPServer.start(router, label: "fake-keboola")
         state.setBase("http://127.0.0.1:\(port)")
         return FakeKeboola(port: port, token: token, state: state, task: task)
@@ -101,6 +122,24 @@ public final class FakeKeboola: Sendable {
     /// Every `export-async` request so far.
     public var exportRequests: [ExportRequest] { state.exportRequests }
 
+    /// Every credential value the fake hands out for its cloud storage (none must appear in outcomes or logs).
+    public var storageSecrets: [String] { state.storageSecrets }
+
+    /// Slices read from the cloud storage with valid credentials so far.
+    public var storageReads: Int { state.data.withLock { $0.storageReads } }
+
+    /// From now on the storage refuses the credentials handed out so far, as expired (S3 answers 400
+    /// `ExpiredToken`, Cloud Storage 401, Azure 403 `AuthenticationFailed`).
+    public func expireStorageCredentials() {
+        state.data.withLock { $0.storageCredentialsExpired = true }
+    }
+
+    /// From now on the file's answer carries a wrong AWS secret key (so S3 answers 403 `SignatureDoesNotMatch`), a
+    /// wrong access token or a wrong SAS signature.
+    public func handOutWrongStorageCredentials() {
+        state.data.withLock { $0.wrongCredentialsHandedOut = true }
+    }
+
     /// Every token sent in `X-StorageApi-Token` to a URL that is not a Storage API call (there must be none).
     public var tokensSentToFileURLs: Int { state.tokensSentToFileURLs }
 
@@ -140,6 +179,8 @@ final class FakeKeboolaState: Sendable {
         var sliced: Bool
         /// Paths of the parts on disk (one, or the slices).
         var parts: [String]
+        /// The parts' keys in the cloud storage.
+        var keys: [String] = []
     }
 
     struct Store {
@@ -153,6 +194,18 @@ final class FakeKeboolaState: Sendable {
         var failures: [(prefix: String, status: Int, count: Int)] = []
         var exportRequests: [FakeKeboola.ExportRequest] = []
         var tokensSentToFileURLs = 0
+        var storage: FakeKeboola.StorageBackend = .https
+        /// The cloud storage's credentials (what the fake accepts).
+        let awsAccessKey = "ASIA" + FakeKeboolaState.randomText(16).uppercased()
+        let awsSecret = FakeKeboolaState.randomText(40)
+        let awsSessionToken = "FwoGZXIvYXdzE" + FakeKeboolaState.randomText(60)
+        let gcsToken = "ya29." + FakeKeboolaState.randomText(60)
+        let azureSignature = FakeKeboolaState.randomText(43)
+        var storageCredentialsExpired = false
+        var wrongCredentialsHandedOut = false
+        var storageReads = 0
+        /// Objects in the cloud storage: key → path on disk.
+        var objects: [String: String] = [:]
         /// Exports started and not yet run, by job id.
         var pendingExports: [Int64: (table: String, fields: [String: [String]])] = [:]
     }
@@ -160,8 +213,10 @@ final class FakeKeboolaState: Sendable {
     let data: Mutex<Store>
     let files: URL
 
-    init(token: String, files: URL) {
-        data = Mutex(Store(token: token))
+    init(token: String, files: URL, storage: FakeKeboola.StorageBackend) {
+        var store = Store(token: token)
+        store.storage = storage
+        data = Mutex(store)
         self.files = files
         try? FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
     }
@@ -277,7 +332,9 @@ final class FakeKeboolaState: Sendable {
                 try self.locked(request) { data in
                     guard let file = data.files[id] else { throw Failure(404, "File \(id) not found") }
                     let url = file.sliced ? "\(data.base)/signed/\(id)/manifest?signature=abc" : "\(data.base)/signed/\(id)/0?signature=abc"
-                    return ["id": id, "url": url, "isSliced": file.sliced, "sizeBytes": 0, "provider": "fake"] as [String: Any]
+                    var body: [String: Any] = ["id": id, "url": url, "isSliced": file.sliced, "sizeBytes": 0, "provider": "fake"]
+                    body.merge(FakeKeboolaState.storageFields(of: file, data), uniquingKeysWith: { $1 })
+                    return body
                 }
             }
         }
@@ -285,7 +342,10 @@ final class FakeKeboolaState: Sendable {
         router.get("signed/:file/manifest") { request, context in
             guard let id = Int64(try context.parameters.require("file")) else { throw HTTPError(.notFound) }
             let (file, base) = try self.signedFile(request, id)
-            let entries = file.parts.indices.map { ["url": "\(base)/signed/\(id)/\($0)?signature=abc"] }
+            let storage = self.data.withLock { $0.storage }
+            let entries = file.parts.indices.map {
+                ["url": storage == .https ? "\(base)/signed/\(id)/\($0)?signature=abc" : FakeKeboolaState.objectURL(file.keys[$0], storage)]
+            }
             return try FakeKeboolaState.json(["entries": entries])
         }
         router.get("signed/:file/:part") { request, context in
@@ -387,7 +447,12 @@ final class FakeKeboolaState: Sendable {
                 if gzip, FakeKeboolaState.gzip(path) { parts.append(path + ".gz") } else { parts.append(path) }
             }
             data.nextID += 1
-            let file = StoredFile(id: data.nextID, sliced: sliceCount > 0, parts: parts)
+            // Keys as Keboola's unloads name them: a folder per export with numbered parts.
+            let keys = parts.indices.map {
+                "exp-2/\(data.nextID)/\(tableID).csv.gz_slices/\(data.nextID).csv.gz\(String(format: "%04d", $0))_part_00"
+            }
+            for (key, path) in zip(keys, parts) { data.objects[key] = path }
+            let file = StoredFile(id: data.nextID, sliced: sliceCount > 0, parts: parts, keys: keys)
             data.files[file.id] = file
             job.fileID = file.id
             data.jobs[id] = job
