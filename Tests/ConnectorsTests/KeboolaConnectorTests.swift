@@ -289,7 +289,8 @@ import Testing
     @Test func anIncrementalRunRewritesOnlyTheChunksHoldingChangedRows() async throws {
         let fixture = try await Fixture.start(chunkRows: 2048)
         defer { Task { await fixture.stop() } }
-        let rows = (1...6000).map { id -> [String?] in [String(id), "1.00", "0.5", "true", "2026-01-02", "2026-01-02 10:00:00", "n", "CZ"] }
+        let rows = (1...20000).map { id -> [String?] in [String(id), "1.00", "0.5", "true", "2026-01-02", "2026-01-02 10:00:00", "n", "CZ"]
+        }
         fixture.fake.createTable(
             "in.c-sales.orders", columns: Self.orderColumns, primaryKey: ["id"], rows: rows, shape: .init(slices: 2, gzip: true))
         let table = fixture.table("orders", strategy: .incremental, key: "id")
@@ -298,7 +299,8 @@ import Testing
         let source = ExtractSource(name: "keboola", in: fixture.data.extracts)
         let folder = source.partitionDirectory(for: "orders")
         let before = ExtractSource.partitionNames(in: folder)
-        #expect(before.count >= 3 && before.allSatisfy { $0.hasPrefix("c") }, "\(before)")
+        // DuckDB's row groups are about, not exactly, 2,048 rows when two threads write: a few chunks, surely more than two.
+        #expect(before.count > 2 && before.allSatisfy { $0.hasPrefix("c") }, "\(before)")
         func identities() throws -> [String: String] {
             var result: [String: String] = [:]
             for name in ExtractSource.partitionNames(in: folder) {
@@ -318,7 +320,7 @@ import Testing
             "in.c-sales.orders",
             rows: [
                 ["1", "9.99", "0.5", "true", "2026-01-02", "2026-01-02 10:00:00", "updated", "CZ"],
-                ["7000", "2.00", "1", "false", "", "", "new", "DE"],
+                ["30000", "2.00", "1", "false", "", "", "new", "DE"],
             ])
         let second = try #require(await fixture.run([table]).first)
         #expect(second.status == .ok, "\(second.error ?? "")")
@@ -329,9 +331,9 @@ import Testing
             #expect(after[name] == identity, "chunk \(name) was not touched")
         }
         #expect(after.keys.filter { !first.keys.contains($0) }.allSatisfy { $0 > before.last ?? "" }, "new chunks have new names")
-        #expect(try fixture.query("SELECT count(*), count(DISTINCT id) FROM orders").first == [.bigint(6001), .bigint(6001)])
+        #expect(try fixture.query("SELECT count(*), count(DISTINCT id) FROM orders").first == [.bigint(20001), .bigint(20001)])
         #expect(try fixture.query("SELECT note FROM orders WHERE id = 1").first?.first == .varchar("updated"))
-        #expect(try fixture.query("SELECT rows FROM _meta").first?.first == .bigint(6001))
+        #expect(try fixture.query("SELECT rows FROM _meta").first?.first == .bigint(20001))
     }
 
     @Test func oneFailingTableLeavesTheOthersAndItsOwnLastGoodData() async throws {

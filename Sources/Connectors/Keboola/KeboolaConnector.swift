@@ -17,6 +17,8 @@ public struct KeboolaConnector: Connector {
     public static let sourceName = "keboola"
     /// Tables exported at the same time (Keboola runs the exports; this bounds downloads and conversions here).
     static let concurrentTables = 3
+    /// Slices of one export downloaded at the same time.
+    static let concurrentSlices = 4
 
     let settings: KeboolaSettings
     let environment: [String: String]
@@ -165,12 +167,25 @@ public struct KeboolaConnector: Connector {
         let sliced = file.isSliced ?? false
         let locations = sliced ? try await client.sliceManifest(file, table: sourceID) : [.url(file.url)]
         let downloader = KeboolaSliceDownloader(file: file, endpoints: .init(environment: environment))
-        var parts: [String] = []
+        // A few slices at a time: one stream rarely fills the link to the storage.
+        var parts = [String](repeating: "", count: locations.count)
         var bytes: Int64 = 0
-        for (index, location) in locations.enumerated() {
-            let path = work.appendingPathComponent("part-\(index)").path
-            bytes += try await client.download(location, with: downloader, to: path, table: sourceID)
-            parts.append(try KeboolaConnector.nameByCompression(path))
+        try await withThrowingTaskGroup(of: (Int, String, Int64).self) { group in
+            var pending = Array(locations.enumerated()).makeIterator()
+            func startNext() {
+                guard let (index, location) = pending.next() else { return }
+                let path = work.appendingPathComponent("part-\(index)").path
+                group.addTask {
+                    let read = try await client.download(location, with: downloader, to: path, table: sourceID)
+                    return (index, try KeboolaConnector.nameByCompression(path), read)
+                }
+            }
+            for _ in 0..<KeboolaConnector.concurrentSlices { startNext() }
+            while let (index, path, read) = try await group.next() {
+                parts[index] = path
+                bytes += read
+                startNext()
+            }
         }
         let typed = KeboolaColumnTypes.resolve(metadata, columns: columns)
         let plan = CSVConversion(parts: parts, header: !sliced, columns: typed, target: source.parquetFile(for: table.id))
