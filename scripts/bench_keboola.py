@@ -187,9 +187,12 @@ def rss_bytes(pid):
 
 
 def run_sync(port, token, table, pid):
-    """Triggers `table`, waits for its job, returns (seconds, job, RSS growth in bytes)."""
+    """Triggers `table` and follows its job. Returns the seconds until the new data was published (the job reached
+    its profile step: extracted, converted, rebuilt, queryable and in the manifest), the seconds until the job ended
+    (profiling included), the job, and the server's RSS growth in bytes until publication and until the end."""
     before = rss_bytes(pid)
     peak = before
+    published_s, published_peak = None, None
     started = time.perf_counter()
     status, body = request(port, "POST", "/api/sync/trigger", token, [table])
     assert status == 202, body
@@ -198,12 +201,14 @@ def run_sync(port, token, table, pid):
         peak = max(peak, rss_bytes(pid))
         status, body = request(port, "GET", f"/api/sync/jobs/{job}", token)
         state = json.loads(body)
-        if state["status"] not in ("pending", "running"):
+        if published_s is None and state.get("step") in ("profile", "done"):
+            published_s, published_peak = time.perf_counter() - started, peak
+        if state["status"] not in ("queued", "running"):
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     elapsed = time.perf_counter() - started
     assert state["status"] == "succeeded", state
-    return elapsed, state, peak - before
+    return published_s, elapsed, state, published_peak - before, peak - before
 
 
 def main():
@@ -221,12 +226,16 @@ def main():
     columns = "{" + ", ".join(f"'{name}': '{DUCK_TYPES[name]}'" for name, _, _ in COLUMNS) + "}"
     files = "[" + ", ".join(f"'{p}'" for p in full) + "]"
     target = os.path.join(WORK, "duckdb.parquet")
-    t = time.perf_counter()
-    con.execute(
-        f"COPY (SELECT * FROM read_csv({files}, header = false, delim = ',', quote = '\"', escape = '\"', "
-        f"columns = {columns}, auto_detect = false, nullstr = '', force_not_null = ['note', 'country'])) "
-        f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
-    duck_s = time.perf_counter() - t
+    # The faster of two runs: the machine's noise must not flatter the server.
+    duck_runs = []
+    for _ in range(2):
+        t = time.perf_counter()
+        con.execute(
+            f"COPY (SELECT * FROM read_csv({files}, header = false, delim = ',', quote = '\"', escape = '\"', "
+            f"columns = {columns}, auto_detect = false, nullstr = '', force_not_null = ['note', 'country'])) "
+            f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        duck_runs.append(time.perf_counter() - t)
+    duck_s = min(duck_runs)
     raw_bytes = con.execute(f"SELECT sum(length(note)) + 60 * count(*) FROM read_parquet('{target}')").fetchone()[0]
     con.close()
 
@@ -252,13 +261,13 @@ def main():
                 "sync_strategy": strategy, "primary_key": "id"})
             assert status == 201, body
 
-        full_s, job, growth = run_sync(port, token, "orders_full", server.pid)
-        rows = next(r for r in job["results"] if r["table_id"] == "orders_full")["rows"]
-        assert rows == ROWS, job
+        full_s, full_job_s, job, growth, job_growth = run_sync(port, token, "orders_full", server.pid)
+        full_result = next(r for r in job["results"] if r["table_id"] == "orders_full")
+        assert full_result["rows"] == ROWS, job
         # The incremental table's first run is full; its second asks changedSince and gets the 1 % change.
         run_sync(port, token, "orders_incremental", server.pid)
         time.sleep(1.1)  # Keboola's times are whole seconds
-        incremental_s, job, _ = run_sync(port, token, "orders_incremental", server.pid)
+        incremental_s, incremental_job_s, job, _, _ = run_sync(port, token, "orders_incremental", server.pid)
         result = next(r for r in job["results"] if r["table_id"] == "orders_incremental")
         assert result["rows"] == CHANGED, result
         status, body = request(port, "POST", "/api/query", token, {"sql": "SELECT count(*) FROM orders_incremental"})
@@ -269,10 +278,14 @@ def main():
         print(f"Keboola full refresh ({ROWS / 1e6:.0f}M rows, ≈{raw_bytes / 1e9:.1f} GB of CSV, {csv_bytes / 1e6:.0f} MB gzipped "
               f"in {SLICES} slices):")
         print(f"  da-server trigger → published: {full_s:.1f} s vs DuckDB converting the same local slices "
-              f"{duck_s:.1f} s = {duck_s / full_s:.2f}× its speed   goal ≥ 0.7×")
-        print(f"  server RSS growth during the run: {growth / 1e6:.0f} MB   goal < 500 MB")
-        print(f"Keboola incremental (1 % changed: {CHANGED:,} rows upserted into {ROWS / 1e6:.0f}M): {incremental_s:.1f} s = "
-              f"{incremental_s / full_s * 100:.0f} % of the full refresh   goal < 20 %")
+              f"{duck_s:.1f} s = {duck_s / full_s:.2f}× its speed   goal ≥ 0.7×   (job with profiling: {full_job_s:.1f} s)")
+        print(f"  server RSS growth until published: {growth / 1e6:.0f} MB   goal < 500 MB   "
+              f"(until the job's end, profiling the 10M rows included: {job_growth / 1e6:.0f} MB)")
+        print(f"Keboola incremental (1 % changed: {CHANGED:,} rows upserted into {ROWS / 1e6:.0f}M): published in "
+              f"{incremental_s:.1f} s = {incremental_s / full_s * 100:.0f} % of the full refresh   goal < 20 %   "
+              f"(jobs with profiling: {incremental_job_s:.1f} s vs {full_job_s:.1f} s)")
+        print(f"  the extract step alone: {result['duration_ms'] / 1000:.1f} s vs {full_result['duration_ms'] / 1000:.1f} s = "
+              f"{result['duration_ms'] / full_result['duration_ms'] * 100:.0f} %")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)

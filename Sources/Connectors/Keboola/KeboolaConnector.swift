@@ -280,7 +280,8 @@ struct CSVConversion: Sendable {
             try connection.execute("SET preserve_insertion_order = false")
             read = Int64(
                 try connection.run(
-                    "COPY (SELECT * FROM \(reader())) TO \(Identifier.literal(temporary)) (FORMAT parquet, COMPRESSION zstd)"))
+                    "COPY (SELECT * FROM \(reader())) TO \(Identifier.literal(temporary)) (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE \(PartitionedTableWriter.rowGroupRows))"
+                ))
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
