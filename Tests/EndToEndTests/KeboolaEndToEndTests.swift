@@ -183,6 +183,7 @@ import Testing
         let second = try await da(["sync", "--json"])
         #expect(second.status == 0, "\(second.stderr)")
         let after = try files()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).count == 3, "the old March is no longer visible")
         #expect(after["2026-01"] == before["2026-01"] && after["2026-02"] == before["2026-02"], "untouched partitions stay")
         #expect(after["2026-03"] != before["2026-03"])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])

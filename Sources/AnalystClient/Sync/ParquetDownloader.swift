@@ -76,7 +76,7 @@ public struct ParquetDownloader: Sendable {
                         key: id, url: "\(server)/api/data/\(id)/download", partial: workspace.partial(id),
                         final: workspace.parquet(id), hash: table.hash, size: table.size_bytes))
                 // A table that was partitioned before is one file now.
-                try? FileManager.default.removeItem(at: workspace.partitionDirectory(id))
+                workspace.removePartitions(id)
             }
             progress.finish(id, succeeded: true)
             return installed
@@ -86,17 +86,20 @@ public struct ParquetDownloader: Sendable {
         }
     }
 
+    /// Fetches the partitions the workspace lacks into the table's file pool, then publishes the set at once: a new
+    /// version folder of hard links, and `server/parquet/<id>` (a link the view reads) swapped to it by rename, so a
+    /// query never sees half a sync, and an interrupted sync leaves the old set in place.
     private func downloadPartitions(_ id: String, table: Manifest.Table, partitions: [String: Manifest.Partition]) async throws
         -> Installed
     {
         for (name, partition) in partitions where !Workspace.isSafePartition(name: name, hash: partition.hash) {
             throw Failure.final("the server listed a partition \"\(name)\" of \(id) that is not a safe file name")
         }
-        let folder = workspace.partitionDirectory(id)
+        let pool = workspace.partitionPool(id)
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: pool, withIntermediateDirectories: true)
         } catch {
-            throw Failure.final("cannot create \(folder.path): \(error.localizedDescription)")
+            throw Failure.final("cannot create \(pool.path): \(error.localizedDescription)")
         }
         var total = Installed(hash: table.hash, size: 0, transferred: 0, resumed: false)
         for (name, partition) in partitions.sorted(by: { $0.key < $1.key }) {
@@ -119,10 +122,10 @@ public struct ParquetDownloader: Sendable {
                 throw error
             }
         }
-        // Files of partitions that changed or went (their names no longer match the manifest).
-        let wanted = Set(partitions.map { workspace.partitionFile(id, name: $0.key, hash: $0.value.hash).lastPathComponent })
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !wanted.contains(name) {
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        do {
+            try workspace.publishPartitions(id, files: partitions.map { workspace.partitionFile(id, name: $0.key, hash: $0.value.hash) })
+        } catch {
+            throw Failure.final("cannot publish the partitions of \(id): \(error.localizedDescription)")
         }
         // The single file of a table that was one file before.
         try? FileManager.default.removeItem(at: workspace.parquet(id))

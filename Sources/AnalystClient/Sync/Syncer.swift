@@ -179,7 +179,7 @@ public struct Syncer: Sendable {
         for id in plan.remove {
             try? FileManager.default.removeItem(at: workspace.parquet(id))
             try? FileManager.default.removeItem(at: workspace.partial(id))
-            try? FileManager.default.removeItem(at: workspace.partitionDirectory(id))
+            workspace.removePartitions(id)
             state.tables[id] = nil
             report.removed.append(id)
             onEvent(.removed(id))

@@ -33,13 +33,61 @@ public struct Workspace: Sendable {
         Workspace.fileSize(atPath: parquetPath + id + ".parquet") ?? partitionsSize(id)
     }
 
-    /// `server/parquet/<id>/`: a partitioned table's files, `<partition>.<hash prefix>.parquet` each (a name says
-    /// which content it holds, so a changed partition is a new file and an unchanged one is never fetched again).
+    /// `server/parquet/<id>/`: a partitioned table's files as its view reads them, `<partition>.<hash prefix>.parquet`
+    /// each (a name says which content it holds, so a changed partition is a new file and an unchanged one is never
+    /// fetched again). A link to the current version folder `.<id>.v-<uuid>/` of hard links into the pool.
     public func partitionDirectory(_ id: String) -> URL { parquetDirectory.appendingPathComponent(id, isDirectory: true) }
 
-    /// The file of partition `name` whose content has SHA-256 `hash`.
+    /// `server/parquet/.<id>.files/`: every partition file of table `id` downloaded and verified (or being downloaded).
+    func partitionPool(_ id: String) -> URL { parquetDirectory.appendingPathComponent(".\(id).files", isDirectory: true) }
+
+    /// The pooled file of partition `name` whose content has SHA-256 `hash`.
     public func partitionFile(_ id: String, name: String, hash: String) -> URL {
-        partitionDirectory(id).appendingPathComponent("\(name).\(hash.prefix(16)).parquet")
+        partitionPool(id).appendingPathComponent("\(name).\(hash.prefix(16)).parquet")
+    }
+
+    /// Makes exactly `files` (pooled partition files) table `id`'s published set: a new version folder of hard links,
+    /// the link swapped to it by rename, then older versions and pooled files no longer listed are removed.
+    func publishPartitions(_ id: String, files: [URL]) throws {
+        let fileManager = FileManager.default
+        let versionName = ".\(id).v-\(UUID().uuidString.lowercased())"
+        let version = parquetDirectory.appendingPathComponent(versionName, isDirectory: true)
+        try fileManager.createDirectory(at: version, withIntermediateDirectories: true)
+        for file in files {
+            let target = version.appendingPathComponent(file.lastPathComponent).path
+            if link(file.path, target) != 0 { try fileManager.copyItem(atPath: file.path, toPath: target) }
+        }
+        let link = partitionDirectory(id)
+        let temporary = parquetDirectory.appendingPathComponent(".\(id).link.tmp").path
+        try? fileManager.removeItem(atPath: temporary)
+        try fileManager.createSymbolicLink(atPath: temporary, withDestinationPath: versionName)
+        if (try? fileManager.destinationOfSymbolicLink(atPath: link.path)) == nil {
+            try? fileManager.removeItem(at: link)  // a folder from an older layout
+        }
+        guard rename(temporary, link.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? fileManager.removeItem(atPath: temporary)
+            try? fileManager.removeItem(at: version)
+            throw ClientError.badLocalFile(path: link.path, reason: reason)
+        }
+        let wanted = Set(files.map(\.lastPathComponent))
+        let entries = (try? fileManager.contentsOfDirectory(atPath: parquetDirectory.path)) ?? []
+        for name in entries where name.hasPrefix(".\(id).v-") && name != versionName {
+            try? fileManager.removeItem(at: parquetDirectory.appendingPathComponent(name))
+        }
+        for name in (try? fileManager.contentsOfDirectory(atPath: partitionPool(id).path)) ?? [] where !wanted.contains(name) {
+            guard !name.hasSuffix(".part") else { continue }  // a download to resume
+            try? fileManager.removeItem(at: partitionPool(id).appendingPathComponent(name))
+        }
+    }
+
+    /// Removes table `id`'s partitions: the link, its versions and its pool.
+    func removePartitions(_ id: String) {
+        let fileManager = FileManager.default
+        try? fileManager.removeItem(at: partitionDirectory(id))
+        for name in (try? fileManager.contentsOfDirectory(atPath: parquetDirectory.path)) ?? [] where name.hasPrefix(".\(id).") {
+            try? fileManager.removeItem(at: parquetDirectory.appendingPathComponent(name))
+        }
     }
 
     /// Whether a partition name and hash from the server are safe to use in a file name (letters, digits, `-`, `_`;
@@ -55,8 +103,12 @@ public struct Workspace: Sendable {
     /// Whether every listed partition's file is here with its size (always true for a table in one file).
     func hasPartitions(_ id: String, _ partitions: [String: Manifest.Partition]?) -> Bool {
         guard let partitions, !partitions.isEmpty else { return true }
+        let published = ((try? FileManager.default.contentsOfDirectory(atPath: partitionDirectory(id).path)) ?? [])
+            .filter { $0.hasSuffix(".parquet") }
+        guard published.count == partitions.count else { return false }
         return partitions.allSatisfy { name, partition in
-            Workspace.fileSize(partitionFile(id, name: name, hash: partition.hash)) == partition.size_bytes
+            let file = partitionDirectory(id).appendingPathComponent(partitionFile(id, name: name, hash: partition.hash).lastPathComponent)
+            return Workspace.fileSize(file) == partition.size_bytes
         }
     }
 
