@@ -57,6 +57,9 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let admin = signedIn.group().add(middleware: RoleMiddleware(minimum: .admin))
 
     HealthController(check: HealthCheck(system: stores.system)).addRoutes(to: router.group("api"))
+    let jira = JiraWebhookController(settings: configuration.connectors.jira, queue: background.jiraEvents)
+    jira.addRoutes(to: router.group("api/jira"))
+    jira.addLegacyRoutes(to: router.group("webhooks"))
     AuthController(
         users: stores.users, passwords: signIn.passwords, tokens: signIn.tokens, accessTokens: stores.accessTokens,
         loginLimiter: signIn.loginLimiter, linkLimiters: signIn.linkLimiters, links: stores.links, outbox: background.outbox,

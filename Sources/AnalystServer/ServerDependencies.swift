@@ -70,6 +70,8 @@ public struct BackgroundWork: Sendable {
     public let outbox: MailOutbox
     /// OpenMetadata enrichment of the catalog, refreshed by `CatalogService`; `nil` when not configured.
     public let catalog: CatalogEnricher?
+    /// Jira webhook events received and not applied yet (durable, under the Jira source's folder).
+    public let jiraEvents: JiraEventQueue
 }
 
 /// Everything a running server holds, by lifecycle: its configuration, the stores, the sign-in machinery, the
@@ -132,7 +134,7 @@ public final class ServerDependencies: Sendable {
                 SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0)
             },
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger),
-            catalog: catalog)
+            catalog: catalog, jiraEvents: JiraEventQueue(data: configuration.dataDirectory))
         self.templates = templates
     }
 

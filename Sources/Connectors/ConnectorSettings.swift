@@ -11,6 +11,8 @@ public struct ConnectorSettings: Sendable {
     public var bigquery: BigQuerySettings?
     /// The OpenMetadata catalog that enriches the table catalog; `nil` when `openmetadata.url` is not set.
     public var openMetadata: OpenMetadataSettings?
+    /// Jira Cloud and its webhook.
+    public var jira = JiraSettings()
     /// The process environment (tokens and connection strings are read from it when a run needs them).
     public var environment: [String: String]
 
@@ -28,10 +30,12 @@ public struct ConnectorSettings: Sendable {
     public static func resolve(instance: InstanceConfig, environment: [String: String]) throws(ConnectorSettingsError)
         -> ConnectorSettings
     {
-        ConnectorSettings(
+        var settings = ConnectorSettings(
             keboola: try KeboolaSettings.resolve(instance: instance, environment: environment),
             bigquery: try BigQuerySettings.resolve(instance: instance, environment: environment),
             openMetadata: try OpenMetadataSettings.resolve(instance: instance, environment: environment), environment: environment)
+        settings.jira = try JiraSettings.resolve(instance: instance, environment: environment)
+        return settings
     }
 }
 

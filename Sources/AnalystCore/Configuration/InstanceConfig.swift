@@ -56,6 +56,7 @@ public struct InstanceConfig: Sendable {
         "keboola.url": .string,
         "keboola.token_env": .string,
         "keboola.job_timeout_seconds": .int,
+        "jira.max_event_bytes": .int,
         "bigquery.project": .string,
         "bigquery.project_id": .string,
         "bigquery.location": .string,

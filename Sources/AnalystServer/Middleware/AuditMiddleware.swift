@@ -7,7 +7,7 @@ import Hummingbird
 /// and the fields of a small JSON body (secrets removed), status, duration, client address and request id.
 /// Recording only buffers, so it adds no I/O to the request. Health checks are not recorded (probes would drown
 /// everything else). Bodies that are not JSON or larger than `largestRecordedBody` (uploads) are not read here, nor
-/// are the bodies of `/api/upload/…` (file contents, not parameters).
+/// are the bodies of `/api/upload/…` (file contents, not parameters) and of Jira's webhook (issues, not parameters).
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let audit: AuditLog
@@ -50,7 +50,10 @@ struct AuditMiddleware: RouterMiddleware {
 
     /// A JSON body whose declared length is small enough to read twice (here and in the handler), outside uploads.
     static func isSmallJSON(_ request: Request) -> Bool {
-        guard !request.uri.path.hasPrefix("/api/upload/"), let type = request.headers[.contentType]?.lowercased(),
+        // Uploads carry file contents and webhooks other systems' records, not parameters of the call.
+        let path = request.uri.path
+        guard !path.hasPrefix("/api/upload/"), !path.hasPrefix("/api/jira/"), !path.hasPrefix("/webhooks/"),
+            let type = request.headers[.contentType]?.lowercased(),
             type.hasPrefix("application/json"),
             let length = request.headers[.contentLength].flatMap({ Int($0) })
         else { return false }
