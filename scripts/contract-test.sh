@@ -36,9 +36,10 @@ trap cleanup EXIT
 "$bin_dir/da-server" sample-data --data-dir "$data" --size xs --seed 7 >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 password="contract-test-$(date +%s)-password"
-# Started in the work directory with CONFIG_DIR unset, so no instance.yaml applies: the defaults are tested.
+# Started in the work directory with CONFIG_DIR unset, so no instance.yaml applies: the defaults are tested. A Jira
+# webhook secret is set, so the fuzzer reaches the webhook's checks (without one it answers 503 by design).
 (cd "$work" && unset CONFIG_DIR && exec env JWT_SECRET_KEY="contract-test-secret-$(date +%s%N)-0123456789abcdef" \
-    SEED_ADMIN_EMAIL=admin@example.com SEED_ADMIN_PASSWORD="$password" \
+    SEED_ADMIN_EMAIL=admin@example.com SEED_ADMIN_PASSWORD="$password" JIRA_WEBHOOK_SECRET="contract-test-jira-$(date +%s%N)" \
     "$bin_dir/da-server" serve --data-dir "$data" --host 127.0.0.1 --port "$port") >"$log" 2>&1 &
 server_pid=$!
 base="http://127.0.0.1:$port"

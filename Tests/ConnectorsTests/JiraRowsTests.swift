@@ -1,0 +1,95 @@
+import Connectors
+import Foundation
+import Testing
+
+/// Jira's issue JSON into the six tables' rows: keys checked before use, ADF as plain text, times in UTC.
+@Suite struct JiraRowsTests {
+    @Test func onlyRealIssueKeysPass() {
+        for key in ["SUP-1", "AB_2-12345", "X9-0"] { #expect(JiraText.isIssueKey(key), "\(key)") }
+        for key in ["../../x", "SUP-", "-1", "sup-1", "S-1", "SUP-1/..", "SUP-1-2", "SUP 1", "SUP-１", "SUP-1\n", ""] {
+            #expect(!JiraText.isIssueKey(key), "\(key)")
+        }
+    }
+
+    @Test func timesAreReadInUTCWhateverTheOffset() throws {
+        let expected = try #require(JiraText.time("2026-03-01T09:15:30.123Z"))
+        #expect(JiraText.time("2026-03-01T10:15:30.123+0100") == expected)
+        #expect(JiraText.time("2026-03-01T04:15:30.123-05:00") == expected)
+        #expect(JiraText.time("2026-03-01")?.timeIntervalSince1970 == 1_772_323_200)
+        for bad in ["2026-13-01", "yesterday", "2026-03-01T10:15", "2026-03-01T10:15:30+01", ""] {
+            #expect(JiraText.time(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func richTextBecomesPlainText() {
+        let document: [String: Any] = [
+            "type": "doc", "version": 1,
+            "content": [
+                [
+                    "type": "paragraph",
+                    "content": [["type": "text", "text": "Printer on "], ["type": "mention", "attrs": ["text": "@Ann"]]],
+                ],
+                [
+                    "type": "bulletList",
+                    "content": [
+                        ["type": "listItem", "content": [["type": "paragraph", "content": [["type": "text", "text": "one"]]]]],
+                        ["type": "listItem", "content": [["type": "paragraph", "content": [["type": "text", "text": "two"]]]]],
+                    ],
+                ],
+                ["type": "paragraph", "content": [["type": "text", "text": "a"], ["type": "hardBreak"], ["type": "text", "text": "b"]]],
+            ],
+        ]
+        #expect(JiraText.plainText(document) == "Printer on @Ann\none\ntwo\na\nb")
+        #expect(JiraText.plainText("plain") == "plain")
+        #expect(JiraText.plainText(nil) == nil)
+    }
+
+    @Test func anIssueFillsTheSixTables() throws {
+        let issue: [String: Any] = [
+            "id": "10042", "key": "SUP-42",
+            "fields": [
+                "summary": "Printer on fire", "created": "2026-03-31T23:30:00.000-0200", "updated": "2026-04-02T08:00:00.000+0000",
+                "status": ["name": "Open", "statusCategory": ["name": "To Do"]], "labels": ["hw", "urgent"],
+                "reporter": ["emailAddress": "ann@example.com", "displayName": "Ann"],
+                "customfield_10004": ["value": "High"],
+                "customfield_10328": [
+                    "ongoingCycle": ["breached": true, "goalDuration": ["millis": 3_600_000], "elapsedTime": ["millis": 7_200_000]]
+                ],
+                "comment": [
+                    "comments": [["id": "7", "author": ["displayName": "Bob"], "body": "On it", "created": "2026-04-01T00:00:00.000+0000"]]
+                ],
+                "attachment": [["id": "9", "filename": "../../etc/passwd", "size": 12, "content": "https://x.atlassian.net/a/9"]],
+                "issuelinks": [["id": "5", "type": ["name": "Blocks"], "outwardIssue": ["key": "SUP-7", "fields": ["summary": "Other"]]]],
+            ],
+            "changelog": [
+                "histories": [
+                    [
+                        "id": "100", "created": "2026-04-01T10:00:00.000+0000",
+                        "items": [["field": "status", "fromString": "New", "toString": "Open"]],
+                    ]
+                ]
+            ],
+        ]
+        let remote: [[String: Any]] = [
+            ["id": 3, "object": ["url": "https://wiki/x", "title": "Runbook"], "application": ["name": "Confluence"]]
+        ]
+        let site = try #require(URL(string: "https://x.atlassian.net"))
+        let made = try #require(JiraIssueRows(issue: issue, remoteLinks: remote, site: site, syncedAt: Date(timeIntervalSince1970: 0)))
+        #expect(made.shard == "2026-04", "created 23:30 at -02:00 is April in UTC")
+        let row = try #require(made.rows[.issues]?.first)
+        #expect(Set(row.keys) == Set(JiraTable.issues.columns.map(\.name)), "every column, and only those")
+        #expect(row["issue_url"] == .text("https://x.atlassian.net/browse/SUP-42"))
+        #expect(row["labels"] == .text("hw,urgent") && row["severity"] == .text("High") && row["status_category"] == .text("To Do"))
+        #expect(row["first_response_breached"] == .text("true") && row["first_response_goal_millis"] == .integer(3_600_000))
+        #expect(row["comment_count"] == .integer(1) && row["assignee_email"] == .null)
+        #expect(made.rows[.comments]?.first?["author_name"] == .text("Bob"))
+        #expect(made.rows[.attachments]?.first?["local_path"] == .text("attachments/SUP-42/9_passwd"), "a safe base name")
+        #expect(made.rows[.issuelinks]?.first?["direction"] == .text("outward"))
+        #expect(made.rows[.changelog]?.first?["to_value"] == .text("Open"))
+        #expect(made.rows[.remote_links]?.first?["remote_link_id"] == .text("3"))
+        for table in JiraTable.allCases {
+            for row in made.rows[table] ?? [] { #expect(Set(row.keys) == Set(table.columns.map(\.name)), "\(table)") }
+        }
+        #expect(JiraIssueRows(issue: ["key": "../../x"], site: nil, syncedAt: Date()) == nil)
+    }
+}
