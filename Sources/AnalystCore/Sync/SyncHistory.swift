@@ -20,12 +20,16 @@ public struct SyncHistoryEntry: Sendable, Equatable {
 /// and by the scheduler (when each table last ran, which survives a restart).
 public struct SyncHistory: Sendable {
     public let system: SystemDatabase
+    /// Entries kept per table, the newest (older ones go as new ones are appended): three weeks of runs every
+    /// 15 minutes.
+    public var keptPerTable: Int
 
-    public init(system: SystemDatabase) {
+    public init(system: SystemDatabase, keptPerTable: Int = 2_000) {
         self.system = system
+        self.keptPerTable = keptPerTable
     }
 
-    /// Appends one row per outcome of job `jobID`.
+    /// Appends one row per outcome of job `jobID`, then drops those tables' entries beyond `keptPerTable`.
     public func append(_ outcomes: [TableOutcome], jobID: String?, at now: Date = Date()) async throws {
         guard !outcomes.isEmpty else { return }
         try await system.withConnection { connection in
@@ -42,6 +46,14 @@ public struct SyncHistory: Sendable {
                             .varchar(outcome.status.rawValue), outcome.error.map(Value.varchar) ?? .null,
                             .varchar(outcome.source), .bigint(outcome.bytes), jobID.map(Value.varchar) ?? .null,
                         ])
+                }
+                for table in Set(outcomes.map(\.table)).sorted() {
+                    try connection.run(
+                        """
+                        DELETE FROM sync_history WHERE table_id = ? AND id IN (
+                            SELECT id FROM sync_history WHERE table_id = ? ORDER BY synced_at DESC, id OFFSET ?)
+                        """,
+                        [.varchar(table), .varchar(table), .bigint(Int64(keptPerTable))])
                 }
             }
         }
