@@ -153,6 +153,7 @@ import Testing
         #expect(Set(keys) == Set((1...25).map { "SUP-\($0)" }))
         #expect(updates == updates.sorted())
 
+        jira.setPageSize(100)
         let (open, _, _) = try await call(
             jira, "/rest/api/3/search/jql", method: "POST",
             json: ["jql": #"project = SUP AND statusCategory != Done AND updated >= "2026-03-01 12:00""#, "maxResults": 100])

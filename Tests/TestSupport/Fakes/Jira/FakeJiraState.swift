@@ -150,9 +150,8 @@ final class FakeJiraState: Sendable {
                     throw Failure(status: data.failures[index].status, messages: ["Internal server error"])
                 }
                 if auth, !authorized(request, data) {
-                    throw Failure(
-                        status: 401, messages: ["Client must be authenticated to access this resource."],
-                        headers: [.wwwAuthenticate: "Basic realm=\"protected-area\""])
+                    // No `WWW-Authenticate` header: Linux URLSession waits forever on a Basic challenge.
+                    throw Failure(status: 401, messages: ["Client must be authenticated to access this resource."])
                 }
                 return try body(&data)
             }
