@@ -1,6 +1,11 @@
 import Connectors
 import Foundation
+import TestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Jira's issue JSON into the six tables' rows: keys checked before use, ADF as plain text, times in UTC.
 @Suite struct JiraRowsTests {
@@ -42,6 +47,32 @@ import Testing
         #expect(JiraText.plainText(document) == "Printer on @Ann\none\ntwo\na\nb")
         #expect(JiraText.plainText("plain") == "plain")
         #expect(JiraText.plainText(nil) == nil)
+    }
+
+    /// The fake Jira's issue, as `GET /rest/api/3/issue/{key}?expand=…` answers it, fills the columns it should.
+    @Test func theFakeJirasIssueFillsTheColumns() async throws {
+        let jira = try await FakeJira.start()
+        defer { Task { await jira.stop() } }
+        jira.put(
+            issue: FakeJira.Issue(
+                key: "SUP-7", summary: "VPN down", description: "Cannot connect.\nSince noon.", status: "In Progress",
+                severity: "High", requestType: "Get IT help", requestStatus: "Waiting for support",
+                firstResponse: FakeJira.SLA(breached: true, goalMillis: 3_600_000, elapsedMillis: 5_400_000)))
+        let url = try #require(URL(string: jira.url + "/rest/api/3/issue/SUP-7?expand=renderedFields,changelog&fields=*all"))
+        var request = URLRequest(url: url)
+        request.setValue(jira.authorization, forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let issue = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let made = try #require(JiraIssueRows(issue: issue, site: URL(string: jira.url), syncedAt: Date()))
+        let row = try #require(made.rows[.issues]?.first)
+        #expect(row["summary"] == .text("VPN down") && row["description"] == .text("Cannot connect.\nSince noon."))
+        #expect(row["status"] == .text("In Progress") && row["status_category"] == .text("In Progress"))
+        #expect(row["severity"] == .text("High") && row["request_type"] == .text("Get IT help"))
+        #expect(row["request_status"] == .text("Waiting for support"))
+        #expect(row["first_response_breached"] == .text("true") && row["first_response_elapsed_millis"] == .integer(5_400_000))
+        guard case .time(let created) = row["created_at"] else { Issue.record("created_at is not a time"); return }
+        #expect(abs(created.timeIntervalSince(FakeJira.defaultDate)) < 0.001, "to the millisecond Jira sends")
+        #expect(row["assignee_name"] != .null && row["reporter_email"] != .null)
     }
 
     @Test func anIssueFillsTheSixTables() throws {
