@@ -121,14 +121,17 @@ public final class Orchestrator: Sendable {
                     continue
                 }
                 do {
-                    try connection.execute("CREATE VIEW \(Identifier.quoted(name)) AS \(Orchestrator.viewBody(table, of: source))")
+                    // Where a local table's rows are (one file, or partition files), looked up once for the view and the hashes.
+                    let local = source.localData(for: name)
+                    try connection.execute(
+                        "CREATE VIEW \(Identifier.quoted(name)) AS \(Orchestrator.viewBody(table, of: source, local: local))")
                     var entry = PublishedTable(
                         id: name, source: source.name, queryMode: table.queryMode, description: table.description,
                         rows: table.rows, columns: [], fileSizeBytes: 0, hash: "", fileModifiedNanoseconds: nil,
                         lastSync: now)
                     if table.queryMode == .local {
                         let old = previous[name].flatMap { $0.source == source.name ? $0 : nil }
-                        switch source.localData(for: name) {
+                        switch local {
                         case .file(let file):
                             if let identity = Orchestrator.fileIdentity(file.path) {
                                 entry.fileSizeBytes = identity.size
@@ -180,13 +183,13 @@ public final class Orchestrator: Sendable {
         return (report, published)
     }
 
-    /// What a published view selects. A local table reads its parquet file (or its partition files) by the path it has now, so a data
-    /// directory that was moved or restored elsewhere serves its files after the rebuild that every start runs; a
-    /// remote table selects the extract's own view, which reads the attached remote database.
-    static func viewBody(_ table: ExtractTable, of source: ExtractSource) -> String {
+    /// What a published view selects. A local table reads `local` (its parquet file, or its partition files) by the
+    /// path it has now, so a data directory that was moved or restored elsewhere serves its files after the rebuild
+    /// that every start runs; a remote table selects the extract's own view, which reads the attached remote database.
+    static func viewBody(_ table: ExtractTable, of source: ExtractSource, local: LocalTableData) -> String {
         switch table.queryMode {
         case .local:
-            "SELECT * FROM \(source.localData(for: table.name).relation)"
+            "SELECT * FROM \(local.relation)"
         case .remote:
             "SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(table.name))"
         }
