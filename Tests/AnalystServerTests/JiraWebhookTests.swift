@@ -7,6 +7,10 @@ import HummingbirdTesting
 import TestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 @testable import AnalystServer
 
 /// Jira's webhook through HTTP: the signature is the only authentication (fail closed without a secret), every
@@ -102,14 +106,11 @@ import Testing
         defer { directory.remove() }
         let dependencies = try await dependencies(in: directory)
         try await buildApplication(dependencies: dependencies).test(.live) { client in
-            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<50 {
-                    let body = #"{"webhookEvent":"jira:issue_created","issue":{"key":"SUP-\#(index)"}}"#
-                    let headers = try signed(body)
-                    group.addTask { try await post(client, body, headers: headers).status }
-                }
-                for try await status in group { #expect(status == .ok) }
-            }
+            let port = try #require(client.port)
+            let url = try #require(URL(string: "http://127.0.0.1:\(port)/api/jira/webhook"))
+            let statuses = try await JiraWebhookTests.postConcurrently(
+                (0..<50).map { #"{"webhookEvent":"jira:issue_created","issue":{"key":"SUP-\#($0)"}}"# }, to: url)
+            #expect(statuses == Array(repeating: 200, count: 50))
         }
         let keys = dependencies.background.jiraEvents.pending().compactMap { event in
             ((try? JSONSerialization.jsonObject(with: event.body)) as? [String: Any]).flatMap {
@@ -118,6 +119,32 @@ import Testing
         }
         #expect(Set(keys) == Set((0..<50).map { "SUP-\($0)" }))
         await dependencies.close()
+    }
+
+    /// Posts every body, signed, at once, each on its own connection; returns the statuses in the bodies' order.
+    static func postConcurrently(_ bodies: [String], to url: URL) async throws -> [Int] {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = bodies.count
+        configuration.timeoutIntervalForRequest = 120
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        return try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for (index, body) in bodies.enumerated() {
+                var request = URLRequest(url: url)
+                request.httpMethod = "POST"
+                request.httpBody = Data(body.utf8)
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.setValue(
+                    JiraWebhookSignature.sign(Data(body.utf8), secret: JiraWebhookTests.secret), forHTTPHeaderField: "X-Hub-Signature-256")
+                group.addTask {
+                    let (_, response) = try await session.data(for: request)
+                    return (index, (response as? HTTPURLResponse)?.statusCode ?? 0)
+                }
+            }
+            var statuses = Array(repeating: 0, count: bodies.count)
+            for try await (index, status) in group { statuses[index] = status }
+            return statuses
+        }
     }
 
     @Test func theQueueSurvivesARestartAndForgetsOnlyWhatWasApplied() throws {

@@ -1,15 +1,17 @@
 import AnalystCore
+import DuckDB
 import Foundation
 import Synchronization
 
 /// The Jira webhook's durable queue: every accepted event is a file under `extracts/jira/events/pending/`, written
 /// (temporary file, `fsync`, rename, `fsync` of the folder) before the webhook answers 200, and removed only once it
 /// was applied. A crash or a failed Jira fetch therefore loses nothing: what is pending after a restart is applied
-/// then. Files are named by arrival time and a sequence number, so they are applied in arrival order.
+/// then. Files are named by arrival time, a sequence number and the writer (the server, or `da-server jira backfill` in
+/// another process), so they are applied in arrival order and two writers never pick one name.
 public final class JiraEventQueue: Sendable {
     /// One queued event.
     public struct Event: Sendable, Equatable {
-        /// The file's name: `<arrival µs>-<sequence>.json`.
+        /// The file's name: `<arrival µs>-<sequence>-<writer>.json`.
         public var id: String
         public var body: Data
     }
@@ -28,6 +30,10 @@ public final class JiraEventQueue: Sendable {
     }
 
     public let directory: URL
+    /// Appends run here, not on the shared blocking threads, so a busy server never delays a webhook's answer.
+    private let executor = BlockingExecutor(name: "jira-queue", maxConcurrent: 4)
+    /// This process's part of every id.
+    private let writer = String(UUID().uuidString.lowercased().prefix(8))
     private struct State {
         var sequence: UInt64 = 0
         var lastEventAt: Date?
@@ -52,7 +58,7 @@ public final class JiraEventQueue: Sendable {
             return state.sequence
         }
         let micros = UInt64(max(0, now.timeIntervalSince1970) * 1_000_000)
-        let id = String(format: "%016llu-%08llu.json", micros, sequence)
+        let id = String(format: "%016llu-%08llu-", micros, sequence) + writer + ".json"
         let temporary = directory.appendingPathComponent(".\(id).tmp")
         let target = directory.appendingPathComponent(id)
         do {
@@ -68,6 +74,11 @@ public final class JiraEventQueue: Sendable {
         }
         state.withLock { $0.lastEventAt = now }
         return id
+    }
+
+    /// `append` on the queue's own threads.
+    public func appendInBackground(_ body: Data) async throws -> String {
+        try await executor.run { try self.append(body) }
     }
 
     /// The pending events, oldest first. Blocking.
@@ -116,6 +127,14 @@ public final class JiraEventQueue: Sendable {
     }
 
     /// Flushes a folder's entries (a rename or removal in it) to the disk.
+    /// Flushes a written file to the disk (best effort).
+    static func syncFile(_ url: URL) {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+
     static func syncDirectory(_ url: URL) {
         let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return }

@@ -13,6 +13,14 @@ public struct JiraSettings: Sendable {
     public var webhookSecret: String?
     /// The largest webhook body accepted (`jira.max_event_bytes`, 10 MiB by default).
     public var maxEventBytes = 10 << 20
+    /// Whether SLAs are read through the service-desk API (`jira.service_desk`, off by default: the issue's SLA
+    /// custom fields are used).
+    public var serviceDesk = false
+    /// The JQL the consistency pass and the backfill cover (`jira.jql`); the consistency pass defaults to the
+    /// issues updated in the last 7 days.
+    public var jql: String?
+    /// Published tables are `<tablePrefix><table>` (`jira.table_prefix`, default `jira_`).
+    public var tablePrefix = "jira_"
 
     public init(baseURL: URL? = nil, email: String? = nil, apiToken: String? = nil, webhookSecret: String? = nil) {
         self.baseURL = baseURL
@@ -44,6 +52,17 @@ public struct JiraSettings: Sendable {
             guard bytes >= 1024 else { throw ConnectorSettingsError("jira.max_event_bytes must be at least 1024, got \(bytes)") }
             settings.maxEventBytes = bytes
         }
+        settings.serviceDesk = instance.bool("jira.service_desk") ?? false
+        settings.jql = instance.string("jira.jql").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        if let prefix = instance.string("jira.table_prefix") {
+            guard prefix.isEmpty || Identifier.isValid(prefix + "issues") else {
+                throw ConnectorSettingsError("jira.table_prefix \"\(prefix)\" does not make table names (\(Identifier.rule))")
+            }
+            settings.tablePrefix = prefix
+        }
         return settings
     }
+
+    /// The JQL of the consistency pass.
+    public var consistencyJQL: String { jql ?? "updated >= -7d ORDER BY updated DESC" }
 }

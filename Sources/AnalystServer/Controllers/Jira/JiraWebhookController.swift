@@ -44,8 +44,7 @@ struct JiraWebhookController {
         guard let event = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw APIError(.badRequest, "The body is not a JSON object")
         }
-        let queue = self.queue
-        let id = try await BlockingExecutor.shared.run { try queue.append(body) }
+        let id = try await queue.appendInBackground(body)
         let issue = (event["issue"] as? [String: Any])?["key"] as? String ?? event["issue_key"] as? String
         return WireResponse(.init(status: .ok, event: event["webhookEvent"] as? String, issue: issue, queued: id))
     }
