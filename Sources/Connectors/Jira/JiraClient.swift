@@ -15,7 +15,7 @@ public struct JiraClient: Sendable {
     let authorization: String
     let http: HTTPClient
     /// Attempts for a call that answers 429, 5xx or does not connect.
-    var attempts = 4
+    let attempts: Int
 
     /// A client that follows no redirect on its own (the attachment download checks every hop itself).
     static let noRedirects = HTTPClient(
@@ -30,6 +30,7 @@ public struct JiraClient: Sendable {
         self.site = site
         self.authorization = "Basic " + Data("\(email):\(token)".utf8).base64EncodedString()
         self.http = JiraClient.noRedirects
+        self.attempts = max(1, settings.retries + 1)
     }
 
     /// The largest attachment downloaded (reference: 50 MB).

@@ -82,11 +82,12 @@ public final class JiraProcessor: Sendable {
             report.events += events.count
             var byKey: [String: [(id: String, event: JiraEvent)]] = [:]
             var finished: [String] = []
+            var problem: String?
             for queued in events {
                 guard let event = JiraEvent(queued.body) else {
                     report.refused += 1
                     finished.append(queued.id)
-                    queue.recordError("event \(queued.id) is not a JSON object; dropped")
+                    problem = "event \(queued.id) is not a JSON object; dropped"
                     continue
                 }
                 guard let key = event.key else {
@@ -97,7 +98,7 @@ public final class JiraProcessor: Sendable {
                 guard JiraText.isIssueKey(key) else {
                     report.refused += 1
                     finished.append(queued.id)
-                    queue.recordError("event \(queued.id) names \"\(key.prefix(80))\", not a Jira issue key; dropped")
+                    problem = "event \(queued.id) names \"\(key.prefix(80))\", not a Jira issue key; dropped"
                     logger.warning("refused a Jira event with an invalid issue key", metadata: ["event": "\(queued.id)"])
                     continue
                 }
@@ -137,10 +138,12 @@ public final class JiraProcessor: Sendable {
             stale.update(adding: fellBack, removing: fetched.union(deletes))
             let done = finished
             try? await writer.run { [queue] in queue.complete(done) }
-            if report.retrying == 0 { queue.recordError(nil) }
-            if report.retrying > 0 { break }
+            if let error = report.error, report.retrying > 0 {
+                queue.recordError("\(report.retrying) events wait for a retry: \(error)")
+                break
+            }
+            queue.recordError(problem)
         }
-        if let error = report.error, report.retrying > 0 { queue.recordError("\(report.retrying) events wait for a retry: \(error)") }
         return report
     }
 

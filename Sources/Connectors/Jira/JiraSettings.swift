@@ -21,6 +21,8 @@ public struct JiraSettings: Sendable {
     public var jql: String?
     /// Published tables are `<tablePrefix><table>` (`jira.table_prefix`, default `jira_`).
     public var tablePrefix = "jira_"
+    /// Retries of a Jira call that answered 429 or 5xx or did not connect, with growing waits (or `Retry-After`).
+    public var retries = 3
 
     public init(baseURL: URL? = nil, email: String? = nil, apiToken: String? = nil, webhookSecret: String? = nil) {
         self.baseURL = baseURL

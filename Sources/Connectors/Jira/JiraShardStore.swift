@@ -59,8 +59,8 @@ public struct JiraShardStore: Sendable {
         if let glob = glob(.issues) {
             let rows = try connection.query(
                 """
-                SELECT issue_key, regexp_extract(filename, '([^/]+)\\.parquet$', 1), updated_at
-                FROM read_parquet(\(glob), filename = true, union_by_name = true) SEMI JOIN affected USING (issue_key)
+                SELECT issue_key, regexp_extract(__file, '([^/]+)\\.parquet$', 1), updated_at
+                FROM read_parquet(\(glob), filename = '__file', union_by_name = true) SEMI JOIN affected USING (issue_key)
                 """
             ).rows()
             for row in rows {
@@ -132,8 +132,8 @@ public struct JiraShardStore: Sendable {
                 existing.isEmpty
                 ? ""
                 : """
-                SELECT \(list), regexp_extract(filename, '([^/]+)\\.parquet$', 1) AS __shard
-                FROM read_parquet([\(existing.map(Identifier.literal).joined(separator: ", "))], filename = true, union_by_name = true)
+                SELECT \(list), regexp_extract(__file, '([^/]+)\\.parquet$', 1) AS __shard
+                FROM read_parquet([\(existing.map(Identifier.literal).joined(separator: ", "))], filename = '__file', union_by_name = true)
                 ANTI JOIN affected USING (issue_key)
                 UNION ALL
                 """

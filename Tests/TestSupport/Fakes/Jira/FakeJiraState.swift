@@ -74,7 +74,7 @@ final class FakeJiraState: Sendable {
             return try await self.respond(request) { data in
                 guard let attachment = FakeJiraState.attachment(id, data) else { throw FakeJiraState.attachmentNotFound }
                 if data.redirectAttachments {
-                    let filename = attachment.filename.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? attachment.filename
+                    let filename = attachment.filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? attachment.filename
                     let location = attachment.redirectTo ?? "\(data.base)/secure/attachment/\(id)/\(filename)?token=\(data.signature)"
                     return Response(status: .seeOther, headers: [.location: location])
                 }
