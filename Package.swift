@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "DuckDB", "AnalystAPI", "AnalystCore", .product(name: "Crypto", package: "swift-crypto"),
+                "TestSupport", "DuckDB", "AnalystAPI", "AnalystCore", "Connectors", .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(
             name: "DACommandsTests",

@@ -24,6 +24,7 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
         SyncService(jobs: background.syncJobs, scheduler: background.scheduler),
     ]
     if let catalog = background.catalog { services.append(CatalogService(enricher: catalog)) }
+    services.append(JiraService(processor: background.jira))
     return Application(
         router: router,
         server: server,
@@ -57,7 +58,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let admin = signedIn.group().add(middleware: RoleMiddleware(minimum: .admin))
 
     HealthController(check: HealthCheck(system: stores.system)).addRoutes(to: router.group("api"))
-    let jira = JiraWebhookController(settings: configuration.connectors.jira, queue: background.jiraEvents)
+    let jira = JiraWebhookController(settings: configuration.connectors.jira, processor: background.jira)
     jira.addRoutes(to: router.group("api/jira"))
     jira.addLegacyRoutes(to: router.group("webhooks"))
     AuthController(

@@ -70,8 +70,11 @@ public struct BackgroundWork: Sendable {
     public let outbox: MailOutbox
     /// OpenMetadata enrichment of the catalog, refreshed by `CatalogService`; `nil` when not configured.
     public let catalog: CatalogEnricher?
-    /// Jira webhook events received and not applied yet (durable, under the Jira source's folder).
-    public let jiraEvents: JiraEventQueue
+    /// Applies Jira webhook events (queued durably under the Jira source's folder) to the `jira_*` tables.
+    public let jira: JiraProcessor
+
+    /// Jira webhook events received and not applied yet.
+    public var jiraEvents: JiraEventQueue { jira.queue }
 }
 
 /// Everything a running server holds, by lifecycle: its configuration, the stores, the sign-in machinery, the
@@ -123,6 +126,23 @@ public final class ServerDependencies: Sendable {
                     logger.error("could not refresh the manifest after the catalog docs changed", metadata: ["error": "\(error)"])
                 }
             })
+        let jiraSettings = configuration.connectors.jira
+        let jira = JiraProcessor(
+            settings: jiraSettings, store: JiraShardStore(data: configuration.dataDirectory, prefix: jiraSettings.tablePrefix),
+            queue: JiraEventQueue(data: configuration.dataDirectory), logger: logger,
+            publish: {
+                // Only the rebuild: no connector runs (no table is asked for), the catalog picks up the new shards.
+                let job = syncJobs.trigger(tables: [])
+                _ = await syncJobs.wait(for: job.id)
+            })
+        var passes: [PeriodicPass] = []
+        if jiraSettings.isConfigured {
+            passes.append(PeriodicPass(name: "jira-sla-poll", every: jiraSettings.slaPollPeriod) { _ = await jira.pollOpenIssues() })
+            passes.append(
+                PeriodicPass(name: "jira-consistency", every: jiraSettings.consistencyPeriod) {
+                    _ = await jira.reconcile(jql: jiraSettings.consistencyJQL)
+                })
+        }
         let mailer = Mailer(settings: configuration.mail)
         self.configuration = configuration
         self.logger = logger
@@ -131,10 +151,10 @@ public final class ServerDependencies: Sendable {
         self.background = BackgroundWork(
             syncJobs: syncJobs,
             scheduler: configuration.scheduleCheckInterval.map {
-                SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0)
+                SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0, passes: passes)
             },
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger),
-            catalog: catalog, jiraEvents: JiraEventQueue(data: configuration.dataDirectory))
+            catalog: catalog, jira: jira)
         self.templates = templates
     }
 

@@ -133,10 +133,14 @@ import Testing
                     issue.status = ["To Do", "In Progress", "Done"].randomElement(using: &random) ?? "Done"
                     issue.statusCategory = FakeJira.Issue(key: key, status: issue.status).statusCategory
                     issue.summary += "!"
-                    issue.changelog.append(.init(id: "\(Int.random(in: 1...1_000_000_000, using: &random))", created: issue.updated, items: [.init(field: "status", from: nil, to: issue.status)]))
+                    issue.changelog.append(
+                        .init(
+                            id: "\(Int.random(in: 1...1_000_000_000, using: &random))", created: issue.updated,
+                            items: [.init(field: "status", from: nil, to: issue.status)]))
                     event = ("jira:issue_updated", key)
                 case 4, 5:
-                    issue.comments.append(.init(id: "\(Int.random(in: 1...1_000_000_000, using: &random))", body: "More", created: issue.updated))
+                    issue.comments.append(
+                        .init(id: "\(Int.random(in: 1...1_000_000_000, using: &random))", body: "More", created: issue.updated))
                     event = ("comment_created", key)
                 case 6 where !issue.comments.isEmpty:
                     issue.comments.removeFirst()
@@ -144,7 +148,8 @@ import Testing
                 case 7:
                     let other = existing.randomElement(using: &random) ?? key
                     issue.links.append(.init(id: "\(Int.random(in: 1...1_000_000_000, using: &random))", key: other))
-                    issue.remoteLinks.append(.init(id: Int.random(in: 1...1_000_000_000, using: &random), url: "https://wiki.example/\(key)", title: "Runbook"))
+                    issue.remoteLinks.append(
+                        .init(id: Int.random(in: 1...1_000_000_000, using: &random), url: "https://wiki.example/\(key)", title: "Runbook"))
                     event = ("jira:issue_updated", key)
                 case 8:
                     // Deleted: Jira sends the issue as it was.
@@ -211,7 +216,8 @@ import Testing
     @Test func aPathForAKeyAndAnAttachmentOffTheSiteAreRefused() async throws {
         let fixture = try await fixture()
         defer { Task { await fixture.stop() } }
-        _ = try fixture.queue.append(Data(#"{"webhookEvent":"jira:issue_created","issue":{"key":"../../x","fields":{"summary":"x"}}}"#.utf8))
+        _ = try fixture.queue.append(
+            Data(#"{"webhookEvent":"jira:issue_created","issue":{"key":"../../x","fields":{"summary":"x"}}}"#.utf8))
         _ = try fixture.queue.append(Data(#"{"webhookEvent":"jira:issue_created","issue_key":"SUP-1/../../etc"}"#.utf8))
         let local = Data("mine".utf8)
         fixture.jira.put(
@@ -239,7 +245,9 @@ import Testing
             try await client.download("http://169.254.169.254/latest/meta-data", to: folder.appendingPathComponent("x"))
         }
         await #expect(throws: JiraError.self) {
-            try await client.download(fixture.jira.url.replacingOccurrences(of: "127.0.0.1", with: "user@127.0.0.1") + "/x", to: folder.appendingPathComponent("x"))
+            try await client.download(
+                fixture.jira.url.replacingOccurrences(of: "127.0.0.1", with: "user@127.0.0.1") + "/x",
+                to: folder.appendingPathComponent("x"))
         }
     }
 

@@ -5,21 +5,27 @@ import Logging
 /// is due (compared with when each last ran, from `sync_history`, so a restart keeps the rhythm) and queues one job
 /// per source with its due tables. A table a queued or running job already covers is skipped with a log line,
 /// never run twice at once. Tables without a schedule sync only when triggered.
+///
+/// At the same checks it starts the periodic passes that are due (e.g. the Jira SLA poll every 5 minutes); a pass
+/// still running is skipped, never stacked.
 public struct SyncScheduler: Sendable {
     let registry: TableRegistry
     let history: SyncHistory
     let jobs: SyncJobs
     let logger: Logger
     let interval: Duration
+    public let passes: [PeriodicPass]
 
     public init(
-        registry: TableRegistry, history: SyncHistory, jobs: SyncJobs, logger: Logger, interval: Duration = .seconds(60)
+        registry: TableRegistry, history: SyncHistory, jobs: SyncJobs, logger: Logger, interval: Duration = .seconds(60),
+        passes: [PeriodicPass] = []
     ) {
         self.registry = registry
         self.history = history
         self.jobs = jobs
         self.logger = logger
         self.interval = interval
+        self.passes = passes
     }
 
     /// The scheduled tables due at `now`, by source.
@@ -59,17 +65,44 @@ public struct SyncScheduler: Sendable {
         return queued
     }
 
-    /// Checks every `interval` until cancelled.
-    public func run() async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: interval)
-                try await tick()
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.error("the sync scheduler could not check schedules", metadata: ["error": "\(error)"])
+    /// The passes due now, marked started; those still running are logged and skipped.
+    func duePasses(now: ContinuousClock.Instant = .now) -> [PeriodicPass] {
+        passes.filter { pass in
+            switch pass.claim(now: now) {
+            case .yes: return true
+            case .no: return false
+            case .stillRunning:
+                logger.info("skipping a periodic pass whose previous run is still going", metadata: ["pass": "\(pass.name)"])
+                return false
             }
+        }
+    }
+
+    /// Checks every `interval` until cancelled; passes run beside the checks, and are cancelled with them.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    group.cancelAll()
+                    return
+                }
+                for pass in duePasses() {
+                    group.addTask {
+                        logger.info("periodic pass started", metadata: ["pass": "\(pass.name)"])
+                        await pass.run()
+                    }
+                }
+                do {
+                    try await tick()
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.error("the sync scheduler could not check schedules", metadata: ["error": "\(error)"])
+                }
+            }
+            group.cancelAll()
         }
     }
 }

@@ -42,7 +42,9 @@ public struct JiraClient: Sendable {
     /// answers 404 (deleted, or never visible to this account).
     public func issue(_ key: String) async throws(JiraError) -> Data? {
         try await optional(
-            call(.GET, "rest/api/3/issue/\(try JiraClient.checked(key))", query: [("expand", "renderedFields,changelog"), ("fields", "*all")]))
+            call(
+                .GET, "rest/api/3/issue/\(try JiraClient.checked(key))",
+                query: [("expand", "renderedFields,changelog"), ("fields", "*all")]))
     }
 
     /// `GET /rest/api/3/issue/{key}/remotelink`: a JSON array.
@@ -82,7 +84,8 @@ public struct JiraClient: Sendable {
     /// refused before a connection is made. Basic auth is sent only to the site itself.
     public func download(_ url: String, to destination: URL, limit: Int64 = JiraClient.attachmentLimit) async throws(JiraError) -> Int64 {
         guard var current = URL(string: url), isOnSite(current) else {
-            throw JiraError(.refused, "an attachment at \(JiraClient.origin(of: url)) is not on the Jira site \(site.host ?? ""); not downloaded")
+            throw JiraError(
+                .refused, "an attachment at \(JiraClient.origin(of: url)) is not on the Jira site \(site.host ?? ""); not downloaded")
         }
         for _ in 0..<5 {
             var request = HTTPClientRequest(url: current.absoluteString)
@@ -100,7 +103,8 @@ public struct JiraClient: Sendable {
                 }
                 return try await JiraClient.write(response.body, to: destination, limit: limit)
             case 301, 302, 303, 307, 308:
-                guard let location = response.headers.first(name: "Location"), let next = URL(string: location, relativeTo: current)?.absoluteURL,
+                guard let location = response.headers.first(name: "Location"),
+                    let next = URL(string: location, relativeTo: current)?.absoluteURL,
                     isOnSite(next)
                 else {
                     let location = response.headers.first(name: "Location") ?? ""
@@ -131,7 +135,9 @@ public struct JiraClient: Sendable {
     }
 
     /// One API call: 2xx and 404 are answers; 429, 5xx and connection failures are retried; the rest throws.
-    private func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil) async throws(JiraError) -> Answer {
+    private func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil) async throws(JiraError)
+        -> Answer
+    {
         var components = URLComponents(url: site.appendingPathComponent(path), resolvingAgainstBaseURL: false)
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         guard let url = components?.url else { throw JiraError(.failed, "cannot build a Jira URL for \(path)") }
@@ -217,7 +223,9 @@ public struct JiraClient: Sendable {
                 var writer = handle.bufferedWriter(capacity: .kibibytes(256))
                 for try await chunk in body {
                     written += Int64(chunk.readableBytes)
-                    guard written <= limit else { throw JiraError(.refused, "the attachment is over the \(limit)-byte limit; not downloaded") }
+                    guard written <= limit else {
+                        throw JiraError(.refused, "the attachment is over the \(limit)-byte limit; not downloaded")
+                    }
                     try await writer.write(contentsOf: chunk)
                 }
                 try await writer.flush()

@@ -25,6 +25,8 @@ public final class JiraProcessor: Sendable {
     private let attachmentJobs: AsyncStream<JiraIssueRows>.Continuation
     private let attachmentStream: AsyncStream<JiraIssueRows>
     private let counters = Mutex(Counters())
+    private let nudges: AsyncStream<Void>.Continuation
+    private let nudgeStream: AsyncStream<Void>
 
     /// Events taken per batch.
     static let batchLimit = 2_000
@@ -66,6 +68,37 @@ public final class JiraProcessor: Sendable {
         self.publish = publish
         self.stale = JiraStaleKeys(file: store.source.directory.appendingPathComponent("state/stale-keys.json"))
         (attachmentStream, attachmentJobs) = AsyncStream.makeStream(of: JiraIssueRows.self)
+        (nudgeStream, nudges) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: - Running
+
+    /// Says an event was queued: the running loop drains soon (nudges while a drain runs are coalesced).
+    public func wake() {
+        nudges.yield()
+    }
+
+    /// Drains the queue at start, whenever woken, and every `rescan` (events queued by another process, such as
+    /// `da-server jira backfill`); while events wait for a retry, it waits from 1 s doubling to 60 s first. Downloads
+    /// attachments beside. Runs until cancelled.
+    public func run(rescan: Duration = .seconds(2)) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.runAttachments() }
+            group.addTask {
+                while !Task.isCancelled {
+                    self.nudges.yield()
+                    try? await Task.sleep(for: rescan)
+                }
+            }
+            var backoff: Duration = .zero
+            for await _ in nudgeStream {
+                if backoff > .zero { try? await Task.sleep(for: backoff) }
+                if Task.isCancelled { break }
+                let report = await drain()
+                backoff = report.retrying > 0 || report.error != nil ? min(max(backoff * 2, .seconds(1)), .seconds(60)) : .zero
+            }
+            group.cancelAll()
+        }
     }
 
     /// Issues applied from an embedded copy, waiting for the consistency pass.
@@ -205,7 +238,9 @@ public final class JiraProcessor: Sendable {
         let now = Date()
         // A batch of snapshots only: the backfill fetched them just now.
         if events.allSatisfy(\.isSnapshot), let snapshot = events.last, let issue = snapshot.issue,
-            let rows = JiraIssueRows(issueJSON: issue, remoteLinks: snapshot.remoteLinks, slas: snapshot.slas, site: settings.baseURL, syncedAt: now, rawFile: try? store.writeRaw(key, issue))
+            let rows = JiraIssueRows(
+                issueJSON: issue, remoteLinks: snapshot.remoteLinks, slas: snapshot.slas, site: settings.baseURL, syncedAt: now,
+                rawFile: try? store.writeRaw(key, issue))
         {
             return .upsert(rows, fromFetch: true, isFallback: false)
         }
@@ -219,7 +254,9 @@ public final class JiraProcessor: Sendable {
         }
         if events.contains(where: \.deletesIssue) { return .delete }
         if let embedded = events.last(where: { $0.issue != nil }), let issue = embedded.issue,
-            let rows = JiraIssueRows(issueJSON: issue, remoteLinks: embedded.remoteLinks, slas: embedded.slas, site: settings.baseURL, syncedAt: now, rawFile: nil)
+            let rows = JiraIssueRows(
+                issueJSON: issue, remoteLinks: embedded.remoteLinks, slas: embedded.slas, site: settings.baseURL, syncedAt: now,
+                rawFile: nil)
         {
             if client != nil {
                 logger.warning("applied a Jira issue from its webhook copy", metadata: ["issue": "\(key)", "reason": "\(failure)"])
@@ -237,7 +274,9 @@ public final class JiraProcessor: Sendable {
             let links = try await client.remoteLinks(key)
             let slas = settings.serviceDesk ? try await client.slas(key) : nil
             let raw = try? await writer.run { [store] in try store.writeRaw(key, issue) }
-            guard let rows = JiraIssueRows(issueJSON: issue, remoteLinks: links, slas: slas, site: settings.baseURL, syncedAt: now, rawFile: raw)
+            guard
+                let rows = JiraIssueRows(
+                    issueJSON: issue, remoteLinks: links, slas: slas, site: settings.baseURL, syncedAt: now, rawFile: raw)
             else { return .failure(JiraError(.failed, "Jira's answer for \(key) is not an issue")) }
             return .success(rows)
         } catch {

@@ -21,6 +21,10 @@ public struct JiraSettings: Sendable {
     public var jql: String?
     /// Published tables are `<tablePrefix><table>` (`jira.table_prefix`, default `jira_`).
     public var tablePrefix = "jira_"
+    /// How often open issues' SLAs and statuses are refreshed (`jira.sla_poll_seconds`, 5 minutes).
+    public var slaPollPeriod: Duration = .seconds(300)
+    /// How often the consistency pass runs (`jira.consistency_seconds`, 6 hours).
+    public var consistencyPeriod: Duration = .seconds(6 * 3600)
     /// Retries of a Jira call that answered 429 or 5xx or did not connect, with growing waits (or `Retry-After`).
     public var retries = 3
 
@@ -53,6 +57,15 @@ public struct JiraSettings: Sendable {
         if let bytes = instance.int("jira.max_event_bytes") {
             guard bytes >= 1024 else { throw ConnectorSettingsError("jira.max_event_bytes must be at least 1024, got \(bytes)") }
             settings.maxEventBytes = bytes
+        }
+        for (key, minimum) in [("jira.sla_poll_seconds", 30), ("jira.consistency_seconds", 300)] {
+            guard let seconds = instance.int(key) else { continue }
+            guard seconds >= minimum else { throw ConnectorSettingsError("\(key) must be at least \(minimum), got \(seconds)") }
+            if key == "jira.sla_poll_seconds" {
+                settings.slaPollPeriod = .seconds(seconds)
+            } else {
+                settings.consistencyPeriod = .seconds(seconds)
+            }
         }
         settings.serviceDesk = instance.bool("jira.service_desk") ?? false
         settings.jql = instance.string("jira.jql").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }

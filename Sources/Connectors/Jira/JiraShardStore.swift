@@ -121,7 +121,9 @@ public struct JiraShardStore: Sendable {
             let definitions = columns.map { "\(Identifier.quoted($0.name)) \($0.type)" }.joined(separator: ", ")
             try connection.execute("CREATE OR REPLACE TEMP TABLE incoming (\(definitions), __shard VARCHAR)")
             try append(
-                rows.flatMap { issue in (issue.rows[table] ?? []).map { row in columns.map { row[$0.name]?.value ?? .null } + [.varchar(issue.shard)] } },
+                rows.flatMap { issue in
+                    (issue.rows[table] ?? []).map { row in columns.map { row[$0.name]?.value ?? .null } + [.varchar(issue.shard)] }
+                },
                 to: "incoming", connection)
             let current = source.localData(for: published)
             var existing: [String] = []
@@ -228,7 +230,8 @@ public struct JiraShardStore: Sendable {
                     "SELECT coalesce(sum(row_group_num_rows), 0) FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows FROM parquet_metadata([\(files.map(Identifier.literal).joined(separator: ", "))]))"
                 ).scalar()?.int64Value ?? 0
             let size = files.reduce(Int64(0)) { $0 + PartitionedTableWriter.size($1) }
-            tables.append(ExtractTable(name: name(of: table), description: "Jira \(table.rawValue)", rows: rows, sizeBytes: size, extractedAt: now))
+            tables.append(
+                ExtractTable(name: name(of: table), description: "Jira \(table.rawValue)", rows: rows, sizeBytes: size, extractedAt: now))
         }
         try ExtractContract.write(source, tables: tables)
     }

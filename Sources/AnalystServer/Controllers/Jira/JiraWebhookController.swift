@@ -12,7 +12,8 @@ import Hummingbird
 /// from there. `GET …/health` shows the configuration and the queue.
 struct JiraWebhookController {
     let settings: JiraSettings
-    let queue: JiraEventQueue
+    let processor: JiraProcessor
+    var queue: JiraEventQueue { processor.queue }
 
     /// Jira's signature headers: the SHA-256 one first, the older name as a fallback.
     static let signatureHeaders: [HTTPField.Name] = ["X-Hub-Signature-256", "X-Hub-Signature"].map { name in
@@ -45,6 +46,7 @@ struct JiraWebhookController {
             throw APIError(.badRequest, "The body is not a JSON object")
         }
         let id = try await queue.appendInBackground(body)
+        processor.wake()
         let issue = (event["issue"] as? [String: Any])?["key"] as? String ?? event["issue_key"] as? String
         return WireResponse(.init(status: .ok, event: event["webhookEvent"] as? String, issue: issue, queued: id))
     }

@@ -1,0 +1,147 @@
+import Connectors
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Jira from webhook to an analyst's query: the real `da-server` (pointed at a fake Jira Cloud by `JIRA_BASE_URL`)
+/// and the real `da`.
+@Suite struct JiraEndToEndTests {
+    static let secret = "jira-end-to-end-secret"
+
+    func server(_ directory: TemporaryDirectory, _ jira: FakeJira) throws -> ServerProcess {
+        try ServerProcess(
+            dataDirectory: directory.appending("data"),
+            environment: [
+                "JIRA_BASE_URL": jira.url, "JIRA_EMAIL": jira.email, "JIRA_API_TOKEN": jira.token, "JIRA_WEBHOOK_SECRET": Self.secret,
+                "SEED_ADMIN_EMAIL": "admin@example.com", "SEED_ADMIN_PASSWORD": "a long password",
+            ])
+    }
+
+    /// Posts Jira's webhook for each key at once, each on its own connection; returns the statuses.
+    static func deliver(_ jira: FakeJira, _ name: String, keys: [String], to server: ServerProcess) async throws -> [Int] {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = max(1, keys.count)
+        configuration.timeoutIntervalForRequest = 60
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        let url = server.baseURL.appendingPathComponent("api/jira/webhook")
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for key in keys {
+                let body = jira.webhookEvent(name, key: key)
+                var request = URLRequest(url: url)
+                request.httpMethod = "POST"
+                request.httpBody = body
+                request.setValue(JiraWebhookSignature.sign(body, secret: Self.secret), forHTTPHeaderField: "X-Hub-Signature-256")
+                group.addTask { ((try await session.data(for: request)).1 as? HTTPURLResponse)?.statusCode ?? 0 }
+            }
+            var statuses: [Int] = []
+            for try await status in group { statuses.append(status) }
+            return statuses
+        }
+    }
+
+    static func health(_ server: ServerProcess) async throws -> [String: Any] {
+        let (body, _) = try await HTTP.get(server.baseURL.appendingPathComponent("api/jira/webhook/health"))
+        return (try JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:]
+    }
+
+    @Test func webhooksBecomeTablesThatSurviveAKillAndSyncToDa() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let jira = try await FakeJira.start()
+        for number in 1...80 {
+            jira.put(
+                issue: .init(
+                    key: "SUP-\(number)", summary: "Issue \(number)",
+                    created: FakeJira.defaultDate.addingTimeInterval(Double(number % 3) * 40 * 86_400),
+                    comments: [.init(id: "\(number)00", body: "Comment on \(number)")],
+                    attachments: number == 1 ? [.init(id: "9001", filename: "trace.log", bytes: Data("trace".utf8))] : []))
+        }
+        var server = try server(directory, jira)
+        try await server.waitUntilHealthy()
+        let environment = [
+            "DA_CONFIG_DIR": directory.appending("da-config"), "DA_SERVER": server.baseURL.absoluteString,
+            "DA_LOCAL_DIR": directory.appending("workspace"),
+        ]
+        func da(_ arguments: [String], input: String? = nil) async throws -> CLIProcess.Result {
+            try await CLIProcess.run(arguments, environment: environment, input: input)
+        }
+        let login = try await da(["auth", "login", "--email", "admin@example.com", "--password-stdin"], input: "a long password\n")
+        #expect(login.status == 0, "\(login.stderr)")
+        func remoteCount(_ table: String) async throws -> Int? {
+            let result = try await da(["query", "--remote", "--format", "csv", "SELECT count(*) FROM \(table)"])
+            return result.status == 0 ? Int(result.stdout.split(whereSeparator: \.isNewline).last ?? "") : nil
+        }
+
+        // 50 webhooks at once: all answered, all applied, visible to the server's SQL.
+        let statuses = try await Self.deliver(jira, "jira:issue_created", keys: (1...50).map { "SUP-\($0)" }, to: server)
+        #expect(statuses == Array(repeating: 200, count: 50))
+        try await waitFor("50 issues in jira_issues", log: server) { try await remoteCount("jira_issues") == 50 }
+        #expect(try await remoteCount("jira_comments") == 50)
+
+        // Killed while applying (Jira answers slowly): nothing lost, nothing unreadable after the restart.
+        jira.slowDown(.milliseconds(150))
+        let more = try await Self.deliver(jira, "jira:issue_created", keys: (51...80).map { "SUP-\($0)" }, to: server)
+        #expect(more == Array(repeating: 200, count: 30))
+        #expect(try await Self.health(server)["queue_depth"] as? Int ?? 0 > 0, "the kill comes while events are queued")
+        await server.stop(signal: SIGKILL)
+        jira.slowDown(.zero)
+        server = try self.server(directory, jira)
+        try await server.waitUntilHealthy()
+        let restarted = environment.merging(["DA_SERVER": server.baseURL.absoluteString]) { _, new in new }
+        func daAgain(_ arguments: [String]) async throws -> CLIProcess.Result {
+            try await CLIProcess.run(arguments, environment: restarted)
+        }
+        try await waitFor("all 80 issues after the restart") {
+            let result = try await daAgain(["query", "--remote", "--format", "csv", "SELECT count(*) FROM jira_issues"])
+            return result.stdout.split(whereSeparator: \.isNewline).last == "80"
+        }
+        // The events leave the queue just after their batch is published.
+        try await waitFor("an empty queue") { try await Self.health(server)["queue_depth"] as? Int == 0 }
+        for table in JiraTable.allCases {
+            let all = try await daAgain(["query", "--remote", "--format", "csv", "SELECT * FROM jira_\(table.rawValue)"])
+            #expect(all.status == 0, "jira_\(table.rawValue) reads whole: \(all.stderr)")
+        }
+        // A deletion removes the issue and its rows.
+        let deletion = jira.webhookEvent("jira:issue_deleted", key: "SUP-2")
+        jira.delete("SUP-2")
+        var request = URLRequest(url: server.baseURL.appendingPathComponent("webhooks/jira"))
+        request.httpMethod = "POST"
+        request.httpBody = deletion
+        request.setValue(JiraWebhookSignature.sign(deletion, secret: Self.secret), forHTTPHeaderField: "X-Hub-Signature")
+        #expect(((try await URLSession.shared.data(for: request)).1 as? HTTPURLResponse)?.statusCode == 200)
+        try await waitFor("SUP-2 gone") {
+            let result = try await daAgain([
+                "query", "--remote", "--format", "csv",
+                "SELECT (SELECT count(*) FROM jira_issues) + (SELECT count(*) FROM jira_comments WHERE issue_key = 'SUP-2')",
+            ])
+            return result.stdout.split(whereSeparator: \.isNewline).last == "79"
+        }
+
+        // The analyst's copy: the tables sync like any other and answer the same.
+        let sync = try await daAgain(["sync"])
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let local = try await daAgain([
+            "query", "--format", "csv",
+            "SELECT count(*), count(DISTINCT strftime(created_at, '%Y-%m')), max(summary) FROM jira_issues WHERE issue_key <> 'SUP-2'",
+        ])
+        #expect(local.stdout.contains("79,3,Issue 9"), "\(local.stdout) \(local.stderr)")
+        let attachment = URL(fileURLWithPath: directory.appending("data/extracts/jira/attachments/SUP-1/9001_trace.log"))
+        try await waitFor("the attachment") { FileManager.default.contents(atPath: attachment.path) == Data("trace".utf8) }
+        await server.stop()
+        await jira.stop()
+    }
+
+    /// Polls `condition` for up to 60 seconds.
+    func waitFor(_ what: String, log server: ServerProcess? = nil, _ condition: () async throws -> Bool) async throws {
+        for _ in 0..<300 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("timed out waiting for \(what)\n\(server.map { String($0.log.suffix(3000)) } ?? "")")
+    }
+}
