@@ -11,7 +11,7 @@ struct DAServerCommand: AsyncParsableCommand {
         commandName: "da-server",
         abstract: "AI Data Analyst server: catalog, access control, sandboxed SQL and parquet downloads.",
         version: AnalystVersion.current,
-        subcommands: [Serve.self, SampleDataCommand.self, SchedulerCommand.self],
+        subcommands: [Serve.self, SampleDataCommand.self, SchedulerCommand.self, JiraCommand.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -136,6 +136,56 @@ import Testing
         await jira.stop()
     }
 
+    @Test func aBackfillLoadsHistoryWhileWebhooksArrive() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let jira = try await FakeJira.start(pageSize: 25)
+        for number in 1...120 {
+            jira.put(
+                issue: .init(
+                    key: "SUP-\(number)", summary: "Old \(number)",
+                    remoteLinks: [.init(id: number, url: "https://wiki.example/\(number)", title: "Page")]))
+        }
+        jira.put(issue: .init(key: "OPS-1", summary: "Another project"))
+        let server = try server(directory, jira)
+        try await server.waitUntilHealthy()
+        let environment = [
+            "DATA_DIR": directory.appending("data"), "JIRA_BASE_URL": jira.url, "JIRA_EMAIL": jira.email, "JIRA_API_TOKEN": jira.token,
+        ]
+        let unrestricted = try await CLIProcess.run(["jira", "backfill"], environment: environment, binary: "da-server")
+        #expect(unrestricted.status != 0 && unrestricted.stderr.contains("--jql"), "\(unrestricted.stderr)")
+
+        // While the backfill runs, SUP-7 changes and its webhook arrives: the newer version stays.
+        async let backfill = CLIProcess.run(
+            ["jira", "backfill", "--jql", "project = SUP", "--parallel", "3", "--json"], environment: environment, binary: "da-server")
+        var changed = try #require(jira.issue("SUP-7"))
+        changed.summary = "New 7"
+        changed.updated = Date()
+        jira.put(issue: changed)
+        #expect(try await Self.deliver(jira, "jira:issue_updated", keys: ["SUP-7"], to: server) == [200])
+        let result = try await backfill
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(summary["queued"] as? Int == 120 && summary["pages"] as? Int == 5 && summary["waiting"] as? Int == 0, "\(summary)")
+        #expect(result.stderr.contains("page 5: 120 issues queued") && result.stderr.contains("applied"), "\(result.stderr)")
+
+        let da = [
+            "DA_CONFIG_DIR": directory.appending("da-config"), "DA_SERVER": server.baseURL.absoluteString,
+            "DA_LOCAL_DIR": directory.appending("workspace"),
+        ]
+        let login = try await CLIProcess.run(
+            ["auth", "login", "--email", "admin@example.com", "--password-stdin"], environment: da, input: "a long password\n")
+        #expect(login.status == 0, "\(login.stderr)")
+        let query = try await CLIProcess.run(
+            [
+                "query", "--remote", "--format", "csv",
+                "SELECT (SELECT count(*) FROM jira_issues), (SELECT count(*) FROM jira_remote_links), (SELECT summary FROM jira_issues WHERE issue_key = 'SUP-7')",
+            ], environment: da)
+        #expect(query.stdout.split(whereSeparator: \.isNewline).last == "120,120,New 7", "\(query.stdout) \(query.stderr)")
+        await server.stop()
+        await jira.stop()
+    }
+
     /// Polls `condition` for up to 60 seconds.
     func waitFor(_ what: String, log server: ServerProcess? = nil, _ condition: () async throws -> Bool) async throws {
         for _ in 0..<300 {

@@ -90,6 +90,12 @@ public final class JiraEventQueue: Sendable {
         }
     }
 
+    /// The pending events' ids, oldest first (without reading them). Blocking.
+    public func pendingIDs() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+    }
+
     /// Removes applied events. Blocking.
     public func complete(_ ids: [String]) {
         for id in ids where !id.contains("/") {

@@ -21,6 +21,8 @@ public final class JiraProcessor: Sendable {
     let logger: Logger
     /// The one writer of the shards.
     private let writer = BlockingExecutor(name: "jira-writer")
+    /// Small file writes beside it (raw issues, stale keys, attachment folders).
+    private let files = BlockingExecutor(name: "jira-files", maxConcurrent: 2)
     private let stale: JiraStaleKeys
     private let attachmentJobs: AsyncStream<JiraIssueRows>.Continuation
     private let attachmentStream: AsyncStream<JiraIssueRows>
@@ -168,7 +170,8 @@ public final class JiraProcessor: Sendable {
                 return report
             }
             report.fellBack += fellBack.count
-            stale.update(adding: fellBack, removing: fetched.union(deletes))
+            let (added, removed) = (fellBack, fetched.union(deletes))
+            try? await files.run { [stale] in stale.update(adding: added, removing: removed) }
             let done = finished
             try? await writer.run { [queue] in queue.complete(done) }
             if let error = report.error, report.retrying > 0 {
@@ -237,12 +240,14 @@ public final class JiraProcessor: Sendable {
     private func resolve(_ key: String, _ events: [JiraEvent]) async -> Resolution {
         let now = Date()
         // A batch of snapshots only: the backfill fetched them just now.
-        if events.allSatisfy(\.isSnapshot), let snapshot = events.last, let issue = snapshot.issue,
-            let rows = JiraIssueRows(
+        if events.allSatisfy(\.isSnapshot), let snapshot = events.last, let issue = snapshot.issue {
+            let raw = try? await files.run { [store] in try store.writeRaw(key, issue) }
+            if let rows = JiraIssueRows(
                 issueJSON: issue, remoteLinks: snapshot.remoteLinks, slas: snapshot.slas, site: settings.baseURL, syncedAt: now,
-                rawFile: try? store.writeRaw(key, issue))
-        {
-            return .upsert(rows, fromFetch: true, isFallback: false)
+                rawFile: raw)
+            {
+                return .upsert(rows, fromFetch: true, isFallback: false)
+            }
         }
         var failure = "Jira is not configured (JIRA_EMAIL, JIRA_API_TOKEN and JIRA_DOMAIN or JIRA_BASE_URL)"
         if client != nil {
@@ -273,7 +278,7 @@ public final class JiraProcessor: Sendable {
             guard let issue = try await client.issue(key) else { return .success(nil) }
             let links = try await client.remoteLinks(key)
             let slas = settings.serviceDesk ? try await client.slas(key) : nil
-            let raw = try? await writer.run { [store] in try store.writeRaw(key, issue) }
+            let raw = try? await files.run { [store] in try store.writeRaw(key, issue) }
             guard
                 let rows = JiraIssueRows(
                     issueJSON: issue, remoteLinks: links, slas: slas, site: settings.baseURL, syncedAt: now, rawFile: raw)
@@ -306,7 +311,8 @@ public final class JiraProcessor: Sendable {
                 let applied = try await apply(upserts: upserts, deletes: deletes)
                 report.upserted += applied.upserted
                 report.deleted += applied.deleted
-                stale.update(adding: [], removing: Set(upserts.map(\.key)).union(deletes))
+                let refreshed = Set(upserts.map(\.key)).union(deletes)
+                try? await files.run { [stale] in stale.update(adding: [], removing: refreshed) }
             } catch {
                 report.error = "\(error)"
                 return report
@@ -391,7 +397,8 @@ public final class JiraProcessor: Sendable {
             // The local path is built from a validated key, an id and a safe base name; check anyway.
             guard target.deletingLastPathComponent().standardizedFileURL.path == folder.standardizedFileURL.path else { continue }
             keep.insert(target.lastPathComponent)
-            if let size = attachment.size, PartitionedTableWriter.size(target.path) == size, size > 0 { continue }
+            let present = (try? await files.run { PartitionedTableWriter.size(target.path) }) ?? 0
+            if let size = attachment.size, present == size, size > 0 { continue }
             if let size = attachment.size, size > JiraClient.attachmentLimit {
                 logger.info("skipped a Jira attachment over 50 MB", metadata: ["issue": "\(rows.key)", "attachment": "\(attachment.id)"])
                 continue
@@ -405,8 +412,12 @@ public final class JiraProcessor: Sendable {
                     metadata: ["issue": "\(rows.key)", "attachment": "\(attachment.id)", "reason": "\(error)"])
             }
         }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !keep.contains(name) {
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        let kept = keep
+        try? await files.run {
+            // Files of attachments removed in Jira (and partial downloads) go.
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !kept.contains(name) {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
         }
     }
 

@@ -12,7 +12,7 @@ import Synchronization
 /// - `GET /rest/api/3/issue/{key}/remotelink`.
 /// - `POST /rest/api/3/search/jql` (`jql`, `fields`, `expand`, `nextPageToken`, `maxResults`): a tiny but honest JQL
 ///   (`project = X`, `project in (A, B)`, `key = K`, `updated >= "yyyy-MM-dd HH:mm"` (also `>`, `<`, `<=`, in the
-///   fake's time zone), `statusCategory = / != Done`, joined by `AND`, `ORDER BY updated|created|key ASC|DESC`);
+///   fake's time zone) or relative (`updated >= -7d`, units m h d w), `statusCategory = / != Done`, joined by `AND`, `ORDER BY updated|created|key ASC|DESC`);
 ///   anything else answers 400 as Jira does. Pages by an opaque `nextPageToken`, `isLast`.
 /// - `GET /rest/api/3/attachment/content/{id}`: the bytes, or (by default, as Jira Cloud does) a 303 to
 ///   `/secure/attachment/{id}/{filename}?token=…` on the fake's host, served without basic auth.

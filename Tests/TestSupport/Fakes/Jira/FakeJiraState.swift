@@ -266,6 +266,11 @@ final class FakeJiraState: Sendable {
                 guard let date = formatter.date(from: group[1]) else { return nil }
                 return .updated(group[0], date)
             }
+            // Relative to now, as Jira allows: `updated >= -7d`, `-12h`, `-30m`, `-2w`.
+            if let group = groups(#"updated\s*(>=|>|<=|<)\s*"?-([0-9]+)([mhdw])"?"#), let amount = Double(group[1]) {
+                let unit: Double = ["m": 60, "h": 3600, "d": 86_400, "w": 604_800][group[2].lowercased()] ?? 86_400
+                return .updated(group[0], Date().addingTimeInterval(-amount * unit))
+            }
             if let group = groups(#"statusCategory\s*(=|!=)\s*"?(To Do|In Progress|Done)"?"#) {
                 return .statusCategory(equal: group[0] == "=", group[1].lowercased())
             }
