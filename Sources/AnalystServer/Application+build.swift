@@ -24,7 +24,7 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
         SyncService(jobs: background.syncJobs, scheduler: background.scheduler),
     ]
     if let catalog = background.catalog { services.append(CatalogService(enricher: catalog)) }
-    services.append(JiraService(processor: background.jira))
+    services.append(JiraService(processor: background.jira, registry: dependencies.stores.registry, logger: logger))
     return Application(
         router: router,
         server: server,

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import TestSupport
 import Testing
 
@@ -410,6 +411,40 @@ struct SyncSchedulerTests {
         #expect(queued.map { $0.tables?.sorted() ?? [] } == [["never_synced", "stale"], ["kbc_orders"]])
         #expect(jobs.isBusy("stale") && jobs.isBusy("kbc_orders") && !jobs.isBusy("fresh"))
         #expect(try await scheduler.tick(now: now).isEmpty)
+        await dependencies.close()
+    }
+
+    /// Periodic passes (the Jira SLA poll, the consistency pass) run at the scheduler's checks, and a pass still
+    /// running when it is due again is skipped, never started a second time.
+    @Test func periodicPassesRunBesideTheScheduleAndNeverStack() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        let counts = Mutex((running: 0, most: 0, runs: 0))
+        let slow = PeriodicPass(name: "slow", every: .milliseconds(10), startImmediately: true) {
+            counts.withLock {
+                $0.running += 1
+                $0.most = max($0.most, $0.running)
+                $0.runs += 1
+            }
+            try? await Task.sleep(for: .milliseconds(300))
+            counts.withLock { $0.running -= 1 }
+        }
+        let later = PeriodicPass(name: "later", every: .seconds(3600)) {}
+        #expect(later.claim() == .no, "not due until one period after the start")
+        let log = LogCapture()
+        let scheduler = SyncScheduler(
+            registry: dependencies.stores.registry, history: dependencies.stores.syncHistory,
+            jobs: dependencies.background.syncJobs, logger: log.logger(), interval: .milliseconds(25), passes: [slow, later])
+        let running = Task { await scheduler.run() }
+        try await Task.sleep(for: .milliseconds(1000))
+        running.cancel()
+        await running.value
+        let seen = counts.withLock { $0 }
+        #expect(seen.runs >= 2 && seen.runs <= 4, "\(seen.runs) runs of 300 ms in 1 s")
+        #expect(seen.most == 1)
+        #expect(log.lines.contains { $0.contains("skipping a periodic pass") })
+        #expect(!slow.isRunning, "cancelled with the scheduler")
         await dependencies.close()
     }
 

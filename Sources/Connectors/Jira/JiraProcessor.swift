@@ -16,7 +16,7 @@ public final class JiraProcessor: Sendable {
     public let queue: JiraEventQueue
     public let store: JiraShardStore
     let client: JiraClient?
-    let settings: JiraSettings
+    public let settings: JiraSettings
     let publish: @Sendable () async throws -> Void
     let logger: Logger
     /// The one writer of the shards.

@@ -1,3 +1,5 @@
+import AnalystAPI
+import AnalystCore
 import Foundation
 
 /// The six Jira tables (reference §5.3), their columns with DuckDB types, and their keys. Published as
@@ -269,5 +271,24 @@ public struct JiraIssueRows: Sendable {
             })
         let trimmed = cleaned.drop { $0 == "." }
         return trimmed.isEmpty ? "file" : String(trimmed.prefix(200))
+    }
+}
+
+extension JiraTable {
+    /// Registers the six tables (`source_type: jira`, bucket `jira`, not public) that are not registered yet, so
+    /// admins can grant them like any table; returns the ids added. Registrations an admin changed stay as they are.
+    public static func register(in registry: TableRegistry, prefix: String) async throws -> [String] {
+        let existing = Set(try await registry.list().map(\.id))
+        var added: [String] = []
+        for table in allCases where !existing.contains(prefix + table.rawValue) {
+            _ = try await registry.register(
+                Schemas.TableChanges(
+                    name: prefix + table.rawValue, sourceType: "jira", bucket: "jira", primaryKey: table.key.first,
+                    description: "Jira \(table.rawValue.replacingOccurrences(of: "_", with: " ")), kept current by Jira's webhooks",
+                    isPublic: false),
+                by: nil)
+            added.append(prefix + table.rawValue)
+        }
+        return added
     }
 }
