@@ -209,7 +209,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "AnalystClientTests", dependencies: ["AnalystClient", "TestSupport"]),
+        .testTarget(
+            name: "AnalystClientTests",
+            dependencies: [
+                "AnalystClient", "TestSupport", "DuckDB", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "ConnectorsTests",
             dependencies: [

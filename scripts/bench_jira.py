@@ -35,9 +35,9 @@ DATA = os.path.join(WORK, "data")
 SECRET = "bench-secret-0123456789-0123456789-0123456789"
 WEBHOOK_SECRET = "bench-webhook-secret"
 EMAIL, TOKEN = "bot@example.com", "jira-bench-token"
-ISSUES = 5_000
+ISSUES = int(os.environ.get("BENCH_JIRA_ISSUES", 5_000))
 RATE = 20
-SECONDS = 60
+SECONDS = int(os.environ.get("BENCH_JIRA_SECONDS", 60))
 
 
 def free_port():
@@ -196,7 +196,10 @@ def main():
     port = free_port()
     env = dict(os.environ, JWT_SECRET_KEY=SECRET, DATA_DIR=DATA, PORT=str(port), LOG_LEVEL="warning",
                JIRA_BASE_URL=fake.base, JIRA_EMAIL=EMAIL, JIRA_API_TOKEN=TOKEN, JIRA_WEBHOOK_SECRET=WEBHOOK_SECRET)
-    server = subprocess.Popen([os.path.join(BIN, "da-server"), "serve"], env=env, stdout=subprocess.DEVNULL)
+    log = open(os.environ["BENCH_JIRA_LOG"], "w") if os.environ.get("BENCH_JIRA_LOG") else subprocess.DEVNULL
+    if log is not subprocess.DEVNULL:
+        env["LOG_LEVEL"] = "info"
+    server = subprocess.Popen([os.path.join(BIN, "da-server"), "serve"], env=env, stdout=log, stderr=log)
     try:
         wait_for("the server", lambda: request(port, "GET", "/api/health")[0] == 200 if _reachable(port) else False, 120)
         status, body = request(port, "POST", "/auth/bootstrap", body={"email": "bench@example.com", "password": "bench-password-123"})

@@ -130,9 +130,9 @@ public final class ServerDependencies: Sendable {
         let jira = JiraProcessor(
             settings: jiraSettings, store: JiraShardStore(data: configuration.dataDirectory, prefix: jiraSettings.tablePrefix),
             queue: JiraEventQueue(data: configuration.dataDirectory), logger: logger,
-            publish: {
+            publish: { profiles in
                 // Only the rebuild: no connector runs (no table is asked for), the catalog picks up the new shards.
-                let job = syncJobs.trigger(tables: [])
+                let job = syncJobs.trigger(tables: [], profiles: profiles)
                 _ = await syncJobs.wait(for: job.id)
             })
         var passes: [PeriodicPass] = []

@@ -51,7 +51,7 @@ import Testing
         let processor = JiraProcessor(
             settings: settings, store: JiraShardStore(source: source),
             queue: JiraEventQueue(directory: source.directory.appendingPathComponent("events/pending")), logger: Logger(label: "test"),
-            publish: { counter.increment() })
+            publish: { _ in counter.increment() })
         return Fixture(jira: jira, directory: directory, processor: processor, publishes: counter)
     }
 

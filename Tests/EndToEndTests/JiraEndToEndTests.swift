@@ -124,7 +124,7 @@ import Testing
 
         // The analyst's copy: the tables sync like any other and answer the same.
         let sync = try await daAgain(["sync"])
-        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.status == 0, "\(sync.stderr)\n\(server.log.suffix(6000))")
         let local = try await daAgain([
             "query", "--format", "csv",
             "SELECT count(*), count(DISTINCT strftime(created_at, '%Y-%m')), max(summary) FROM jira_issues WHERE issue_key <> 'SUP-2'",

@@ -25,10 +25,12 @@ public struct ParquetDownloader: Sendable {
         case retryable(String)
         /// Not worth retrying: the server refused (403, 404, 409 …) or the disk failed.
         case final(String)
+        /// The server published a new version while it was being fetched: worth another try with a fresh manifest.
+        case changed(String)
 
         public var description: String {
             switch self {
-            case .retryable(let message), .final(let message): return message
+            case .retryable(let message), .final(let message), .changed(let message): return message
             }
         }
     }
@@ -220,7 +222,7 @@ public struct ParquetDownloader: Sendable {
         }
         guard !target.exact || hash == target.hash else {
             try? FileManager.default.removeItem(at: partial)
-            throw Failure.final("\(id) changed on the server during the sync; run da sync again")
+            throw Failure.changed("\(id) changed on the server during the sync; run da sync again")
         }
         guard rename(partial.path, target.final.path) == 0 else {
             throw Failure.final("cannot install \(target.final.path): \(String(cString: strerror(errno)))")

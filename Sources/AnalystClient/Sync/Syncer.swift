@@ -174,8 +174,24 @@ public struct Syncer: Sendable {
         }
         try workspace.prepare()
         state.server = server
-        try await download(
+        var changed = try await download(
             plan.download, manifest: manifest, options: options, jobs: jobs, httpClient: httpClient, state: &state, report: &report)
+        // Tables the server republished while they were fetched (a Jira batch, a scheduled sync) are fetched again
+        // from a fresh manifest, a few times, before they count as failed.
+        var refreshed = false
+        for _ in 0..<3 where !changed.isEmpty {
+            guard let fresh = try? JSONDecoder().decode(Manifest.self, from: try await client.send(.GET, "/api/sync/manifest")) else {
+                break
+            }
+            refreshed = true
+            changed = try await download(
+                changed.keys.filter { fresh.tables[$0] != nil }.sorted(), manifest: fresh, options: options, jobs: jobs,
+                httpClient: httpClient, state: &state, report: &report)
+        }
+        for (id, message) in changed.sorted(by: { $0.key < $1.key }) {
+            report.errors.append((id, message))
+            onEvent(.failed(id, error: message))
+        }
         for id in plan.remove {
             try? FileManager.default.removeItem(at: workspace.parquet(id))
             try? FileManager.default.removeItem(at: workspace.partial(id))
@@ -209,7 +225,7 @@ public struct Syncer: Sendable {
             try await upload(client: client, state: &state, report: &report, dryRun: false)
         }
         // Only a complete, clean sync of everything lets the next one stop early on the same manifest.
-        state.manifest_fingerprint = fullSync && report.errors.isEmpty ? fingerprint : nil
+        state.manifest_fingerprint = fullSync && report.errors.isEmpty && !refreshed ? fingerprint : nil
         state.remote_tables = plan.remote.isEmpty ? nil : plan.remote
         state.last_sync = WireJSONEncoder.timestamp(Date())
         try state.save(to: workspace.stateFile)
@@ -234,11 +250,13 @@ public struct Syncer: Sendable {
 
     /// Downloads `ids` with at most `jobs` at a time, largest first; records each installed table in `state`
     /// (saved at least once a second, so an interrupted sync keeps what it finished).
+    /// Returns the tables that changed on the server while they were fetched, with the message (not yet reported).
     private func download(
         _ ids: [String], manifest: Manifest, options: SyncOptions, jobs: Int, httpClient: HTTPClient, state: inout LocalSyncState,
         report: inout SyncReport
-    ) async throws {
-        guard !ids.isEmpty else { return }
+    ) async throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        var changed: [String: String] = [:]
         let ordered = ids.sorted { (manifest.tables[$0]?.size_bytes ?? 0) > (manifest.tables[$1]?.size_bytes ?? 0) }
         progress.plan(tables: ordered.count, bytes: ordered.reduce(0) { $0 + (manifest.tables[$1]?.size_bytes ?? 0) })
         var configured = ParquetDownloader(server: server, token: token, httpClient: httpClient, workspace: workspace, progress: progress)
@@ -271,6 +289,8 @@ public struct Syncer: Sendable {
                     report.downloaded.append(id)
                     report.bytesDownloaded += installed.transferred
                     onEvent(.downloaded(id, bytes: installed.size, resumed: installed.resumed))
+                case .failure(.changed(let message)):
+                    changed[id] = message
                 case .failure(let failure):
                     report.errors.append((id, failure.description))
                     onEvent(.failed(id, error: failure.description))
@@ -283,6 +303,7 @@ public struct Syncer: Sendable {
             }
         }
         report.downloaded.sort()
+        return changed
     }
 
     private func upload(client: APIClient, state: inout LocalSyncState, report: inout SyncReport, dryRun: Bool) async throws {

@@ -30,6 +30,9 @@ public struct SyncJob: Sendable, Equatable {
     public var errors: [String: String]
     /// Each extracted table's outcome.
     public var results: [TableOutcome] = []
+    /// Whether the job profiles changed tables after its rebuild (a Jira batch's publication does not: its tables
+    /// change every few seconds, and they are profiled when the webhooks calm down).
+    public var profiles = true
 
     /// Whether the job covers `table` (a job for all tables covers every one).
     public func covers(_ table: String) -> Bool {

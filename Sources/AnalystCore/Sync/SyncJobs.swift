@@ -39,11 +39,13 @@ public final class SyncJobs: Sendable {
         (pending, queue) = AsyncStream.makeStream(of: String.self)
     }
 
-    /// Queues a job and returns it (status `queued`).
-    public func trigger(tables: [String]?) -> SyncJob {
-        let job = SyncJob(
+    /// Queues a job and returns it (status `queued`). `tables: []` runs no connector: only the rebuild, publishing
+    /// what the extracts hold now; `profiles: false` skips profiling after it.
+    public func trigger(tables: [String]?, profiles: Bool = true) -> SyncJob {
+        var job = SyncJob(
             id: UUID().uuidString.lowercased(), tables: tables, status: .queued, step: .queued, createdAt: Date(),
             errors: [:])
+        job.profiles = profiles
         let forgotten = jobs.withLock { jobs -> [CheckedContinuation<SyncJob?, Never>] in
             jobs.append(job)
             guard jobs.count > 100 else { return [] }
@@ -122,7 +124,7 @@ public final class SyncJobs: Sendable {
                 $0.report = report
                 Self.step(&$0, .profile, errors: errors)
             }
-            errors.merge(await refreshProfiles()) { first, _ in first }
+            if job.profiles { errors.merge(await refreshProfiles()) { first, _ in first } }
             finish(id, SyncJob.outcome(rebuildFailed: false, results: results, report: report, errors: errors), errors: errors)
         } catch {
             logger.error("sync job failed", metadata: ["job": "\(id)", "error": "\(error)"])

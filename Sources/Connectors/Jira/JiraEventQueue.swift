@@ -133,14 +133,6 @@ public final class JiraEventQueue: Sendable {
     }
 
     /// Flushes a folder's entries (a rename or removal in it) to the disk.
-    /// Flushes a written file to the disk (best effort).
-    static func syncFile(_ url: URL) {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
-    }
-
     static func syncDirectory(_ url: URL) {
         let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return }

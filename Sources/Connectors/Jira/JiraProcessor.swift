@@ -17,7 +17,7 @@ public final class JiraProcessor: Sendable {
     public let store: JiraShardStore
     let client: JiraClient?
     public let settings: JiraSettings
-    let publish: @Sendable () async throws -> Void
+    let publish: @Sendable (_ profiles: Bool) async throws -> Void
     let logger: Logger
     /// The one writer of the shards.
     private let writer = BlockingExecutor(name: "jira-writer")
@@ -35,8 +35,14 @@ public final class JiraProcessor: Sendable {
     /// Issues fetched at once.
     static let fetchConcurrency = 4
 
+    /// The tables are profiled at most this often while batches keep coming, and as soon as the queue is idle.
+    static let profilePeriod: Duration = .seconds(300)
+
     struct Counters {
         var lastAppliedAt: Date?
+        /// Batches published since the tables were last profiled, and when that was.
+        var unprofiled = false
+        var lastProfiled = ContinuousClock.now
         var applied = 0
         var attachmentsFailed = 0
     }
@@ -57,10 +63,11 @@ public final class JiraProcessor: Sendable {
         public init() {}
     }
 
-    /// - Parameter publish: makes the written tables visible (a rebuild of the catalog); called after each batch.
+    /// - Parameter publish: makes the written tables visible (a rebuild of the catalog), with or without profiling
+    ///   them; called after each batch that changed something.
     public init(
         settings: JiraSettings, store: JiraShardStore, queue: JiraEventQueue, logger: Logger,
-        publish: @escaping @Sendable () async throws -> Void
+        publish: @escaping @Sendable (_ profiles: Bool) async throws -> Void
     ) {
         self.settings = settings
         self.client = JiraClient(settings: settings)
@@ -98,6 +105,15 @@ public final class JiraProcessor: Sendable {
                 if Task.isCancelled { break }
                 let report = await drain()
                 backoff = report.retrying > 0 || report.error != nil ? min(max(backoff * 2, .seconds(1)), .seconds(60)) : .zero
+                // Quiet again: profile what the batches since the last profile changed.
+                let profile =
+                    report.events == 0
+                    && counters.withLock { counters in
+                        defer { counters.unprofiled = false }
+                        if counters.unprofiled { counters.lastProfiled = .now }
+                        return counters.unprofiled
+                    }
+                if profile { await publish(profiles: true) }
             }
             group.cancelAll()
         }
@@ -198,15 +214,25 @@ public final class JiraProcessor: Sendable {
             $0.applied += applied.upserted + applied.deleted
         }
         if !applied.shards.isEmpty {
-            do {
-                try await publish()
-            } catch {
-                logger.error("the Jira tables were written but not published", metadata: ["error": "\(error)"])
+            let profiles = counters.withLock { counters in
+                let due = ContinuousClock.now - counters.lastProfiled >= JiraProcessor.profilePeriod
+                counters.unprofiled = !due
+                if due { counters.lastProfiled = .now }
+                return due
             }
+            await publish(profiles: profiles)
         }
         let kept = Set(applied.keptNewer)
         for rows in upserts where !kept.contains(rows.key) && !rows.attachments.isEmpty { attachmentJobs.yield(rows) }
         return applied
+    }
+
+    private func publish(profiles: Bool) async {
+        do {
+            try await publish(profiles)
+        } catch {
+            logger.error("the Jira tables were written but not published", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: - Fetching

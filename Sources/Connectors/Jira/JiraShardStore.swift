@@ -95,6 +95,8 @@ public struct JiraShardStore: Sendable {
             for (_, version) in versions { try? FileManager.default.removeItem(at: version) }
             throw error
         }
+        // One flush of the new files for all six tables (not one per file), before any link points at them.
+        JiraShardStore.flushFileSystem(of: source.dataDirectory)
         for (table, version) in versions {
             let link = source.partitionDirectory(for: name(of: table))
             let previous = PartitionedTableWriter.linkTarget(link)
@@ -159,7 +161,6 @@ public struct JiraShardStore: Sendable {
                             "COPY (SELECT * FROM read_parquet(\(Identifier.literal(directory.path + "/*.parquet")))) TO \(Identifier.literal(target.path)) (FORMAT parquet, COMPRESSION zstd)"
                         )
                     }
-                    JiraEventQueue.syncFile(target)
                     written.insert(shard)
                 }
                 try fileManager.removeItem(at: staging)
@@ -177,7 +178,6 @@ public struct JiraShardStore: Sendable {
                     "COPY (SELECT \(list) FROM incoming LIMIT 0) TO \(Identifier.literal(version.appendingPathComponent("none.parquet").path)) (FORMAT parquet)"
                 )
             }
-            JiraEventQueue.syncDirectory(version)
             return version
         } catch let error as DuckDBError {
             try? fileManager.removeItem(at: version)
@@ -187,6 +187,21 @@ public struct JiraShardStore: Sendable {
             throw error
         }
     }
+
+    /// Flushes everything written on the file system holding `folder` (`syncfs`): one call instead of an `fsync` per
+    /// shard file.
+    static func flushFileSystem(of folder: URL) {
+        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        if let syncfs = JiraShardStore.syncfs { _ = syncfs(descriptor) } else { sync() }
+    }
+
+    /// Linux's `syncfs(2)`, which the Glibc module does not export (it needs `_GNU_SOURCE`); looked up at run time.
+    private static let syncfs: (@convention(c) (Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)
+    }()
 
     /// `table`'s shard files as a `read_parquet` list argument; `nil` before its first write.
     private func glob(_ table: JiraTable) -> String? {

@@ -3,8 +3,9 @@ import Logging
 
 /// Runs a fake peer's router on 127.0.0.1 at a free port; returns the port and the task serving it (cancel it to
 /// stop the server).
-enum LocalHTTPServer {
-    static func start(_ router: Router<BasicRequestContext>, label: String) async throws -> (port: Int, task: Task<Void, any Error>) {
+public enum LocalHTTPServer {
+    public static func start(_ router: Router<BasicRequestContext>, label: String) async throws -> (port: Int, task: Task<Void, any Error>)
+    {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
