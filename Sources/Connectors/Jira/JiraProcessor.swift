@@ -1,3 +1,4 @@
+import AnalystAPI
 import AnalystCore
 import DuckDB
 import Foundation
@@ -155,7 +156,9 @@ public final class JiraProcessor: Sendable {
                 }
                 byKey[key, default: []].append((queued.id, event))
             }
+            let fetchStarted = ContinuousClock.now
             let resolved = await resolve(byKey.mapValues { $0.map(\.event) })
+            let fetchTime = fetchStarted.duration(to: .now)
             var upserts: [JiraIssueRows] = []
             var deletes: Set<String> = []
             var fellBack: Set<String> = []
@@ -175,6 +178,7 @@ public final class JiraProcessor: Sendable {
                     report.error = reason
                 }
             }
+            logger.debug("fetched Jira issues", metadata: ["issues": "\(resolved.count)", "ms": "\(fetchTime.wholeMilliseconds)"])
             do {
                 let applied = try await apply(upserts: upserts, deletes: deletes)
                 report.upserted += applied.upserted
@@ -203,12 +207,14 @@ public final class JiraProcessor: Sendable {
     func apply(upserts: [JiraIssueRows], deletes: Set<String>) async throws -> JiraShardStore.Applied {
         guard !upserts.isEmpty || !deletes.isEmpty else { return .init(upserted: 0, deleted: 0, keptNewer: [], shards: []) }
         let store = self.store
+        let started = ContinuousClock.now
         let applied = try await writer.run {
             let applied = try store.apply(upserts: upserts, deletes: deletes)
             if !applied.shards.isEmpty { try store.publishExtract() }
             for key in deletes { store.removeFiles(of: key) }
             return applied
         }
+        let written = ContinuousClock.now
         counters.withLock {
             $0.lastAppliedAt = Date()
             $0.applied += applied.upserted + applied.deleted
@@ -222,6 +228,13 @@ public final class JiraProcessor: Sendable {
             }
             await publish(profiles: profiles)
         }
+        logger.info(
+            "applied Jira issues",
+            metadata: [
+                "upserted": "\(applied.upserted)", "deleted": "\(applied.deleted)", "kept_newer": "\(applied.keptNewer.count)",
+                "shards": "\(applied.shards.count)", "write_ms": "\(started.duration(to: written).wholeMilliseconds)",
+                "publish_ms": "\(written.duration(to: .now).wholeMilliseconds)",
+            ])
         let kept = Set(applied.keptNewer)
         for rows in upserts where !kept.contains(rows.key) && !rows.attachments.isEmpty { attachmentJobs.yield(rows) }
         return applied
