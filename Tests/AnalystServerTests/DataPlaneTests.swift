@@ -437,12 +437,18 @@ struct SyncSchedulerTests {
             registry: dependencies.stores.registry, history: dependencies.stores.syncHistory,
             jobs: dependencies.background.syncJobs, logger: log.logger(), interval: .milliseconds(25), passes: [slow, later])
         let running = Task { await scheduler.run() }
-        try await Task.sleep(for: .milliseconds(1000))
+        // Until the pass ran twice and was found still running at least once (a loaded machine may be slow to get there).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline
+            && !(counts.withLock { $0.runs } >= 2 && log.lines.contains { $0.contains("skipping a periodic pass") })
+        {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         running.cancel()
         await running.value
         let seen = counts.withLock { $0 }
-        #expect(seen.runs >= 2 && seen.runs <= 4, "\(seen.runs) runs of 300 ms in 1 s")
-        #expect(seen.most == 1)
+        #expect(seen.runs >= 2, "\(seen.runs) runs")
+        #expect(seen.most == 1, "never two runs at once")
         #expect(log.lines.contains { $0.contains("skipping a periodic pass") })
         #expect(!slow.isRunning, "cancelled with the scheduler")
         await dependencies.close()
