@@ -37,14 +37,14 @@ import Testing
         var count: Int { value.withLock { $0 } }
     }
 
-    func fixture(configured: Bool = true, serviceDesk: Bool = false) async throws -> Fixture {
+    func fixture(configured: Bool = true, serviceDesk: Bool = false, retries: Int = 0) async throws -> Fixture {
         let jira = try await FakeJira.start()
         let directory = try TemporaryDirectory()
         var settings = JiraSettings(
             baseURL: URL(string: jira.url), email: configured ? jira.email : nil, apiToken: configured ? jira.token : nil,
             webhookSecret: "secret")
         settings.serviceDesk = serviceDesk
-        settings.retries = 0
+        settings.retries = retries
         let data = URL(fileURLWithPath: directory.path)
         let source = ExtractSource(name: "jira", in: data)
         let counter = Counter()
@@ -280,6 +280,19 @@ import Testing
         // Jira is back: the waiting event finds SUP-2 gone (404) and is done.
         report = await fixture.processor.drain()
         #expect(report.retrying == 0 && fixture.queue.pending().isEmpty)
+    }
+
+    @Test func aRateLimitedJiraIsWaitedForAsItAsks() async throws {
+        let fixture = try await fixture(retries: 3)
+        defer { Task { await fixture.stop() } }
+        fixture.jira.put(issue: .init(key: "SUP-1", summary: "Patience"))
+        try fixture.deliver("jira:issue_created", "SUP-1")
+        fixture.jira.rateLimitNext(2, retryAfter: 1)
+        let started = ContinuousClock.now
+        let report = await fixture.processor.drain()
+        #expect(report.upserted == 1 && report.fellBack == 0, "fetched after the waits, not from the webhook copy")
+        #expect(started.duration(to: .now) >= .seconds(2), "Retry-After: 1 was honoured twice")
+        #expect(fixture.jira.requests(pathPrefix: "/rest/api/3/issue/SUP-1") >= 3)
     }
 
     @Test func anUnreadableShardFailsTheBatchAndKeepsItsEvents() async throws {

@@ -77,6 +77,13 @@ import Testing
             return result.status == 0 ? Int(result.stdout.split(whereSeparator: \.isNewline).last ?? "") : nil
         }
 
+        // The six tables are registered for the admin to grant (not public).
+        let registry = try await da(["admin", "tables", "list", "--json"])
+        for table in JiraTable.allCases {
+            #expect(
+                registry.stdout.contains("\"jira_\(table.rawValue)\""), "jira_\(table.rawValue) registered: \(registry.stdout.prefix(300))")
+        }
+
         // 50 webhooks at once: all answered, all applied, visible to the server's SQL.
         let statuses = try await Self.deliver(jira, "jira:issue_created", keys: (1...50).map { "SUP-\($0)" }, to: server)
         #expect(statuses == Array(repeating: 200, count: 50))
