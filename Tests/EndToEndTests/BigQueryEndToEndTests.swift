@@ -29,17 +29,10 @@ import Testing
             dataDirectory: directory.appending("data"),
             environment: [
                 "CONFIG_DIR": config, "GOOGLE_APPLICATION_CREDENTIALS": keyFile, "DUCKDB_HOME": directory.appending("duckdb-home"),
-                "SEED_ADMIN_EMAIL": "admin@example.com", "SEED_ADMIN_PASSWORD": "a long password",
-            ])
+            ].merging(AnalystCLI.seedAdmin) { _, seed in seed })
         try await server.waitUntilHealthy()
-        let environment = [
-            "DA_CONFIG_DIR": directory.appending("da-config"), "DA_SERVER": server.baseURL.absoluteString,
-            "DA_LOCAL_DIR": directory.appending("workspace"),
-        ]
-        func da(_ arguments: [String], input: String? = nil) async throws -> CLIProcess.Result {
-            try await CLIProcess.run(arguments, environment: environment, input: input)
-        }
-        let login = try await da(["auth", "login", "--email", "admin@example.com", "--password-stdin"], input: "a long password\n")
+        let da = AnalystCLI(directory: directory, server: server)
+        let login = try await da.signInAsAdmin()
         #expect(login.status == 0, "\(login.stderr)")
 
         let orders = try await da([

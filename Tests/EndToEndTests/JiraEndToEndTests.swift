@@ -17,8 +17,7 @@ import Testing
             dataDirectory: directory.appending("data"),
             environment: [
                 "JIRA_BASE_URL": jira.url, "JIRA_EMAIL": jira.email, "JIRA_API_TOKEN": jira.token, "JIRA_WEBHOOK_SECRET": Self.secret,
-                "SEED_ADMIN_EMAIL": "admin@example.com", "SEED_ADMIN_PASSWORD": "a long password",
-            ])
+            ].merging(AnalystCLI.seedAdmin) { _, seed in seed })
     }
 
     /// Posts Jira's webhook for each key at once, each on its own connection; returns the statuses.
@@ -63,14 +62,8 @@ import Testing
         }
         var server = try server(directory, jira)
         try await server.waitUntilHealthy()
-        let environment = [
-            "DA_CONFIG_DIR": directory.appending("da-config"), "DA_SERVER": server.baseURL.absoluteString,
-            "DA_LOCAL_DIR": directory.appending("workspace"),
-        ]
-        func da(_ arguments: [String], input: String? = nil) async throws -> CLIProcess.Result {
-            try await CLIProcess.run(arguments, environment: environment, input: input)
-        }
-        let login = try await da(["auth", "login", "--email", "admin@example.com", "--password-stdin"], input: "a long password\n")
+        let da = AnalystCLI(directory: directory, server: server)
+        let login = try await da.signInAsAdmin()
         #expect(login.status == 0, "\(login.stderr)")
         func remoteCount(_ table: String) async throws -> Int? {
             let result = try await da(["query", "--remote", "--format", "csv", "SELECT count(*) FROM \(table)"])
@@ -99,10 +92,7 @@ import Testing
         jira.slowDown(.zero)
         server = try self.server(directory, jira)
         try await server.waitUntilHealthy()
-        let restarted = environment.merging(["DA_SERVER": server.baseURL.absoluteString]) { _, new in new }
-        func daAgain(_ arguments: [String]) async throws -> CLIProcess.Result {
-            try await CLIProcess.run(arguments, environment: restarted)
-        }
+        let daAgain = da.pointed(at: server)
         try await waitFor("all 80 issues after the restart") {
             let result = try await daAgain(["query", "--remote", "--format", "csv", "SELECT count(*) FROM jira_issues"])
             return result.stdout.split(whereSeparator: \.isNewline).last == "80"
@@ -176,18 +166,13 @@ import Testing
         #expect(summary["queued"] as? Int == 120 && summary["pages"] as? Int == 5 && summary["waiting"] as? Int == 0, "\(summary)")
         #expect(result.stderr.contains("page 5: 120 issues queued") && result.stderr.contains("applied"), "\(result.stderr)")
 
-        let da = [
-            "DA_CONFIG_DIR": directory.appending("da-config"), "DA_SERVER": server.baseURL.absoluteString,
-            "DA_LOCAL_DIR": directory.appending("workspace"),
-        ]
-        let login = try await CLIProcess.run(
-            ["auth", "login", "--email", "admin@example.com", "--password-stdin"], environment: da, input: "a long password\n")
+        let da = AnalystCLI(directory: directory, server: server)
+        let login = try await da.signInAsAdmin()
         #expect(login.status == 0, "\(login.stderr)")
-        let query = try await CLIProcess.run(
-            [
-                "query", "--remote", "--format", "csv",
-                "SELECT (SELECT count(*) FROM jira_issues), (SELECT count(*) FROM jira_remote_links), (SELECT summary FROM jira_issues WHERE issue_key = 'SUP-7')",
-            ], environment: da)
+        let query = try await da([
+            "query", "--remote", "--format", "csv",
+            "SELECT (SELECT count(*) FROM jira_issues), (SELECT count(*) FROM jira_remote_links), (SELECT summary FROM jira_issues WHERE issue_key = 'SUP-7')",
+        ])
         #expect(query.stdout.split(whereSeparator: \.isNewline).last == "120,120,New 7", "\(query.stdout) \(query.stderr)")
         await server.stop()
         await jira.stop()

@@ -28,22 +28,15 @@ import Testing
             dataDirectory: directory.appending("data"),
             environment: [
                 "CONFIG_DIR": config, "KEBOOLA_STACK_URL": fake.url, "KEBOOLA_STORAGE_TOKEN": fake.token,
-                "SEED_ADMIN_EMAIL": "admin@example.com", "SEED_ADMIN_PASSWORD": "a long password",
-            ])
+            ].merging(AnalystCLI.seedAdmin) { _, seed in seed })
         try await server.waitUntilHealthy()
-        let environment = [
-            "DA_CONFIG_DIR": directory.appending("da-config"), "DA_SERVER": server.baseURL.absoluteString,
-            "DA_LOCAL_DIR": directory.appending("workspace"),
-        ]
-        func da(_ arguments: [String], input: String? = nil) async throws -> CLIProcess.Result {
-            try await CLIProcess.run(arguments, environment: environment, input: input)
-        }
+        let da = AnalystCLI(directory: directory, server: server)
         func json(_ arguments: [String]) async throws -> [String: Any] {
             let result = try await da(arguments + ["--json"])
             #expect(result.status == 0, "\(arguments): \(result.stdout) \(result.stderr)")
             return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         }
-        let login = try await da(["auth", "login", "--email", "admin@example.com", "--password-stdin"], input: "a long password\n")
+        let login = try await da.signInAsAdmin()
         #expect(login.status == 0, "\(login.stderr)")
 
         // Discovery lists both tables, nothing registered yet.
@@ -142,19 +135,12 @@ import Testing
         let server = try ServerProcess(
             dataDirectory: directory.appending("data"),
             environment: [
-                "KEBOOLA_STACK_URL": fake.url, "KEBOOLA_STORAGE_TOKEN": fake.token, "SEED_ADMIN_EMAIL": "admin@example.com",
-                "SEED_ADMIN_PASSWORD": "a long password",
-            ])
+                "KEBOOLA_STACK_URL": fake.url, "KEBOOLA_STORAGE_TOKEN": fake.token,
+            ].merging(AnalystCLI.seedAdmin) { _, seed in seed })
         try await server.waitUntilHealthy()
         let workspace = directory.appending("workspace")
-        let environment = [
-            "DA_CONFIG_DIR": directory.appending("da-config"), "DA_SERVER": server.baseURL.absoluteString, "DA_LOCAL_DIR": workspace,
-        ]
-        func da(_ arguments: [String], input: String? = nil) async throws -> CLIProcess.Result {
-            try await CLIProcess.run(arguments, environment: environment, input: input)
-        }
-        #expect(
-            try await da(["auth", "login", "--email", "admin@example.com", "--password-stdin"], input: "a long password\n").status == 0)
+        let da = AnalystCLI(directory: directory, server: server)
+        #expect(try await da.signInAsAdmin().status == 0)
         let register = try await da([
             "admin", "tables", "register", "orders", "--source-type", "keboola", "--bucket", "in.c-sales", "--sync-strategy",
             "partitioned", "--primary-key", "id", "--partition-by", "ordered",
