@@ -82,6 +82,10 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     TokensController(accessTokens: stores.accessTokens).addRoutes(to: signedIn.group("api/tokens"))
     AccessRequestsController(permissions: stores.permissions)
         .addRoutes(user: signedIn.group("api/access-requests"), admin: admin.group("api/access-requests"))
+    MemoryController(store: KnowledgeStore(system: stores.system), audit: background.audit)
+        .addRoutes(
+            user: signedIn.group("api/memory"),
+            kmAdmin: signedIn.group("api/memory/admin").add(middleware: RoleMiddleware(minimum: .kmAdmin)))
     SyncController(
         manifest: stores.manifest, accessPolicy: stores.accessPolicy, registry: stores.registry, jobs: background.syncJobs,
         history: stores.syncHistory, system: stores.system, directory: directory

@@ -118,6 +118,21 @@ public final class AuditLog: Sendable {
         }
     }
 
+    /// Corporate memory's governance entries (`km_<action>`), newest first: exactly `action` when given, otherwise
+    /// every `km_` action.
+    public func governance(action: String?, limit: Int, offset: Int) async throws -> [AuditEntry] {
+        let condition = action == nil ? "starts_with(action, 'km_')" : "action = ?"
+        let parameters: [Value] = (action.map { [Value.varchar($0)] } ?? []) + [.bigint(Int64(limit)), .bigint(Int64(offset))]
+        return try await system.withConnection { connection in
+            try connection.query(
+                """
+                SELECT id, timestamp, user_id, action, resource, params, status, duration_ms, client_address, request_id, path
+                FROM audit_log WHERE \(condition) ORDER BY timestamp DESC, id LIMIT ? OFFSET ?
+                """, parameters
+            ).rows().compactMap(AuditLog.entry(from:))
+        }
+    }
+
     static func entry(from row: [Value]) -> AuditEntry? {
         guard row.count == 11, case .varchar(let id) = row[0], case .timestamp(let timestamp) = row[1],
             case .varchar(let action) = row[3], case .integer(let status) = row[6], case .double(let duration) = row[7]

@@ -217,6 +217,38 @@ public enum SystemSchema {
                     PRIMARY KEY (table_id, partition_name)
                 );
                 """),
+        Migration(
+            version: 12, name: "corporate memory: knowledge items with governance, votes",
+            sql: """
+                CREATE TABLE knowledge_items (
+                    id VARCHAR PRIMARY KEY,
+                    title VARCHAR NOT NULL,
+                    content VARCHAR NOT NULL,
+                    category VARCHAR NOT NULL,
+                    tags VARCHAR[] NOT NULL DEFAULT [],
+                    status VARCHAR NOT NULL DEFAULT 'pending',
+                    contributors VARCHAR[] NOT NULL DEFAULT [],
+                    source_user VARCHAR,
+                    audience VARCHAR NOT NULL DEFAULT 'all',
+                    source VARCHAR NOT NULL DEFAULT 'manual',
+                    created_at TIMESTAMP NOT NULL,
+                    updated_at TIMESTAMP NOT NULL,
+                    approved_by VARCHAR,
+                    approved_at TIMESTAMP,
+                    reason VARCHAR,
+                    edited_by VARCHAR,
+                    edited_at TIMESTAMP,
+                    review_by TIMESTAMP,
+                    duplicates VARCHAR[] NOT NULL DEFAULT []
+                );
+                CREATE TABLE knowledge_votes (
+                    item_id VARCHAR NOT NULL,
+                    user_id VARCHAR NOT NULL,
+                    vote INTEGER NOT NULL CHECK (vote IN (1, -1)),
+                    voted_at TIMESTAMP NOT NULL,
+                    PRIMARY KEY (item_id, user_id)
+                );
+                """),
     ]
 
     /// The highest version this build knows.
