@@ -49,6 +49,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let stores = dependencies.stores, signIn = dependencies.signIn, background = dependencies.background
     let configuration = dependencies.configuration, directory = configuration.dataDirectory, logger = dependencies.logger
     let router = Router(context: AppRequestContext.self)
+    let knowledge = KnowledgeStore(system: stores.system)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: AuditMiddleware(audit: background.audit))
     router.add(middleware: ErrorMiddleware())
@@ -82,13 +83,13 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     TokensController(accessTokens: stores.accessTokens).addRoutes(to: signedIn.group("api/tokens"))
     AccessRequestsController(permissions: stores.permissions)
         .addRoutes(user: signedIn.group("api/access-requests"), admin: admin.group("api/access-requests"))
-    MemoryController(store: KnowledgeStore(system: stores.system), audit: background.audit)
+    MemoryController(store: knowledge, audit: background.audit)
         .addRoutes(
             user: signedIn.group("api/memory"),
             kmAdmin: signedIn.group("api/memory/admin").add(middleware: RoleMiddleware(minimum: .kmAdmin)))
     SyncController(
         manifest: stores.manifest, accessPolicy: stores.accessPolicy, registry: stores.registry, jobs: background.syncJobs,
-        history: stores.syncHistory, system: stores.system, directory: directory
+        history: stores.syncHistory, system: stores.system, directory: directory, knowledge: knowledge
     )
     .addRoutes(user: signedIn.group("api/sync"), admin: admin.group("api/sync"))
     DataController(

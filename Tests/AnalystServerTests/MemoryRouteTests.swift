@@ -184,6 +184,29 @@ import Testing
             let badAudience = try await act("mandate", forAna, body: #"{"audience":"role:chief"}"#)
             #expect(badAudience.status == .unprocessableContent)
 
+            // Rules: what each user's Claude Code follows, with the hash the manifest carries.
+            let everyone = try await create("Everyone's rule", audience: "all")
+            #expect(try await act("mandate", everyone).status == .ok)
+            func rules(_ headers: HTTPFields) async throws -> (hash: String?, names: [String], text: String) {
+                let body = try jsonObject(try await client.execute(uri: "/api/memory/rules", method: .get, headers: headers))
+                let files = try #require(body["files"] as? [[String: Any]])
+                return (
+                    body["hash"] as? String, files.compactMap { $0["name"] as? String },
+                    files.compactMap { $0["content"] as? String }.joined()
+                )
+            }
+            let anaRules = try await rules(asAna)
+            #expect(anaRules.names == ["corporate-memory-x.md"] && anaRules.text.contains("## Everyone's rule (mandatory)"))
+            #expect(!anaRules.text.contains("For Ana"), "revoked items are not rules")
+            let manifest = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: asAna))
+            #expect(((manifest["assets"] as? [String: Any])?["rules"] as? [String: Any])?["hash"] as? String == anaRules.hash)
+            let forAnalysts = try await create("Analysts only", audience: "role:analyst")
+            #expect(try await act("approve", forAnalysts).status == .ok)
+            let moreRules = try await rules(asAna)
+            #expect(moreRules.hash != anaRules.hash && moreRules.text.contains("Analysts only"))
+            let viewerRules = try await rules(asViewer)
+            #expect(!viewerRules.text.contains("Analysts only"), "a viewer is not in role:analyst")
+
             // Paging applies when searching too (the reference ignored it there).
             for index in 0..<5 { _ = try await create("Churn note \(index)", audience: "all") }
             let page = try jsonObject(

@@ -47,6 +47,48 @@ struct AssetSync: Sendable {
         return true
     }
 
+    /// Brings the corporate-memory files in `.claude/rules/` in line with the rules for this user: writes the server's
+    /// files, removes those it wrote before that are gone (a revoked item's category), and never touches a file it
+    /// did not write — an analyst's file with the same name is left and reported. Returns whether anything changed.
+    func syncRules(manifest: Manifest, state: inout LocalSyncState) async throws -> Bool {
+        let remoteHash = manifest.assets?.rules?.hash
+        let written = Set(state.rules_files ?? [])
+        let present = written.allSatisfy {
+            FileManager.default.fileExists(atPath: workspace.rulesDirectory.appendingPathComponent($0).path)
+        }
+        guard remoteHash != state.rules_hash || !present else { return false }
+        var files: [Schemas.KnowledgeRulesFile] = []
+        if remoteHash != nil {
+            files = try await client.get("/api/memory/rules", as: Schemas.KnowledgeRules.self).files
+        }
+        let directory = workspace.rulesDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var mine: [String] = []
+        var skipped: [String] = []
+        for file in files where KnowledgeRulesName.isValid(file.name) {
+            let target = directory.appendingPathComponent(file.name)
+            if !written.contains(file.name) && FileManager.default.fileExists(atPath: target.path) {
+                skipped.append(file.name)
+                continue
+            }
+            let data = Data(file.content.utf8)
+            if FileManager.default.contents(atPath: target.path) != data { try Workspace.writeAtomically(data, to: target) }
+            mine.append(file.name)
+        }
+        for name in written.subtracting(mine) where KnowledgeRulesName.isValid(name) {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+        state.rules_hash = remoteHash
+        state.rules_files = mine.isEmpty ? nil : mine.sorted()
+        if !skipped.isEmpty {
+            throw ClientError.server(
+                status: 200,
+                detail: "kept your own .claude/rules/\(skipped.joined(separator: ", ")): rename it to receive the team's rules of that name"
+            )
+        }
+        return true
+    }
+
     /// Writes `files` under `server/docs/` and deletes the files there that are not in it.
     private func replaceDocs(with files: [String: Data]) throws {
         let root = workspace.docsDirectory
@@ -63,6 +105,17 @@ struct AssetSync: Sendable {
             if FileManager.default.contents(atPath: target.path) != data {
                 try Workspace.writeAtomically(data, to: target)
             }
+        }
+    }
+
+    /// The rules file names the client accepts from a server: `corporate-memory-<slug>.md`, nothing that could leave
+    /// the folder or hit an analyst's file.
+    enum KnowledgeRulesName {
+        static func isValid(_ name: String) -> Bool {
+            guard name.hasPrefix("corporate-memory-"), name.hasSuffix(".md"), name.count <= 100 else { return false }
+            let slug = name.dropFirst("corporate-memory-".count).dropLast(3)
+            return !slug.isEmpty && !slug.hasPrefix("-")
+                && slug.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
         }
     }
 

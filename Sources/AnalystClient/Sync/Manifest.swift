@@ -89,6 +89,10 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
     public var view_clashes: [String]?
     public var sessions: [String: Upload]?
     public var local_md: Upload?
+    /// The hash of the corporate-memory rules last written and the files `da sync` wrote under `.claude/rules/`
+    /// (only those are ever replaced or removed).
+    public var rules_hash: String?
+    public var rules_files: [String]?
 
     public init() {}
 

@@ -56,6 +56,8 @@ public struct SyncReport: Sendable {
     public var views: Int?
     public var docsUpdated = false
     public var profilesUpdated = false
+    /// Whether the corporate-memory rules in `.claude/rules/` changed.
+    public var rulesUpdated = false
     public var bytesDownloaded: Int64 = 0
     public var sessionsUploaded: [String] = []
     public var localNotesUploaded = false
@@ -80,7 +82,8 @@ public struct SyncReport: Sendable {
         if dryRun { members.append("\"dry_run\":true") }
         members += [
             "\"errors\":\(failures(errors.map { ($0.table, $0.error) }, key: "table"))", "\"profiles_updated\":\(profilesUpdated)",
-            "\"remote\":\(list(remote))", "\"removed\":\(list(removed))", "\"skipped\":\(list(skipped))",
+            "\"remote\":\(list(remote))", "\"removed\":\(list(removed))", "\"rules_updated\":\(rulesUpdated)",
+            "\"skipped\":\(list(skipped))",
             "\"uploaded\":{\"errors\":\(failures(uploadErrors.map { ($0.file, $0.error) }, key: "file")),"
                 + "\"local_md\":\(localNotesUploaded),\"session_files\":\(list(sessionsUploaded)),\"sessions\":\(sessionsUploaded.count)}",
         ]
@@ -221,6 +224,11 @@ public struct Syncer: Sendable {
         } catch {
             report.errors.append(("assets", "\(error)"))
         }
+        do {
+            report.rulesUpdated = try await assets.syncRules(manifest: manifest, state: &state)
+        } catch {
+            report.errors.append(("rules", "\(error)"))
+        }
         if !options.noUpload && fullSync {
             try await upload(client: client, state: &state, report: &report, dryRun: false)
         }
@@ -240,6 +248,10 @@ public struct Syncer: Sendable {
             let names = try? FileManager.default.contentsOfDirectory(atPath: workspace.parquetDirectory.path)
         else { return false }
         if state.profiles_hash != nil && !FileManager.default.fileExists(atPath: workspace.profilesFile.path) { return false }
+        for name in state.rules_files ?? []
+        where !FileManager.default.fileExists(atPath: workspace.rulesDirectory.appendingPathComponent(name).path) {
+            return false
+        }
         if state.docs_hash != nil && ((try? FileManager.default.contentsOfDirectory(atPath: workspace.docsDirectory.path)) ?? []).isEmpty {
             return false
         }

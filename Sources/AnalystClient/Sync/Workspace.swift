@@ -24,6 +24,8 @@ public struct Workspace: Sendable {
     public var sessionsDirectory: URL { root.appendingPathComponent("user/sessions", isDirectory: true) }
     /// `.claude/CLAUDE.local.md`: the analyst's local notes, uploaded for corporate memory.
     public var localNotes: URL { root.appendingPathComponent(".claude/CLAUDE.local.md") }
+    /// `.claude/rules/`: Claude Code's rules; `da sync` writes the corporate-memory files there beside the analyst's.
+    public var rulesDirectory: URL { root.appendingPathComponent(".claude/rules", isDirectory: true) }
 
     /// The parquet file of table `id`.
     public func parquet(_ id: String) -> URL { parquetDirectory.appendingPathComponent("\(id).parquet") }

@@ -43,8 +43,9 @@ public final class SyncManifest: Sendable {
         snapshot.withLock { $0.tables[id] }
     }
 
-    /// The manifest JSON for a user who may read `readable` tables (`nil`: every table, for admins).
-    public func render(readable: Set<String>?, now: Date = Date()) -> String {
+    /// The manifest JSON for a user who may read `readable` tables (`nil`: every table, for admins), with the hash of
+    /// the corporate-memory rules that apply to them.
+    public func render(readable: Set<String>?, rulesHash: String? = nil, now: Date = Date()) -> String {
         let current = snapshot.withLock { $0 }
         var json = "{\"tables\":{"
         var first = true
@@ -56,7 +57,8 @@ public final class SyncManifest: Sendable {
         // Written by hand: a user's manifest is the join of entries rendered once per change (see docs/performance.md).
         // An asset without a hash is null, as the contract declares.
         func asset(_ hash: String?) -> String { hash.map { "{\"hash\":\(JSONText.quote($0))}" } ?? "null" }
-        json += "},\"assets\":{\"docs\":\(asset(current.docsHash)),\"profiles\":\(asset(current.profilesHash))}"
+        json += "},\"assets\":{\"docs\":\(asset(current.docsHash)),\"profiles\":\(asset(current.profilesHash))"
+        json += ",\"rules\":\(asset(rulesHash))}"
         json += ",\"server_time\":" + JSONText.quote(WireJSONEncoder.timestamp(now)) + "}"
         return json
     }

@@ -45,14 +45,15 @@ public struct KnowledgeStore: Sendable {
                    FROM knowledge_votes GROUP BY item_id) v ON v.item_id = k.id
         """
 
-    /// The condition that limits items to `user`'s audience, with its parameters.
-    static func audienceCondition(for user: User) -> (String, [Value]) {
+    /// The condition that limits items to `user`'s audience, with its parameters; km_admins and admins see every
+    /// item unless `role` says whose audience to apply (the rules a user follows).
+    static func audienceCondition(for user: User, role: Role? = nil) -> (String, [Value]) {
         guard user.role < .kmAdmin else { return ("TRUE", []) }
         return (
             """
             (k.audience = 'all' OR k.audience = ? OR (starts_with(k.audience, 'users:')
               AND list_contains(string_split(substr(k.audience, 7), ','), ?)))
-            """, [.varchar("role:" + user.role.rawValue), .varchar(user.email.lowercased())]
+            """, [.varchar("role:" + (role ?? user.role).rawValue), .varchar(user.email.lowercased())]
         )
     }
 

@@ -15,14 +15,16 @@ struct SyncController {
     let history: SyncHistory
     let system: SystemDatabase
     let directory: DataDirectory
+    let knowledge: KnowledgeStore
 
     func addRoutes(user: RouterGroup<AppRequestContext>, admin: RouterGroup<AppRequestContext>) {
         user.get("manifest") { _, context -> Response in
             let user = try context.requireUser()
             let readable = try await accessPolicy.accessibleTables(for: user)
+            let rules = try await knowledge.rules(for: user).hash
             return Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: manifest.render(readable: readable))))
+                body: .init(byteBuffer: ByteBuffer(string: manifest.render(readable: readable, rulesHash: rules))))
         }
         // The assets the manifest's `assets` hashes describe, for `da sync`.
         user.get("assets/docs") { _, _ -> WireResponse<Schemas.DocsBundle> in

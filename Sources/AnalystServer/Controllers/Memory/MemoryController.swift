@@ -36,6 +36,11 @@ struct MemoryController {
                 title: title, content: content, category: category, tags: tags, audience: audience, by: try context.requireUser())
             return WireResponse(.init(id: id, status: .pending), status: .created)
         }
+        user.get("rules") { _, context -> WireResponse<Schemas.KnowledgeRules> in
+            let rules = try await store.rules(for: try context.requireUser())
+            return WireResponse(
+                .init(hash: rules.hash, files: rules.files.map { .init(name: $0.name, category: $0.category, content: $0.content) }))
+        }
         user.get("stats") { _, context -> WireResponse<Schemas.KnowledgeStats> in
             let stats = try await store.stats(for: try context.requireUser())
             return WireResponse(
