@@ -27,6 +27,24 @@ import Testing
                 try await api("POST", "/api/memory", ["title": title, "content": "\(title): details.", "category": category])["id"]
                     as? String)
         }
+        // The CLI proposes, finds, shows and votes like the web.
+        let added = try await da([
+            "memory", "add", "--title", "Churn counts paused accounts", "--content", "Paused is not churned.", "--category", "Metrics",
+            "--tag", "churn", "--json",
+        ])
+        let addedID = try #require(try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])["id"] as? String
+        let found = try await da(["memory", "search", "paused", "--json"])
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as? [String: Any])?["total"] as? Int == 1, "\(found.stdout)")
+        let shown = try await da(["memory", "show", addedID ?? ""])
+        #expect(shown.stdout.contains("Paused is not churned.") && shown.stdout.contains("tags: churn"), "\(shown.stdout)")
+        let voted = try await da(["memory", "vote", addedID ?? "", "up"])
+        #expect(voted.stdout.contains("+1/-0"), "\(voted.stdout) \(voted.stderr)")
+        let wrongWay = try await da(["memory", "vote", addedID ?? "", "sideways"])
+        #expect(wrongWay.status == 2)
+        let listed = try await da(["memory", "list", "--status", "pending"])
+        #expect(listed.stdout.contains("Churn counts paused accounts"), "\(listed.stdout)")
+
         let refunds = try await propose("Revenue excludes refunds", "Metrics")
         let retries = try await propose("Events double-count retries", "Data quality")
         _ = try await propose("Still pending", "Metrics")

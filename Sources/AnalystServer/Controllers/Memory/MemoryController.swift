@@ -49,6 +49,12 @@ struct MemoryController {
         user.get("my-votes") { _, context -> WireResponse<[String: Int]> in
             WireResponse(try await store.votes(of: try context.requireUser()))
         }
+        user.get(":item_id") { _, context -> WireResponse<Schemas.KnowledgeItem> in
+            guard let item = try await store.item(try context.parameters.require("item_id"), for: try context.requireUser()) else {
+                throw KnowledgeError.notFound
+            }
+            return WireResponse(Schemas.KnowledgeItem(item))
+        }
         user.post(":item_id/vote") { request, context -> WireResponse<Schemas.KnowledgeVoteCounts> in
             let body = try await request.decodeJSON(Schemas.KnowledgeVote.self)
             guard body.vote == 1 || body.vote == -1 else { throw APIError(.badRequest, "Vote must be 1 or -1") }
