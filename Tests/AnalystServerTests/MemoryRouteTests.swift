@@ -212,8 +212,11 @@ import Testing
             let page = try jsonObject(
                 try await client.execute(uri: "/api/memory?search=churn&per_page=2&page=2", method: .get, headers: asBob))
             #expect(page["count"] as? Int == 2 && page["total"] as? Int == 5 && page["page"] as? Int == 2)
+            _ = try await create("Discount 50% off", audience: "all")
             let percent = try jsonObject(try await client.execute(uri: "/api/memory?search=%25", method: .get, headers: asBob))
-            #expect(percent["total"] as? Int == 0, "a % in the search is a character, not a wildcard")
+            #expect(percent["total"] as? Int == 1, "a % in the search is a character, not a wildcard")
+            let underscore = try jsonObject(try await client.execute(uri: "/api/memory?search=5_", method: .get, headers: asBob))
+            #expect(underscore["total"] as? Int == 0, "nor is _")
             for query in ["status_filter=done", "page=0", "page=121645100408832000", "per_page=500"] {
                 let wrong = try await client.execute(uri: "/api/memory?\(query)", method: .get, headers: asBob)
                 #expect(wrong.status == .unprocessableContent, "\(query)")

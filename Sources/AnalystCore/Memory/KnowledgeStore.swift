@@ -73,8 +73,12 @@ public struct KnowledgeStore: Sendable {
             parameters.append(.varchar(category))
         }
         if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
-            conditions.append("(k.title ILIKE ? OR k.content ILIKE ? OR array_to_string(k.tags, ' ') ILIKE ?)")
-            let pattern = "%" + search.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            // `%`, `_` and `\` in the text are characters, not wildcards.
+            conditions.append(
+                #"(k.title ILIKE ? ESCAPE '\' OR k.content ILIKE ? ESCAPE '\' OR array_to_string(k.tags, ' ') ILIKE ? ESCAPE '\')"#)
+            let escaped = search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            let pattern = "%" + escaped + "%"
             parameters += [.varchar(pattern), .varchar(pattern), .varchar(pattern)]
         }
         let condition = conditions.joined(separator: " AND ")
