@@ -131,7 +131,7 @@ struct SyncReportJSONTests {
             Set(object.keys)
                 == [
                     "bytes_downloaded", "clashes", "docs_updated", "downloaded", "dry_run", "errors", "profiles_updated", "remote",
-                    "removed", "skipped", "uploaded",
+                    "removed", "rules_updated", "skipped", "uploaded",
                 ])
         #expect((object["errors"] as? [[String: String]])?.first == ["table": "t\"1", "error": "line\nbreak and \"quotes\" \\ slash"])
         let uploaded = try #require(object["uploaded"] as? [String: Any])

@@ -142,8 +142,9 @@ struct DataPlaneTests {
             let assets = try jsonObject(bundle)
             #expect(Set((assets["tables"] as? [String: Any])?.keys.map { $0 } ?? []) == ["orders"], "profiles are filtered by access")
             let manifestNow = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: analyst))
-            let assetHashes = manifestNow["assets"] as? [String: [String: String]]
+            let assetHashes = (manifestNow["assets"] as? [String: Any])?.compactMapValues { $0 as? [String: String] }
             #expect(assetHashes?["profiles"]?["hash"] != nil)
+            #expect((manifestNow["assets"] as? [String: Any])?["rules"] is NSNull, "no corporate-memory rules for the analyst yet")
             let docs = try jsonObject(try await client.execute(uri: "/api/sync/assets/docs", method: .get, headers: analyst))
             #expect((docs["files"] as? [[String: String]])?.map { $0["path"] } == ["metrics/revenue/total.yml"])
             #expect((docs["files"] as? [[String: String]])?.first?["content"]?.contains("sum(total)") == true)
