@@ -67,24 +67,13 @@ public struct KnowledgeRules: Sendable, Equatable {
         slug = String(slug.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(60))
         return filePrefix + (slug.isEmpty ? "general" : slug) + ".md"
     }
-
-    /// Whether `name` is a file name the rules could have (what `da sync` accepts from a server).
-    public static func isRulesFileName(_ name: String) -> Bool {
-        guard name.hasPrefix(filePrefix), name.hasSuffix(".md"), name.count <= 100 else { return false }
-        let slug = name.dropFirst(filePrefix.count).dropLast(3)
-        return !slug.isEmpty
-            && slug.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
-            && !slug.hasPrefix("-")
-    }
 }
 
 extension KnowledgeStore {
     /// The rules for `user`: approved and mandatory items whose audience names them (a km_admin's or admin's own
     /// rules follow the audience like anyone's; governing every item is not being its audience).
     public func rules(for user: User) async throws -> KnowledgeRules {
-        let everyone = User(
-            id: user.id, email: user.email, name: user.name, role: min(user.role, .analyst), passwordHash: nil, createdAt: nil)
-        let (audience, parameters) = KnowledgeStore.audienceCondition(for: everyone, role: user.role)
+        let (audience, parameters) = KnowledgeStore.audienceCondition(email: user.email, role: user.role)
         let items = try await system.withConnection { connection in
             try connection.query(
                 """

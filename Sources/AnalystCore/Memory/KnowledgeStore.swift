@@ -45,15 +45,19 @@ public struct KnowledgeStore: Sendable {
                    FROM knowledge_votes GROUP BY item_id) v ON v.item_id = k.id
         """
 
-    /// The condition that limits items to `user`'s audience, with its parameters; km_admins and admins see every
-    /// item unless `role` says whose audience to apply (the rules a user follows).
-    static func audienceCondition(for user: User, role: Role? = nil) -> (String, [Value]) {
-        guard user.role < .kmAdmin else { return ("TRUE", []) }
-        return (
+    /// The condition that limits items to what `user` may see: everything for km_admins and admins (they govern
+    /// every item), else the items whose audience names them.
+    static func audienceCondition(for user: User) -> (String, [Value]) {
+        user.role >= .kmAdmin ? ("TRUE", []) : audienceCondition(email: user.email, role: user.role)
+    }
+
+    /// The condition that an item's audience is everyone, `role`, or a list holding `email`.
+    static func audienceCondition(email: String, role: Role) -> (String, [Value]) {
+        (
             """
             (k.audience = 'all' OR k.audience = ? OR (starts_with(k.audience, 'users:')
               AND list_contains(string_split(substr(k.audience, 7), ','), ?)))
-            """, [.varchar("role:" + (role ?? user.role).rawValue), .varchar(user.email.lowercased())]
+            """, [.varchar("role:" + role.rawValue), .varchar(email.lowercased())]
         )
     }
 

@@ -215,10 +215,7 @@ public final class JiraProcessor: Sendable {
             return applied
         }
         let written = ContinuousClock.now
-        counters.withLock {
-            $0.lastAppliedAt = Date()
-            $0.applied += applied.upserted + applied.deleted
-        }
+        counters.withLock { $0.lastAppliedAt = Date() }
         if !applied.shards.isEmpty {
             let profiles = counters.withLock { counters in
                 let due = ContinuousClock.now - counters.lastProfiled >= JiraProcessor.profilePeriod
@@ -445,7 +442,6 @@ public final class JiraProcessor: Sendable {
             do {
                 _ = try await client.download(attachment.url, to: target)
             } catch {
-                counters.withLock { $0.attachmentsFailed += 1 }
                 logger.warning(
                     "a Jira attachment was not downloaded",
                     metadata: ["issue": "\(rows.key)", "attachment": "\(attachment.id)", "reason": "\(error)"])
@@ -460,10 +456,8 @@ public final class JiraProcessor: Sendable {
         }
     }
 
-    /// When a batch was last applied, how many issues were applied, how many attachment downloads failed.
-    public var activity: (lastAppliedAt: Date?, applied: Int, attachmentsFailed: Int) {
-        counters.withLock { ($0.lastAppliedAt, $0.applied, $0.attachmentsFailed) }
-    }
+    /// When a batch last changed the tables (since the process started).
+    public var lastAppliedAt: Date? { counters.withLock { $0.lastAppliedAt } }
 }
 
 /// The keys applied from a webhook's embedded copy, kept in a small JSON file so a restart still reconciles them.

@@ -19,13 +19,10 @@ struct Memory: AsyncParsableCommand {
         var status: String?
         @Option(help: "Only items of this category.")
         var category: String?
-        @Option(help: "Page (from 1).")
-        var page = 1
-        @Option(help: "Items per page (1–200).")
-        var perPage = 50
+        @OptionGroup var paging: PagingOptions
 
         func run() async throws {
-            try await Memory.listing(options, status: status, category: category, search: nil, page: page, perPage: perPage)
+            try await Memory.listing(options, status: status, category: category, search: nil, paging: paging)
         }
     }
 
@@ -37,13 +34,10 @@ struct Memory: AsyncParsableCommand {
         @OptionGroup var options: ServerOptions
         @Argument(help: "What to look for.")
         var text: String
-        @Option(help: "Page (from 1).")
-        var page = 1
-        @Option(help: "Items per page (1–200).")
-        var perPage = 50
+        @OptionGroup var paging: PagingOptions
 
         func run() async throws {
-            try await Memory.listing(options, status: nil, category: nil, search: text, page: page, perPage: perPage)
+            try await Memory.listing(options, status: nil, category: nil, search: text, paging: paging)
         }
     }
 
@@ -119,11 +113,18 @@ struct Memory: AsyncParsableCommand {
         }
     }
 
-    static func listing(_ options: ServerOptions, status: String?, category: String?, search: String?, page: Int, perPage: Int) async throws
-    {
+    /// `--page` and `--per-page` of the listing commands.
+    struct PagingOptions: ParsableArguments {
+        @Option(help: "Page (from 1).")
+        var page = 1
+        @Option(help: "Items per page (1–200).")
+        var perPage = 50
+    }
+
+    static func listing(_ options: ServerOptions, status: String?, category: String?, search: String?, paging: PagingOptions) async throws {
         try await reportingAdminErrors {
             let answer = try await MemoryClient(session: options.session()).list(
-                status: status, category: category, search: search, page: page, perPage: perPage)
+                status: status, category: category, search: search, page: paging.page, perPage: paging.perPage)
             if options.json { return JSONOutput.print(answer) }
             let list = answer.value
             print("Knowledge items: \(list.total) (page \(list.page), \(list.count) shown)")

@@ -60,6 +60,6 @@ struct JiraWebhookController {
             .init(
                 status: .ok, configured: settings.isConfigured, secretSet: settings.webhookSecret != nil,
                 jiraDomain: settings.baseURL?.host, queueDepth: status.depth, lastEvent: status.lastEventAt,
-                lastError: status.lastError, lastApplied: processor.activity.lastAppliedAt, staleIssues: processor.staleKeys.count))
+                lastError: status.lastError, lastApplied: processor.lastAppliedAt, staleIssues: processor.staleKeys.count))
     }
 }
