@@ -5,7 +5,7 @@
 #   1. DUCKDB_HOME already complete            -> nothing to do
 #   2. DUCKDB_PREBUILT=<archive> given          -> verify <archive>.sha256, unpack
 #   3. otherwise                                -> build the official source release (about 30 min on 2 cores)
-#   4. extensions not built in (postgres_scanner, mysql_scanner, httpfs) from PyPI `duckdb-extension-<name>==1.5.5`
+#   4. extensions not built in (postgres_scanner, mysql_scanner, httpfs, fts) from PyPI `duckdb-extension-<name>==1.5.5`
 #
 # Prints the DUCKDB_HOME it filled on the last line.
 set -euo pipefail
@@ -16,7 +16,7 @@ DUCKDB_HOME="${DUCKDB_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/ai-data-analyst/duck
 EXT_DIR="$DUCKDB_HOME/extensions/v$DUCKDB_VERSION/$PLATFORM"
 BUILD_DIR="${DUCKDB_BUILD_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ai-data-analyst/duckdb-$DUCKDB_VERSION-build}"
 # PyPI package name -> DuckDB's canonical extension name.
-EXTENSIONS=("postgres:postgres_scanner" "mysql:mysql_scanner" "httpfs:httpfs")
+EXTENSIONS=("postgres:postgres_scanner" "mysql:mysql_scanner" "httpfs:httpfs" "fts:fts")
 
 log() { printf '[setup-duckdb] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -15,7 +15,8 @@ func makeDependencies(
     var query = QuerySettings()
     query.poolSize = queryPoolSize
     var configuration = ServerConfiguration(
-        dataDirectory: DataDirectory(directory.appending("data")), port: 0, duckDBThreads: 1, publicURL: publicURL,
+        dataDirectory: DataDirectory(directory.appending("data")), port: 0, duckDBThreads: 1,
+        extensionDirectory: DuckDBInstallation.extensionDirectory(), publicURL: publicURL,
         query: query,
         auth: AuthSettings(jwtSecret: "test-secret-0123456789-0123456789-abcdef", tokenLifetime: tokenLifetime, oidc: oidc))
     configure(&configuration)

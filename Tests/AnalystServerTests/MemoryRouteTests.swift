@@ -225,6 +225,55 @@ import Testing
         await dependencies.close()
     }
 
+    @Test func searchRanksByRelevanceAndVotesAndSeesEveryWrite() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory)
+        let people = try await people(dependencies)
+        let asAna = people.tokens["ana@example.com"] ?? [:], asBob = people.tokens["bob@example.com"] ?? [:]
+        let asKM = people.tokens["km@example.com"] ?? [:]
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            func create(_ title: String, _ content: String, tags: String = "[]") async throws -> String {
+                let response = try await client.post(
+                    "/api/memory", json: #"{"title":"\#(title)","content":"\#(content)","category":"x","tags":\#(tags)}"#, headers: asAna)
+                return try #require(try jsonObject(response)["id"] as? String)
+            }
+            func search(_ text: String) async throws -> [String] {
+                let query = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+                return try items(try await client.execute(uri: "/api/memory?search=\(query)", method: .get, headers: asBob)).compactMap {
+                    $0["title"] as? String
+                }
+            }
+            _ = try await create("Quarterly revenue by region", "Split the revenue table by sales region.")
+            _ = try await create("Events double count retries", "The events table counts every retry; deduplicate by event_id.")
+            _ = try await create("Revenue excludes refunds", "Net revenue excludes refunded orders; refunds live in the refunds table.")
+            _ = try await create("Marketing spend", "Spend per channel comes daily.", tags: #"["refunds"]"#)
+            let ranked = try await search("revenue refunds")
+            #expect(ranked.first == "Revenue excludes refunds", "\(ranked)")
+            #expect(!ranked.contains("Events double count retries"), "an item with neither word does not match: \(ranked)")
+            #expect(try await search("retried").first == "Events double count retries", "words are stemmed (retried ~ retry)")
+            #expect(try await search("refu").contains("Revenue excludes refunds"), "a one-word prefix falls back to substrings")
+
+            // Two items that match alike: the one analysts upvoted ranks first.
+            let first = try await create("Churn definition A", "Churn is a customer without orders for 90 days.")
+            let second = try await create("Churn definition B", "Churn is a customer without orders for 90 days.")
+            _ = first
+            for headers in [asAna, asBob, asKM] {
+                #expect(try await client.post("/api/memory/\(second)/vote", json: #"{"vote":1}"#, headers: headers).status == .ok)
+            }
+            #expect(try await search("churn customer").first == "Churn definition B")
+
+            // The index sees every write: an edit is found by its new words at once, and no longer by the old ones.
+            let edited = try await client.post(
+                "/api/memory/admin/edit?item_id=\(second)",
+                json: #"{"title":"Attrition definition","content":"Attrition means no orders for 90 days."}"#, headers: asKM)
+            #expect(edited.status == .ok)
+            #expect(try await search("attrition") == ["Attrition definition"])
+            #expect(try await search("churn customer") == ["Churn definition A"])
+        }
+        await dependencies.close()
+    }
+
     @Test func twoKMAdminsActingAtOnceGiveOneResult() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

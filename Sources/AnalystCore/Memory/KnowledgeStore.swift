@@ -21,7 +21,7 @@ public struct KnowledgeStore: Sendable {
     public struct Filter: Sendable {
         public var status: KnowledgeItem.Status?
         public var category: String?
-        /// A substring of the title, content or tags (case-insensitive).
+        /// Words searched in the title, content and tags, best match first (`KnowledgeSearch`).
         public var search: String?
         public var page = 1
         public var perPage = 50
@@ -63,7 +63,7 @@ public struct KnowledgeStore: Sendable {
 
     // MARK: - Reading
 
-    /// The items `user` may see that match `filter`, newest change first.
+    /// The items `user` may see that match `filter`: the best match first when searching, else the newest change.
     public func list(for user: User, _ filter: Filter) async throws -> Page {
         let (audience, audienceParameters) = KnowledgeStore.audienceCondition(for: user)
         var conditions = [audience]
@@ -76,25 +76,20 @@ public struct KnowledgeStore: Sendable {
             conditions.append("k.category = ?")
             parameters.append(.varchar(category))
         }
-        if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
-            // `%`, `_` and `\` in the text are characters, not wildcards.
-            conditions.append(
-                #"(k.title ILIKE ? ESCAPE '\' OR k.content ILIKE ? ESCAPE '\' OR array_to_string(k.tags, ' ') ILIKE ? ESCAPE '\')"#)
-            let escaped = search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
-            let pattern = "%" + escaped + "%"
-            parameters += [.varchar(pattern), .varchar(pattern), .varchar(pattern)]
-        }
+        let search = (filter.search?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }
         let condition = conditions.joined(separator: " AND ")
         let bound = parameters
         let offset = (max(filter.page, 1) - 1) * filter.perPage
         return try await system.withConnection { connection in
-            let total = try connection.query("SELECT count(*) FROM knowledge_items k WHERE \(condition)", bound).scalar()?.int64Value ?? 0
+            var plan = KnowledgeSearch.Plan(
+                join: "", joinParameters: [], condition: "TRUE", conditionParameters: [], order: "k.updated_at DESC, k.id")
+            if let search { plan = KnowledgeSearch.plan(search, on: connection) }
+            let from = "FROM knowledge_items k \(KnowledgeStore.votes) \(plan.join) WHERE \(condition) AND \(plan.condition)"
+            let parameters = plan.joinParameters + bound + plan.conditionParameters
+            let total = try connection.query("SELECT count(*) \(from)", parameters).scalar()?.int64Value ?? 0
             let rows = try connection.query(
-                """
-                SELECT \(KnowledgeStore.columns) FROM knowledge_items k \(KnowledgeStore.votes) WHERE \(condition)
-                ORDER BY k.updated_at DESC, k.id LIMIT ? OFFSET ?
-                """, bound + [.bigint(Int64(filter.perPage)), .bigint(Int64(offset))]
+                "SELECT \(KnowledgeStore.columns) \(from) ORDER BY \(plan.order) LIMIT ? OFFSET ?",
+                parameters + [.bigint(Int64(filter.perPage)), .bigint(Int64(offset))]
             ).rows()
             return Page(items: rows.compactMap(KnowledgeStore.item), total: Int(total))
         }

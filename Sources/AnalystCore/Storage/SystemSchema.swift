@@ -249,6 +249,48 @@ public enum SystemSchema {
                     PRIMARY KEY (item_id, user_id)
                 );
                 """),
+        Migration(
+            version: 13, name: "corporate memory: search index source, collector state and runs, session transcripts",
+            sql: """
+                ALTER TABLE knowledge_items ADD COLUMN sensitivity VARCHAR;
+                ALTER TABLE knowledge_items ADD COLUMN revision_of VARCHAR;
+                CREATE TABLE knowledge_search (
+                    id VARCHAR PRIMARY KEY,
+                    title VARCHAR NOT NULL,
+                    content VARCHAR NOT NULL,
+                    tags VARCHAR NOT NULL
+                );
+                CREATE TABLE knowledge_search_state (fingerprint UBIGINT, items BIGINT);
+                CREATE TABLE memory_note_hashes (
+                    user_id VARCHAR PRIMARY KEY,
+                    sha256 VARCHAR NOT NULL,
+                    collected_at TIMESTAMP NOT NULL
+                );
+                CREATE TABLE memory_collections (
+                    id VARCHAR PRIMARY KEY,
+                    started_at TIMESTAMP NOT NULL,
+                    finished_at TIMESTAMP,
+                    trigger VARCHAR NOT NULL,
+                    status VARCHAR NOT NULL,
+                    notes_read INTEGER NOT NULL DEFAULT 0,
+                    notes_changed INTEGER NOT NULL DEFAULT 0,
+                    created INTEGER NOT NULL DEFAULT 0,
+                    merged INTEGER NOT NULL DEFAULT 0,
+                    revisions INTEGER NOT NULL DEFAULT 0,
+                    flagged INTEGER NOT NULL DEFAULT 0,
+                    error VARCHAR
+                );
+                CREATE TABLE session_transcripts (
+                    user_id VARCHAR NOT NULL,
+                    file_name VARCHAR NOT NULL,
+                    size_bytes BIGINT NOT NULL,
+                    first_event_at TIMESTAMP,
+                    last_event_at TIMESTAMP,
+                    redactions INTEGER NOT NULL DEFAULT 0,
+                    uploaded_at TIMESTAMP NOT NULL,
+                    PRIMARY KEY (user_id, file_name)
+                );
+                """),
     ]
 
     /// The highest version this build knows.
