@@ -97,8 +97,10 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         zeroCopy: configuration.zeroCopyDownloads
     )
     .addRoutes(to: signedIn.group("api/data"))
-    UserUploadController(directory: directory, maxFileBytes: configuration.uploads.maxUserFileBytes)
-        .addRoutes(to: signedIn.group("api/upload"))
+    UserUploadController(
+        directory: directory, sessions: SessionTranscripts(system: stores.system), maxFileBytes: configuration.uploads.maxUserFileBytes
+    )
+    .addRoutes(to: signedIn.group("api/upload"))
     CatalogController(
         registry: stores.registry, manifest: stores.manifest, accessPolicy: stores.accessPolicy, system: stores.system,
         directory: directory, enricher: background.catalog
@@ -125,6 +127,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     )
     .addRoutes(to: admin.group("api/admin"))
     AuditController(audit: background.audit).addRoutes(to: admin.group("api/admin/audit"))
+    SessionsController(sessions: SessionTranscripts(system: stores.system)).addRoutes(to: admin.group("api/admin"))
     UsersController(
         users: stores.users, passwords: signIn.passwords, links: stores.links, publicURL: configuration.publicURL,
         mailer: background.mailer, logger: logger

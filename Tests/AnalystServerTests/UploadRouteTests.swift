@@ -118,6 +118,68 @@ struct UploadRouteTests {
         await fixture.dependencies.close()
     }
 
+    @Test func secretsInTranscriptsAndNotesNeverReachTheDiskAndSessionsAreIndexed() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory)
+        let admin = try await fixture.dependencies.stores.users.create(
+            email: "admin@example.com", name: nil, role: .admin, passwordHash: nil)
+        let asAdmin: HTTPFields = [
+            .authorization:
+                "Bearer \(try await fixture.dependencies.signIn.tokens.issue(for: admin, users: fixture.dependencies.stores.users))"
+        ]
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEiLCJleHAiOjE4OTM0NTYwMDB9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbi0xMjM0NTY"
+        let transcript = Data(
+            """
+            {"type":"user","timestamp":"2026-12-01T09:00:00Z","message":"call it with Authorization: Bearer \(jwt)"}
+            {"type":"tool","timestamp":"2026-12-01T09:02:00Z","input":"{\\"password\\":\\"hunter2-secret\\"}"}
+            {"type":"assistant","timestamp":"2026-12-01T09:30:00Z","message":"done"}
+
+            """.utf8)
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let uploaded = try await upload(
+                client, "/api/upload/sessions", body: Self.fileForm("s-1.jsonl", transcript), headers: fixture.auth)
+            #expect(uploaded.status == .created)
+            let stored = try String(
+                contentsOf: fixture.folder(fixture.data.userSessions).appendingPathComponent("s-1.jsonl"), encoding: .utf8)
+            #expect(!stored.contains(jwt) && !stored.contains("hunter2-secret"), "\(stored)")
+            #expect(stored.contains(#""message":"done""#) && stored.components(separatedBy: "[REDACTED]").count == 3)
+            #expect(try jsonObject(uploaded)["size"] as? Int == stored.utf8.count, "the size is what was stored")
+
+            let notes = try await client.post(
+                "/api/upload/local-md", json: ##"{"content":"# Notes\nMy token: \##(jwt)\nRevenue excludes refunds."}"##,
+                headers: fixture.auth)
+            #expect(notes.status == .ok)
+            let markdown = try String(
+                contentsOf: fixture.data.userLocalMarkdown.appendingPathComponent("\(fixture.ana.id).md"), encoding: .utf8)
+            #expect(!markdown.contains(jwt) && markdown.contains("Revenue excludes refunds."), "\(markdown)")
+
+            // Nowhere under the data directory: not in a temporary file, not in the audit log's parameters.
+            try await fixture.dependencies.background.audit.flush()
+            for file in Self.files(under: URL(fileURLWithPath: fixture.data.root.path)) {
+                let bytes = (try? Data(contentsOf: fixture.data.root.appendingPathComponent(file))) ?? Data()
+                #expect(bytes.range(of: Data(jwt.utf8)) == nil, "the JWT is in \(file)")
+            }
+
+            let refused = try await client.execute(uri: "/api/admin/sessions", method: .get, headers: fixture.auth)
+            #expect(refused.status == .forbidden)
+            let listed = try jsonObject(
+                try await client.execute(uri: "/api/admin/sessions?user=ANA@example.com", method: .get, headers: asAdmin))
+            #expect(listed["total"] as? Int == 1)
+            let entry = try #require((listed["sessions"] as? [[String: Any]])?.first)
+            #expect(entry["user"] as? String == "ana@example.com" && entry["file"] as? String == "s-1.jsonl")
+            #expect(entry["redactions"] as? Int == 2 && entry["size_bytes"] as? Int == stored.utf8.count)
+            #expect((entry["first_event_at"] as? String)?.hasPrefix("2026-12-01T09:00:00") == true, "\(entry)")
+            #expect((entry["last_event_at"] as? String)?.hasPrefix("2026-12-01T09:30:00") == true, "\(entry)")
+            let nobody = try jsonObject(
+                try await client.execute(uri: "/api/admin/sessions?user=bob@example.com", method: .get, headers: asAdmin))
+            #expect(nobody["total"] as? Int == 0)
+            let wrong = try await client.execute(uri: "/api/admin/sessions?per_page=0", method: .get, headers: asAdmin)
+            #expect(wrong.status == .unprocessableContent)
+        }
+        await fixture.dependencies.close()
+    }
+
     @Test func anExistingArtifactIsReplacedOnlyWithOverwrite() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -7,9 +7,11 @@ import NIOCore
 /// `/api/upload` (any signed-in user): Claude Code session transcripts, artifacts and the user's `CLAUDE.local.md`,
 /// kept per user id under the data directory. Files come as the `multipart/form-data` field `file`, are streamed
 /// (bounded memory, size-limited) to a temporary file next to their destination and renamed into place, so nobody
-/// ever sees half a file and a refused upload leaves nothing behind.
+/// ever sees half a file and a refused upload leaves nothing behind. Secrets in session transcripts and in
+/// `CLAUDE.local.md` are redacted before anything reaches the disk (`SecretRedactor`); transcripts are indexed.
 struct UserUploadController {
     let directory: DataDirectory
+    let sessions: SessionTranscripts
     /// The largest file (`data.max_user_upload_mb`, `USER_UPLOAD_MAX_MB`).
     let maxFileBytes: Int64
 
@@ -69,8 +71,15 @@ struct UserUploadController {
         }
         let temporary = userFolder.appendingPathComponent(".\(UUID().uuidString.lowercased()).part", isDirectory: false)
         let size: Int64
+        var redaction: TranscriptRedaction?
         do {
-            try await FileIO().writeFile(contents: form, path: temporary.path, context: context)
+            if kind == .session {
+                let redacting = RedactingTranscriptStream(base: form)
+                try await FileIO().writeFile(contents: redacting, path: temporary.path, context: context)
+                redaction = redacting.summary.result
+            } else {
+                try await FileIO().writeFile(contents: form, path: temporary.path, context: context)
+            }
             try form.outcome.check()
             size = Int64(DataController.fileSize(temporary.path) ?? 0)
             try Self.move(temporary, to: destination, replacing: replace, filename: filename)
@@ -78,11 +87,15 @@ struct UserUploadController {
             try? FileManager.default.removeItem(at: temporary)
             throw mapped(error)
         }
+        if let redaction {
+            try await sessions.record(userID: user.id, fileName: filename, sizeBytes: size, redaction: redaction)
+        }
         let relative = [folder.lastPathComponent, userFolder.lastPathComponent, filename].joined(separator: "/")
         return WireResponse(.init(status: .ok, path: relative, size: size), status: .created)
     }
 
-    /// Stores `{"content": "…"}` as the user's `CLAUDE.local.md` (`user_local_md/<user id>.md`), replacing the last one.
+    /// Stores `{"content": "…"}`, secrets redacted, as the user's `CLAUDE.local.md` (`user_local_md/<user id>.md`),
+    /// replacing the last one.
     func storeLocalMarkdown(
         _ request: Request, context: AppRequestContext
     ) async throws -> WireResponse<Schemas.LocalMarkdownSaved> {
@@ -98,8 +111,8 @@ struct UserUploadController {
         } catch is NIOTooManyBytesError {
             throw contentTooLarge
         }
-        let content = ByteBuffer(string: body.content)
-        guard content.readableBytes <= Self.maxLocalMarkdownBytes else { throw contentTooLarge }
+        guard body.content.utf8.count <= Self.maxLocalMarkdownBytes else { throw contentTooLarge }
+        let content = ByteBuffer(string: SecretRedactor().redact(body.content).text)
         guard UploadFilename.isSafe(user.id) else {
             throw APIError(.internalServerError, "this user's id cannot name a file")
         }
