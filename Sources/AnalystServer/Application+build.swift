@@ -49,7 +49,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let stores = dependencies.stores, signIn = dependencies.signIn, background = dependencies.background
     let configuration = dependencies.configuration, directory = configuration.dataDirectory, logger = dependencies.logger
     let router = Router(context: AppRequestContext.self)
-    let knowledge = KnowledgeStore(system: stores.system)
+    let knowledge = stores.knowledge
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: AuditMiddleware(audit: background.audit))
     router.add(middleware: ErrorMiddleware())
@@ -58,7 +58,10 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let signedIn = router.group().add(middleware: authentication)
     let admin = signedIn.group().add(middleware: RoleMiddleware(minimum: .admin))
 
-    HealthController(check: HealthCheck(system: stores.system)).addRoutes(to: router.group("api"))
+    var health = HealthCheck(system: stores.system)
+    health.reportsMemory = true
+    health.aiProvider = configuration.connectors.llm?.description
+    HealthController(check: health).addRoutes(to: router.group("api"))
     let jira = JiraWebhookController(settings: configuration.connectors.jira, processor: background.jira)
     jira.addRoutes(to: router.group("api/jira"))
     jira.addLegacyRoutes(to: router.group("webhooks"))
@@ -83,7 +86,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     TokensController(accessTokens: stores.accessTokens).addRoutes(to: signedIn.group("api/tokens"))
     AccessRequestsController(permissions: stores.permissions)
         .addRoutes(user: signedIn.group("api/access-requests"), admin: admin.group("api/access-requests"))
-    MemoryController(store: knowledge, audit: background.audit)
+    MemoryController(store: knowledge, audit: background.audit, collector: background.memory)
         .addRoutes(
             user: signedIn.group("api/memory"),
             kmAdmin: signedIn.group("api/memory/admin").add(middleware: RoleMiddleware(minimum: .kmAdmin)))

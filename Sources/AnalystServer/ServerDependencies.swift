@@ -23,8 +23,10 @@ public struct DataStores: Sendable {
     public let links: SignInLinks
     /// The one access rule every data endpoint uses.
     public let accessPolicy: AccessPolicy
+    /// Corporate memory: items, votes, governance, search.
+    public let knowledge: KnowledgeStore
 
-    init(system: SystemDatabase, analytics: AnalyticsDatabase, orchestrator: Orchestrator) {
+    init(system: SystemDatabase, analytics: AnalyticsDatabase, orchestrator: Orchestrator, memory: MemorySettings = .init()) {
         self.system = system
         self.analytics = analytics
         self.orchestrator = orchestrator
@@ -36,6 +38,7 @@ public struct DataStores: Sendable {
         self.permissions = Permissions(system: system)
         self.links = SignInLinks(system: system)
         self.accessPolicy = AccessPolicy(system: system)
+        self.knowledge = KnowledgeStore(system: system, approvingUpvotes: memory.approvingUpvotes)
     }
 }
 
@@ -72,6 +75,8 @@ public struct BackgroundWork: Sendable {
     public let catalog: CatalogEnricher?
     /// Applies Jira webhook events (queued durably under the Jira source's folder) to the `jira_*` tables.
     public let jira: JiraProcessor
+    /// Turns analysts' notes into corporate-memory items (scheduled, and `POST /api/memory/admin/collect`).
+    public let memory: MemoryCollector
 
     /// Jira webhook events received and not applied yet.
     public var jiraEvents: JiraEventQueue { jira.queue }
@@ -143,6 +148,13 @@ public final class ServerDependencies: Sendable {
                     _ = await jira.reconcile(jql: jiraSettings.consistencyJQL)
                 })
         }
+        let memory = MemoryCollector(
+            store: stores.knowledge, directory: configuration.dataDirectory,
+            extractor: configuration.connectors.llm.map { LLMExtractors.make(settings: $0, logger: logger) },
+            settings: configuration.memory, logger: logger)
+        if let period = configuration.memory.collectPeriod, configuration.connectors.llm != nil {
+            passes.append(PeriodicPass(name: "memory-collector", every: period) { _ = await memory.collect(trigger: "schedule") })
+        }
         let mailer = Mailer(settings: configuration.mail)
         self.configuration = configuration
         self.logger = logger
@@ -154,7 +166,7 @@ public final class ServerDependencies: Sendable {
                 SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0, passes: passes)
             },
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger),
-            catalog: catalog, jira: jira)
+            catalog: catalog, jira: jira, memory: memory)
         self.templates = templates
     }
 
@@ -200,7 +212,8 @@ public final class ServerDependencies: Sendable {
         let tokens = await TokenService(secret: secret, lifetime: configuration.auth.tokenLifetime)
         let dependencies = ServerDependencies(
             configuration: configuration,
-            stores: DataStores(system: system, analytics: analytics, orchestrator: orchestrator), tokens: tokens,
+            stores: DataStores(system: system, analytics: analytics, orchestrator: orchestrator, memory: configuration.memory),
+            tokens: tokens,
             templates: templates, logger: logger)
         if let seed = configuration.auth.seedAdmin {
             try await dependencies.seedAdmin(email: seed.email, password: seed.password)

@@ -69,6 +69,7 @@ public enum ServerLauncher {
         }
         do {
             configuration.profilerOptions = try ProfilerOptions(instance: instance)
+            configuration.memory = try MemorySettings.resolve(instance: instance)
         } catch let error as ConfigError {
             throw LaunchError.invalidSetting(error.description)
         }

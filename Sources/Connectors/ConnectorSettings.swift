@@ -13,6 +13,8 @@ public struct ConnectorSettings: Sendable {
     public var openMetadata: OpenMetadataSettings?
     /// Jira Cloud and its webhook.
     public var jira = JiraSettings()
+    /// The language model for structured extraction; `nil` when `ai.provider` is not set.
+    public var llm: LLMSettings?
     /// The process environment (tokens and connection strings are read from it when a run needs them).
     public var environment: [String: String]
 
@@ -35,6 +37,7 @@ public struct ConnectorSettings: Sendable {
             bigquery: try BigQuerySettings.resolve(instance: instance, environment: environment),
             openMetadata: try OpenMetadataSettings.resolve(instance: instance, environment: environment), environment: environment)
         settings.jira = try JiraSettings.resolve(instance: instance, environment: environment)
+        settings.llm = try LLMSettings.resolve(instance: instance, environment: environment)
         return settings
     }
 }

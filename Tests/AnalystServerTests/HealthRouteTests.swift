@@ -36,7 +36,7 @@ struct HealthRouteTests {
                     try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
                 #expect(body["status"] as? String == "healthy")
                 let services = try #require(body["services"] as? [String: [String: Any]])
-                #expect(Set(services.keys) == ["duckdb_state", "data", "users"])
+                #expect(Set(services.keys) == ["duckdb_state", "data", "users", "corporate_memory"], "the reference's three, and memory")
                 #expect(services["data"]?["tables"] as? Int == 0)
                 #expect(services["data"]?["stale_tables"] as? [String] == [])
                 #expect(services["users"]?["count"] as? Int == 0)

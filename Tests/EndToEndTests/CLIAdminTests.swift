@@ -360,7 +360,7 @@ struct CLIAdminTests {
         #expect(connection.stdout.contains("Server \(harness.server.baseURL.absoluteString): "))
         #expect(connection.stdout.contains("  duckdb_state: ok"), "\(connection.stdout)")
         let health = try #require(try await harness.json(["setup", "test-connection"]) as? [String: Any])
-        #expect((health["services"] as? [String: Any])?.keys.sorted() == ["data", "duckdb_state", "users"])
+        #expect((health["services"] as? [String: Any])?.keys.sorted() == ["corporate_memory", "data", "duckdb_state", "users"])
 
         let sync = try await harness.da(["setup", "first-sync"])
         #expect(sync.status == 0, "\(sync.stdout)\n\(sync.stderr)")

@@ -225,7 +225,10 @@ public struct Diagnosis: Sendable, Encodable {
 extension Schemas.HealthServices {
     /// The services with their names, by name.
     public var byName: [(name: String, service: Schemas.ServiceCheck)] {
-        [("data", data), ("duckdb_state", duckdbState), ("users", users)]
+        [("corporate_memory", corporateMemory), ("data", data), ("duckdb_state", duckdbState), ("users", users)].compactMap {
+            name, service in
+            service.map { (name, $0) }
+        }
     }
 }
 

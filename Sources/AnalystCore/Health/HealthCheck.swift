@@ -8,6 +8,10 @@ public struct HealthCheck: Sendable {
     /// A table whose last sync is older than this is stale (the reference: 24 h).
     public var staleAfter: Duration = .seconds(86_400)
     public var timeout: Duration = .seconds(5)
+    /// The corporate-memory collector's model as logs may show it (provider, model, scheme://host), `nil` when no
+    /// AI provider is configured; the check is reported only when `reportsMemory`.
+    public var aiProvider: String?
+    public var reportsMemory = false
 
     public init(system: SystemDatabase) {
         self.system = system
@@ -67,7 +71,32 @@ public struct HealthCheck: Sendable {
             }
             return HealthReport.Check(status: "ok", count: Int(count))
         }
-        let services = await HealthReport.Services(duckdbState: state, data: data, users: users)
+        let provider = aiProvider
+        async let memory = check { connection in
+            guard let provider else {
+                return HealthReport.Check(
+                    status: "ok", detail: "not configured: no AI provider (ai.provider in instance.yaml), notes are not collected")
+            }
+            let last = try connection.query(
+                "SELECT status, error, finished_at FROM memory_collections ORDER BY started_at DESC LIMIT 1"
+            ).rows().first
+            guard let last, let status = last[0].stringValue else {
+                return HealthReport.Check(status: "ok", detail: "\(provider); no collection yet")
+            }
+            let when: String
+            if case .timestamp(let finished) = last[2] {
+                when = finished.date.formatted(Date.ISO8601FormatStyle())
+            } else {
+                when = "an unknown time"
+            }
+            if status == "failed" || status == "partial" {
+                return HealthReport.Check(
+                    status: "warning", detail: "\(provider); last collection \(status) at \(when): \(last[1].stringValue ?? "")")
+            }
+            return HealthReport.Check(status: "ok", detail: "\(provider); last collection \(status) at \(when)")
+        }
+        let services = await HealthReport.Services(
+            duckdbState: state, data: data, users: users, corporateMemory: reportsMemory ? memory : nil)
         return HealthReport(services: services, at: now)
     }
 

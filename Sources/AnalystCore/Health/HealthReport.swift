@@ -62,15 +62,20 @@ public struct HealthReport: Codable, Sendable, Equatable {
         public var duckdbState: Check
         public var data: Check
         public var users: Check
+        /// The corporate-memory collector: which model it uses, or that none is configured, and how its last run
+        /// went. It does not change the overall status (the server serves without it).
+        public var corporateMemory: Check?
 
-        public init(duckdbState: Check, data: Check, users: Check) {
+        public init(duckdbState: Check, data: Check, users: Check, corporateMemory: Check? = nil) {
             self.duckdbState = duckdbState
             self.data = data
             self.users = users
+            self.corporateMemory = corporateMemory
         }
 
         enum CodingKeys: String, CodingKey {
             case duckdbState = "duckdb_state"
+            case corporateMemory = "corporate_memory"
             case data, users
         }
     }

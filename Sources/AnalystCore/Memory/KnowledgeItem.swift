@@ -37,6 +37,12 @@ public struct KnowledgeItem: Sendable, Equatable {
     public var duplicates: [String]
     public var upvotes: Int
     public var downvotes: Int
+    /// Why the collector's sensitivity check did not clear it (it then waits for review whatever the approval
+    /// mode); `nil` when it was cleared or never checked (proposed by a person).
+    public var sensitivity: String? = nil
+    /// The approved item this one would replace: the collector never rewrites an approved item, it proposes a
+    /// revision that a km_admin approves.
+    public var revisionOf: String? = nil
 
     public var score: Int { upvotes - downvotes }
 }

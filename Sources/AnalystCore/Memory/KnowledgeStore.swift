@@ -6,9 +6,13 @@ import Foundation
 /// two km_admins acting on one item at once give one result and one refusal.
 public struct KnowledgeStore: Sendable {
     public let system: SystemDatabase
+    /// In `threshold` approval mode, the upvotes that approve a pending item (`corporate_memory.threshold`); items
+    /// the sensitivity check flagged still wait for a km_admin.
+    public let approvingUpvotes: Int?
 
-    public init(system: SystemDatabase) {
+    public init(system: SystemDatabase, approvingUpvotes: Int? = nil) {
         self.system = system
+        self.approvingUpvotes = approvingUpvotes
     }
 
     /// What a listing returns: a page of items and how many match in all.
@@ -38,7 +42,7 @@ public struct KnowledgeStore: Sendable {
     static let columns = """
         k.id, k.title, k.content, k.category, k.tags, k.status, k.contributors, k.source_user, k.audience, k.source,
         k.created_at, k.updated_at, k.approved_by, k.approved_at, k.reason, k.edited_by, k.edited_at, k.review_by,
-        k.duplicates, coalesce(v.up, 0), coalesce(v.down, 0)
+        k.duplicates, coalesce(v.up, 0), coalesce(v.down, 0), k.sensitivity, k.revision_of
         """
     static let votes = """
         LEFT JOIN (SELECT item_id, count(*) FILTER (vote = 1) AS up, count(*) FILTER (vote = -1) AS down
@@ -158,7 +162,8 @@ public struct KnowledgeStore: Sendable {
         return id
     }
 
-    /// Records `user`'s vote (1 or -1; a second vote replaces the first); returns the item's counts.
+    /// Records `user`'s vote (1 or -1; a second vote replaces the first); returns the item's counts. In `threshold`
+    /// mode the vote that brings a pending item to the threshold approves it.
     public func vote(_ vote: Int, on id: String, by user: User) async throws -> (upvotes: Int, downvotes: Int) {
         guard vote == 1 || vote == -1 else { throw KnowledgeError.invalid("Vote must be 1 or -1") }
         guard try await item(id, for: user) != nil else { throw KnowledgeError.notFound }
@@ -171,7 +176,17 @@ public struct KnowledgeStore: Sendable {
             let row = try connection.query(
                 "SELECT count(*) FILTER (vote = 1), count(*) FILTER (vote = -1) FROM knowledge_votes WHERE item_id = ?", [.varchar(id)]
             ).rows().first
-            return (Int(row?[0].int64Value ?? 0), Int(row?[1].int64Value ?? 0))
+            let counts = (upvotes: Int(row?[0].int64Value ?? 0), downvotes: Int(row?[1].int64Value ?? 0))
+            if let threshold = approvingUpvotes, counts.upvotes >= threshold {
+                _ = try KnowledgeStore.retryingConflicts {
+                    try connection.run(
+                        """
+                        UPDATE knowledge_items SET status = 'approved', approved_by = 'threshold', approved_at = now(), updated_at = now(),
+                            reason = ? WHERE id = ? AND status = 'pending' AND sensitivity IS NULL
+                        """, [.varchar("reached \(threshold) upvotes"), .varchar(id)])
+                }
+            }
+            return counts
         }
     }
 
@@ -217,6 +232,14 @@ public struct KnowledgeStore: Sendable {
                     .varchar(action.target.rawValue), reason.map(Value.varchar) ?? .null, audience.map { .varchar($0.text) } ?? .null,
                     .boolean(approves), .varchar(admin.email), .boolean(approves), .varchar(id),
                 ])
+            if approves {
+                // An approved revision replaces the item it revises.
+                try connection.run(
+                    """
+                    UPDATE knowledge_items SET status = 'revoked', reason = 'replaced by its revision ' || ?, updated_at = now()
+                    WHERE id = (SELECT revision_of FROM knowledge_items WHERE id = ?) AND status IN ('approved', 'mandatory')
+                    """, [.varchar(id), .varchar(id)])
+            }
             return .done
         }
     }
@@ -265,7 +288,7 @@ public struct KnowledgeStore: Sendable {
     }
 
     static func item(_ row: [Value]) -> KnowledgeItem? {
-        guard row.count >= 21, let id = row[0].stringValue, let title = row[1].stringValue else { return nil }
+        guard row.count >= 23, let id = row[0].stringValue, let title = row[1].stringValue else { return nil }
         func strings(_ value: Value) -> [String] {
             if case .list(let values) = value { return values.compactMap(\.stringValue) }
             return []
@@ -281,6 +304,7 @@ public struct KnowledgeStore: Sendable {
             source: row[9].stringValue ?? "manual", createdAt: date(row[10]) ?? Date(timeIntervalSince1970: 0),
             updatedAt: date(row[11]) ?? Date(timeIntervalSince1970: 0), approvedBy: row[12].stringValue, approvedAt: date(row[13]),
             reason: row[14].stringValue, editedBy: row[15].stringValue, editedAt: date(row[16]), reviewBy: date(row[17]),
-            duplicates: strings(row[18]), upvotes: Int(row[19].int64Value ?? 0), downvotes: Int(row[20].int64Value ?? 0))
+            duplicates: strings(row[18]), upvotes: Int(row[19].int64Value ?? 0), downvotes: Int(row[20].int64Value ?? 0),
+            sensitivity: row[21].stringValue, revisionOf: row[22].stringValue)
     }
 }

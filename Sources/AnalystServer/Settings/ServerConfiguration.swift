@@ -41,8 +41,11 @@ public struct ServerConfiguration: Sendable {
     /// How often the scheduler looks for due tables (`sync.schedule_check_seconds`, default 60); `nil` (0) turns
     /// the in-server scheduler off, for a `da-server scheduler` sidecar.
     public var scheduleCheckInterval: Duration? = .seconds(60)
-    /// Keboola, databases, BigQuery… (`keboola.*`, …): where the sources are.
+    /// Keboola, databases, BigQuery… (`keboola.*`, …): where the sources are; `ai.*`: the model the memory
+    /// collector uses.
     public var connectors = ConnectorSettings()
+    /// How collected knowledge is approved and how often the collector runs (`corporate_memory.*`).
+    public var memory = MemorySettings()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).
     public var environment: [String: String] = [:]
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.

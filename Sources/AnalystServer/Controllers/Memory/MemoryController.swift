@@ -4,11 +4,13 @@ import Foundation
 import Hummingbird
 
 /// `/api/memory` (reference §1.7): knowledge items for the caller's audience, proposals, votes, and the km_admins'
-/// governance under `/api/memory/admin` (approve, reject, mandate, revoke, edit, batch, pending, audit). Every
+/// governance under `/api/memory/admin` (approve, reject, mandate, revoke, edit, batch, pending, audit, and the
+/// collector: collect, collections). Every
 /// governance action is also recorded in the audit log as `km_<action>` with the item's id as the resource.
 struct MemoryController {
     let store: KnowledgeStore
     let audit: AuditLog
+    let collector: MemoryCollector
 
     /// `user` routes need any signed-in user; `kmAdmin` routes need km_admin or above.
     func addRoutes(user: RouterGroup<AppRequestContext>, kmAdmin: RouterGroup<AppRequestContext>) {
@@ -119,6 +121,14 @@ struct MemoryController {
             filter.category = request.uri.queryParameters["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
             return try await list(filter, for: try context.requireUser())
         }
+        kmAdmin.post("collect") { _, context -> WireResponse<Schemas.MemoryCollection> in
+            let report = await collector.collect(trigger: "manual by \(try context.requireUser().email)")
+            return WireResponse(.init(report))
+        }
+        kmAdmin.get("collections") { request, _ -> WireResponse<[Schemas.MemoryCollection]> in
+            let filter = try MemoryController.paging(request.uri.queryParameters)
+            return WireResponse(try await store.collections(limit: filter.perPage).map(Schemas.MemoryCollection.init))
+        }
         kmAdmin.get("audit") { request, _ -> WireResponse<Schemas.KnowledgeAudit> in
             let query = request.uri.queryParameters
             let filter = try MemoryController.paging(query)
@@ -205,7 +215,17 @@ extension Schemas.KnowledgeItem {
             status: .init(item.status), contributors: item.contributors, sourceUser: item.sourceUser, audience: item.audience.text,
             source: item.source, createdAt: item.createdAt, updatedAt: item.updatedAt, approvedBy: item.approvedBy,
             approvedAt: item.approvedAt, reason: item.reason, editedBy: item.editedBy, editedAt: item.editedAt,
-            reviewBy: item.reviewBy, duplicates: item.duplicates, upvotes: item.upvotes, downvotes: item.downvotes, score: item.score)
+            reviewBy: item.reviewBy, duplicates: item.duplicates, upvotes: item.upvotes, downvotes: item.downvotes, score: item.score,
+            sensitivity: item.sensitivity, revisionOf: item.revisionOf)
+    }
+}
+
+extension Schemas.MemoryCollection {
+    init(_ report: CollectionReport) {
+        self.init(
+            id: report.id, trigger: report.trigger, startedAt: report.startedAt, status: .init(rawValue: report.status.rawValue) ?? .failed,
+            notesRead: report.notesRead, notesChanged: report.notesChanged, created: report.created, merged: report.merged,
+            revisions: report.revisions, flagged: report.flagged, error: report.error)
     }
 }
 
