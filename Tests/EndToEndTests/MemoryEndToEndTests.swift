@@ -12,13 +12,9 @@ import Testing
         try await server.waitUntilHealthy()
         let da = AnalystCLI(directory: directory, server: server)
         #expect(try await da.signInAsAdmin().status == 0)
-        let (login, _) = try await HTTP.object(
-            "POST", server.baseURL.appendingPathComponent("auth/token"),
-            json: ["email": AnalystCLI.adminEmail, "password": AnalystCLI.adminPassword])
-        let token = try #require(login["access_token"] as? String)
-        func api(_ method: String, _ path: String, _ body: Any? = nil) async throws -> [String: Any] {
-            let url = try #require(URL(string: server.baseURL.absoluteString + path))
-            let (object, status) = try await HTTP.object(method, url, token: token, json: body)
+        let call = try await AnalystCLI.adminAPI(server)
+        func api(_ method: String, _ path: String, _ body: (any Sendable)? = nil) async throws -> [String: Any] {
+            let (object, status) = try await call(method, path, body)
             #expect((200..<300).contains(status), "\(method) \(path): \(status) \(object)")
             return object
         }
@@ -48,7 +44,7 @@ import Testing
         let refunds = try await propose("Revenue excludes refunds", "Metrics")
         let retries = try await propose("Events double-count retries", "Data quality")
         _ = try await propose("Still pending", "Metrics")
-        _ = try await api("POST", "/api/memory/admin/approve?item_id=\(refunds)", [String: Any]())
+        _ = try await api("POST", "/api/memory/admin/approve?item_id=\(refunds)", [String: String]())
         _ = try await api("POST", "/api/memory/admin/mandate?item_id=\(retries)", ["reason": "everyone trips on it"])
 
         let rules = URL(fileURLWithPath: directory.appending("workspace/.claude/rules"))
@@ -99,13 +95,9 @@ import Testing
         try await server.waitUntilHealthy()
         let da = AnalystCLI(directory: directory, server: server)
         #expect(try await da.signInAsAdmin().status == 0)
-        let (login, _) = try await HTTP.object(
-            "POST", server.baseURL.appendingPathComponent("auth/token"),
-            json: ["email": AnalystCLI.adminEmail, "password": AnalystCLI.adminPassword])
-        let token = try #require(login["access_token"] as? String)
-        func api(_ method: String, _ path: String, _ body: Any? = nil) async throws -> [String: Any] {
-            let url = try #require(URL(string: server.baseURL.absoluteString + path))
-            let (object, status) = try await HTTP.object(method, url, token: token, json: body)
+        let call = try await AnalystCLI.adminAPI(server)
+        func api(_ method: String, _ path: String, _ body: (any Sendable)? = nil) async throws -> [String: Any] {
+            let (object, status) = try await call(method, path, body)
             #expect((200..<300).contains(status), "\(method) \(path): \(status) \(object)")
             return object
         }
@@ -131,7 +123,7 @@ import Testing
                    "category": "data_analysis", "tags": ["events", "quality"], "source_users": ["\#(AnalystCLI.adminEmail)"]}
                 ]}
                 """#), .json(#"{"safe": true, "reason": ""}"#), .json(#"{"safe": true, "reason": ""}"#))
-        let report = try await api("POST", "/api/memory/admin/collect", [String: Any]())
+        let report = try await api("POST", "/api/memory/admin/collect", [String: String]())
         #expect(report["created"] as? Int == 2, "\(report)")
         #expect(fake.requests.allSatisfy { !$0.prompt.contains(jwt) }, "the JWT never reaches the model")
         let pending = try await api("GET", "/api/memory/admin/pending")
@@ -139,7 +131,7 @@ import Testing
         #expect(items.count == 2)
         let refunds = try #require(items.first { $0["title"] as? String == "Revenue excludes refunds" }?["id"] as? String)
         let retries = try #require(items.first { $0["title"] as? String == "Events double-count retries" }?["id"] as? String)
-        _ = try await api("POST", "/api/memory/admin/approve?item_id=\(refunds)", [String: Any]())
+        _ = try await api("POST", "/api/memory/admin/approve?item_id=\(refunds)", [String: String]())
         _ = try await api("POST", "/api/memory/admin/mandate?item_id=\(retries)", ["reason": "everyone trips on it"])
 
         let rules = workspace.appendingPathComponent(".claude/rules")

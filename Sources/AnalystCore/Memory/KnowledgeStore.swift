@@ -217,7 +217,9 @@ public struct KnowledgeStore: Sendable {
         _ admin: User
     ) throws -> Outcome {
         try connection.transaction {
-            guard let text = try connection.query("SELECT status FROM knowledge_items WHERE id = ?", [.varchar(id)]).scalar()?.stringValue
+            guard
+                let row = try connection.query("SELECT status, revision_of FROM knowledge_items WHERE id = ?", [.varchar(id)]).rows().first,
+                let text = row[0].stringValue
             else { return .notFound }
             let status = KnowledgeItem.Status(rawValue: text) ?? .pending
             guard action.allowedFrom.contains(status) else { return .refused(action.refusal(from: status)) }
@@ -232,13 +234,13 @@ public struct KnowledgeStore: Sendable {
                     .varchar(action.target.rawValue), reason.map(Value.varchar) ?? .null, audience.map { .varchar($0.text) } ?? .null,
                     .boolean(approves), .varchar(admin.email), .boolean(approves), .varchar(id),
                 ])
-            if approves {
+            if approves, let revised = row[1].stringValue {
                 // An approved revision replaces the item it revises.
                 try connection.run(
                     """
                     UPDATE knowledge_items SET status = 'revoked', reason = 'replaced by its revision ' || ?, updated_at = now()
-                    WHERE id = (SELECT revision_of FROM knowledge_items WHERE id = ?) AND status IN ('approved', 'mandatory')
-                    """, [.varchar(id), .varchar(id)])
+                    WHERE id = ? AND status IN ('approved', 'mandatory')
+                    """, [.varchar(id), .varchar(revised)])
             }
             return .done
         }
@@ -277,10 +279,13 @@ public struct KnowledgeStore: Sendable {
 
     /// DuckDB refuses the second of two transactions changing one row at once; the retry then sees the new status.
     static func retryingConflicts<T>(_ body: () throws -> T) throws -> T {
-        for _ in 0..<5 {
+        for attempt in 0..<8 {
             do {
                 return try body()
             } catch let error as DuckDBError where error.message.localizedCaseInsensitiveContains("conflict") {
+                // A short, growing, jittered pause (this runs on a pool thread, never the cooperative pool) lets
+                // the other transaction commit first.
+                usleep(useconds_t.random(in: 500...2_000) << attempt)
                 continue
             }
         }

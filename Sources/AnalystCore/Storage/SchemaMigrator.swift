@@ -54,6 +54,8 @@ public struct SchemaMigrator: Sendable {
                 metadata: ["version": "\(migration.version)", "name": "\(migration.name)", "database": "\(path)"])
             applied.append(migration.version)
         }
+        // Schema changes go into the database file at once, so a restart never has to replay them from the WAL.
+        if !applied.isEmpty { try connection.execute("CHECKPOINT") }
         return applied
     }
 }

@@ -250,10 +250,36 @@ public enum SystemSchema {
                 );
                 """),
         Migration(
+            // knowledge_items is rebuilt rather than altered: DuckDB 1.5.5 cannot replay from the WAL an ADD COLUMN on a
+            // table whose defaults call a function (migration 12's `DEFAULT []`), so no list default is kept.
             version: 13, name: "corporate memory: search index source, collector state and runs, session transcripts",
             sql: """
-                ALTER TABLE knowledge_items ADD COLUMN sensitivity VARCHAR;
-                ALTER TABLE knowledge_items ADD COLUMN revision_of VARCHAR;
+                CREATE TABLE knowledge_items_v13 (
+                    id VARCHAR PRIMARY KEY,
+                    title VARCHAR NOT NULL,
+                    content VARCHAR NOT NULL,
+                    category VARCHAR NOT NULL,
+                    tags VARCHAR[] NOT NULL,
+                    status VARCHAR NOT NULL DEFAULT 'pending',
+                    contributors VARCHAR[] NOT NULL,
+                    source_user VARCHAR,
+                    audience VARCHAR NOT NULL DEFAULT 'all',
+                    source VARCHAR NOT NULL DEFAULT 'manual',
+                    created_at TIMESTAMP NOT NULL,
+                    updated_at TIMESTAMP NOT NULL,
+                    approved_by VARCHAR,
+                    approved_at TIMESTAMP,
+                    reason VARCHAR,
+                    edited_by VARCHAR,
+                    edited_at TIMESTAMP,
+                    review_by TIMESTAMP,
+                    duplicates VARCHAR[] NOT NULL,
+                    sensitivity VARCHAR,
+                    revision_of VARCHAR
+                );
+                INSERT INTO knowledge_items_v13 SELECT *, NULL, NULL FROM knowledge_items;
+                DROP TABLE knowledge_items;
+                ALTER TABLE knowledge_items_v13 RENAME TO knowledge_items;
                 CREATE TABLE knowledge_search (
                     id VARCHAR PRIMARY KEY,
                     title VARCHAR NOT NULL,

@@ -34,4 +34,24 @@ public struct AnalystCLI: Sendable {
         try await self(
             ["auth", "login", "--email", AnalystCLI.adminEmail, "--password-stdin"], input: AnalystCLI.adminPassword + "\n")
     }
+
+    /// JSON calls to `server` as the seeded admin (signed in with `POST /auth/token`): `api("POST", "/api/x", body)`
+    /// answers the response object and its status.
+    public static func adminAPI(
+        _ server: ServerProcess
+    ) async throws -> @Sendable (_ method: String, _ path: String, _ body: (any Sendable)?) async throws -> ([String: Any], Int) {
+        let (login, _) = try await HTTP.object(
+            "POST", server.baseURL.appendingPathComponent("auth/token"), json: ["email": adminEmail, "password": adminPassword])
+        guard let token = login["access_token"] as? String else { throw AdminSignInFailed(answer: "\(login)") }
+        let base = server.baseURL.absoluteString
+        return { method, path, body in
+            guard let url = URL(string: base + path) else { throw AdminSignInFailed(answer: "not a path: \(path)") }
+            return try await HTTP.object(method, url, token: token, json: body)
+        }
+    }
+
+    /// The seeded admin could not sign in.
+    public struct AdminSignInFailed: Error {
+        public let answer: String
+    }
 }
