@@ -317,6 +317,63 @@ public enum SystemSchema {
                     PRIMARY KEY (user_id, file_name)
                 );
                 """),
+        Migration(
+            version: 14, name: "notifications: scripts, their runs, cooldowns, notifications, Telegram links",
+            sql: """
+                CREATE TABLE scripts (
+                    id VARCHAR PRIMARY KEY,
+                    owner_id VARCHAR NOT NULL,
+                    name VARCHAR NOT NULL,
+                    source VARCHAR NOT NULL,
+                    schedule VARCHAR,
+                    created_at TIMESTAMP NOT NULL,
+                    updated_at TIMESTAMP NOT NULL,
+                    next_run_at TIMESTAMP
+                );
+                CREATE TABLE script_runs (
+                    id VARCHAR PRIMARY KEY,
+                    script_id VARCHAR,
+                    owner_id VARCHAR NOT NULL,
+                    name VARCHAR NOT NULL,
+                    trigger VARCHAR NOT NULL,
+                    started_at TIMESTAMP NOT NULL,
+                    duration_ms BIGINT NOT NULL,
+                    exit_code INTEGER,
+                    output_bytes BIGINT NOT NULL,
+                    truncated BOOLEAN NOT NULL,
+                    notified BOOLEAN NOT NULL,
+                    killed_by VARCHAR,
+                    error VARCHAR
+                );
+                CREATE TABLE notification_cooldowns (
+                    script_id VARCHAR NOT NULL,
+                    user_id VARCHAR NOT NULL,
+                    last_sent_at TIMESTAMP NOT NULL,
+                    PRIMARY KEY (script_id, user_id)
+                );
+                CREATE TABLE notifications (
+                    id VARCHAR PRIMARY KEY,
+                    user_id VARCHAR NOT NULL,
+                    script_id VARCHAR,
+                    script_name VARCHAR,
+                    title VARCHAR,
+                    message VARCHAR NOT NULL,
+                    image_file VARCHAR,
+                    data VARCHAR,
+                    created_at TIMESTAMP NOT NULL
+                );
+                CREATE TABLE telegram_codes (
+                    code VARCHAR PRIMARY KEY,
+                    chat_id BIGINT NOT NULL,
+                    created_at TIMESTAMP NOT NULL
+                );
+                CREATE TABLE telegram_links (
+                    user_id VARCHAR PRIMARY KEY,
+                    chat_id BIGINT NOT NULL,
+                    username VARCHAR,
+                    linked_at TIMESTAMP NOT NULL
+                );
+                """),
     ]
 
     /// The highest version this build knows.
