@@ -9,9 +9,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SWIFT_BUILD_FLAGS ?=
 # System packages later features need (Debian names); installed only when missing.
-APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl python3-aiosmtpd postgresql mariadb-server curl
+APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl python3-aiosmtpd postgresql mariadb-server curl \
+	bubblewrap util-linux
+# The Python analysts' scripts run with (in the bubblewrap sandbox): Debian's python3 and these pinned packages.
+export SCRIPTS_VENV ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ai-data-analyst/scripts-venv
+SCRIPTS_PACKAGES := duckdb==$(DUCKDB_VERSION) numpy==2.3.5 pandas==2.3.3 matplotlib==3.10.7
 
-.PHONY: run test contract-test build lint format deps duckdb clean help bench
+.PHONY: run test contract-test build lint format deps duckdb scripts-venv clean help bench
 
 help:
 	@echo "make run    - install what is missing, build, and serve on http://$(HOST):$(PORT) (data in $(DATA_DIR))"
@@ -29,9 +33,20 @@ deps: duckdb
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@$(MAKE) --no-print-directory scripts-venv
 
 duckdb:
 	@bash scripts/setup-duckdb.sh >/dev/null
+
+# Created with Debian's /usr/bin/python3 (the sandbox mounts /usr read-only; a Python elsewhere would not be there).
+scripts-venv:
+	@dpkg -s python3-venv >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3 python3-venv; }
+	@if [ "$$(cat "$(SCRIPTS_VENV)/.packages" 2>/dev/null)" != "$(SCRIPTS_PACKAGES)" ]; then \
+		echo "creating the scripts virtualenv in $(SCRIPTS_VENV) ($(SCRIPTS_PACKAGES))"; \
+		rm -rf "$(SCRIPTS_VENV)" && /usr/bin/python3 -m venv "$(SCRIPTS_VENV)" && \
+		"$(SCRIPTS_VENV)/bin/pip" install -q --disable-pip-version-check $(SCRIPTS_PACKAGES) && \
+		echo "$(SCRIPTS_PACKAGES)" > "$(SCRIPTS_VENV)/.packages" && chmod -R a+rX "$(SCRIPTS_VENV)"; \
+	fi
 
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS) --product da-server
