@@ -109,6 +109,11 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         directory: directory, enricher: background.catalog
     )
     .addRoutes(to: signedIn.group("api/catalog"))
+    let scriptRoutes = signedIn.group("api/scripts")
+    ScriptsController(runner: background.scripts, users: stores.users)
+        .addRoutes(
+            user: scriptRoutes, analyst: signedIn.group("api/scripts").add(middleware: RoleMiddleware(minimum: .analyst)),
+            notifications: signedIn.group("api/notifications"))
     QueryController(
         analytics: stores.analytics, accessPolicy: stores.accessPolicy, sandbox: SQLSandbox(),
         timeout: configuration.query.timeout, maxRows: configuration.query.maxRows

@@ -77,6 +77,8 @@ public struct BackgroundWork: Sendable {
     public let jira: JiraProcessor
     /// Turns analysts' notes into corporate-memory items (scheduled, and `POST /api/memory/admin/collect`).
     public let memory: MemoryCollector
+    /// Runs analysts' scripts in the sandbox (on demand and on their schedules) and delivers their notifications.
+    public let scripts: ScriptRunner
 
     /// Jira webhook events received and not applied yet.
     public var jiraEvents: JiraEventQueue { jira.queue }
@@ -155,6 +157,17 @@ public final class ServerDependencies: Sendable {
         if let period = configuration.memory.collectPeriod, configuration.connectors.llm != nil {
             passes.append(PeriodicPass(name: "memory-collector", every: period) { _ = await memory.collect(trigger: "schedule") })
         }
+        let scripts = ScriptRunner(
+            store: ScriptStore(system: stores.system),
+            sandbox: ScriptSandbox(
+                virtualenv: configuration.scriptsVirtualenv,
+                workRoot: configuration.dataDirectory.state.appendingPathComponent("script-runs", isDirectory: true),
+                limits: configuration.scriptLimits),
+            accessPolicy: stores.accessPolicy, manifest: stores.manifest, directory: configuration.dataDirectory, logger: logger)
+        passes.append(
+            PeriodicPass(name: "scripts", every: .seconds(20)) {
+                await ScheduledScripts.runDue(runner: scripts, users: stores.users, logger: logger)
+            })
         let mailer = Mailer(settings: configuration.mail)
         self.configuration = configuration
         self.logger = logger
@@ -166,7 +179,7 @@ public final class ServerDependencies: Sendable {
                 SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0, passes: passes)
             },
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger),
-            catalog: catalog, jira: jira, memory: memory)
+            catalog: catalog, jira: jira, memory: memory, scripts: scripts)
         self.templates = templates
     }
 

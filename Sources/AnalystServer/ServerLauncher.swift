@@ -55,6 +55,7 @@ public enum ServerLauncher {
             auth: try AuthSettings.resolve(instance, environment: environment, developmentMode: flags.developmentMode),
             mail: try mailSettings(instance: instance, environment: environment))
         configuration.environment = environment
+        configuration.scriptsVirtualenv = ScriptSandbox.defaultVirtualenv(environment: environment)
         do {
             configuration.connectors = try ConnectorSettings.resolve(instance: instance, environment: environment)
         } catch {
@@ -70,6 +71,7 @@ public enum ServerLauncher {
         do {
             configuration.profilerOptions = try ProfilerOptions(instance: instance)
             configuration.memory = try MemorySettings.resolve(instance: instance)
+            configuration.scriptLimits = try ScriptSandbox.Limits.resolve(instance: instance, environment: environment)
         } catch let error as ConfigError {
             throw LaunchError.invalidSetting(error.description)
         }

@@ -38,6 +38,11 @@ public final class SyncManifest: Sendable {
         snapshot.withLock { $0.profilesHash = profilesHash }
     }
 
+    /// Every served table, by id.
+    public func tables() -> [PublishedTable] {
+        snapshot.withLock { Array($0.tables.values) }.sorted { $0.id < $1.id }
+    }
+
     /// The published table `id`, if it is served.
     public func table(_ id: String) -> PublishedTable? {
         snapshot.withLock { $0.tables[id] }

@@ -35,6 +35,23 @@ public final class ScriptSandbox: Sendable {
         public var imageBytes = 10 << 20
 
         public init() {}
+
+        /// The wall time from `SCRIPT_TIMEOUT` (the reference's variable) or `scripts.timeout_seconds` (CPU seconds
+        /// follow it); refused unless from 1 to 3600 seconds.
+        public static func resolve(instance: InstanceConfig, environment: [String: String]) throws(ConfigError) -> Limits {
+            var limits = Limits()
+            let text = environment["SCRIPT_TIMEOUT"].flatMap { $0.isEmpty ? nil : $0 }
+            let key = text == nil ? "scripts.timeout_seconds" : "SCRIPT_TIMEOUT"
+            guard let seconds = text.map({ Int($0) }) ?? instance.int("scripts.timeout_seconds").map({ Optional($0) }) else {
+                return limits
+            }
+            guard let seconds, (1...3600).contains(seconds) else {
+                throw ConfigError.invalidValue(key: key, message: "must be a number of seconds from 1 to 3600")
+            }
+            limits.wallTime = .seconds(seconds)
+            limits.cpuSeconds = seconds
+            return limits
+        }
     }
 
     /// Which limit ended a run.

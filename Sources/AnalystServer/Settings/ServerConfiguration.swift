@@ -1,5 +1,6 @@
 import AnalystCore
 import Connectors
+import Foundation
 import Logging
 import Messaging
 
@@ -46,6 +47,10 @@ public struct ServerConfiguration: Sendable {
     public var connectors = ConnectorSettings()
     /// How collected knowledge is approved and how often the collector runs (`corporate_memory.*`).
     public var memory = MemorySettings()
+    /// The limits of a script run (`SCRIPT_TIMEOUT`, `scripts.timeout_seconds`).
+    public var scriptLimits = ScriptSandbox.Limits()
+    /// The Python virtualenv scripts run with (`SCRIPTS_VENV`, `make scripts-venv`).
+    public var scriptsVirtualenv = ScriptSandbox.defaultVirtualenv()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).
     public var environment: [String: String] = [:]
     /// Directory holding DuckDB's extensions (`DUCKDB_HOME/extensions`); never downloaded at run time.
