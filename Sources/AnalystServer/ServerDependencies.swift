@@ -165,7 +165,7 @@ public final class ServerDependencies: Sendable {
                 limits: configuration.scriptLimits),
             accessPolicy: stores.accessPolicy, manifest: stores.manifest, directory: configuration.dataDirectory, logger: logger)
         passes.append(
-            PeriodicPass(name: "scripts", every: .seconds(20)) {
+            PeriodicPass(name: "scripts", every: min(.seconds(20), configuration.scheduleCheckInterval ?? .seconds(20))) {
                 await ScheduledScripts.runDue(runner: scripts, users: stores.users, logger: logger)
             })
         let mailer = Mailer(settings: configuration.mail)

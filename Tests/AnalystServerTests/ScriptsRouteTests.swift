@@ -152,6 +152,34 @@ import Testing
         await fixture.base.dependencies.close()
     }
 
+    @Test func scheduledScriptsRunOnceWhenDue() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory)
+        let dependencies = fixture.base.dependencies
+        try await buildApplication(dependencies: dependencies).test(.router) { client in
+            let deployed = try jsonObject(
+                try await client.post(
+                    "/api/scripts/deploy", json: try json(["name": "tick", "source": "print('tick')", "schedule": "every 1m"]),
+                    headers: fixture.ana))
+            let id = try #require(deployed["id"] as? String)
+            let script = try #require(try await dependencies.background.scripts.store.script(id: id))
+            let due = try #require(script.nextRunAt)
+            #expect(due > Date() && due <= Date().addingTimeInterval(61))
+
+            // Not due yet: nothing runs. Due: it runs once as its owner, and its next time moves on.
+            let runner = dependencies.background.scripts, users = dependencies.stores.users
+            await ScheduledScripts.runDue(runner: runner, users: users, logger: LogCapture().logger(), now: due.addingTimeInterval(-1))
+            #expect(try await runner.store.runs(scriptID: id, limit: 10).isEmpty)
+            await ScheduledScripts.runDue(runner: runner, users: users, logger: LogCapture().logger(), now: due)
+            await ScheduledScripts.runDue(runner: runner, users: users, logger: LogCapture().logger(), now: due)
+            let runs = try await runner.store.runs(scriptID: id, limit: 10)
+            #expect(runs.count == 1 && runs.first?.trigger == "schedule" && runs.first?.exitCode == 0, "\(runs)")
+            #expect(try await runner.store.script(id: id)?.nextRunAt == due.addingTimeInterval(60))
+        }
+        await dependencies.close()
+    }
+
     @Test func aScriptReadsOnlyTheTablesItsOwnerMayRead() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
