@@ -102,13 +102,16 @@ let package = Package(
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
         ),
-        // Outbound channels: mail (SMTP) now.
+        // Outbound channels: mail (SMTP) and the Telegram bot (Bot API over HTTPS).
         .target(
             name: "Messaging",
             dependencies: [
                 "AnalystCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -226,6 +229,9 @@ let package = Package(
             dependencies: [
                 "TestSupport", "DuckDB", "AnalystAPI", "AnalystCore", "Connectors", .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .testTarget(
+            name: "MessagingTests",
+            dependencies: ["Messaging", "AnalystCore", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DACommandsTests",
             dependencies: ["DACommands", "AnalystAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -25,6 +25,13 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
     ]
     if let catalog = background.catalog { services.append(CatalogService(enricher: catalog)) }
     services.append(JiraService(processor: background.jira, registry: dependencies.stores.registry, logger: logger))
+    if let telegram = background.telegram {
+        if let webhook = telegram.webhook {
+            services.append(webhook)
+        } else if let poller = telegram.poller {
+            services.append(poller)
+        }
+    }
     return Application(
         router: router,
         server: server,
@@ -109,6 +116,8 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         directory: directory, enricher: background.catalog
     )
     .addRoutes(to: signedIn.group("api/catalog"))
+    TelegramController(links: background.telegramLinks, webhook: background.telegram?.webhook)
+        .addRoutes(user: signedIn.group("api/telegram"), public: router.group("api/telegram"))
     let scriptRoutes = signedIn.group("api/scripts")
     ScriptsController(runner: background.scripts, users: stores.users)
         .addRoutes(

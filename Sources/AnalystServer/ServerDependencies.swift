@@ -79,6 +79,10 @@ public struct BackgroundWork: Sendable {
     public let memory: MemoryCollector
     /// Runs analysts' scripts in the sandbox (on demand and on their schedules) and delivers their notifications.
     public let scripts: ScriptRunner
+    /// The Telegram bot; `nil` without `TELEGRAM_BOT_TOKEN`.
+    public let telegram: TelegramServices?
+    /// Links between users and Telegram chats (also without a bot: the API answers "not linked").
+    public let telegramLinks: TelegramLinks
 
     /// Jira webhook events received and not applied yet.
     public var jiraEvents: JiraEventQueue { jira.queue }
@@ -168,6 +172,10 @@ public final class ServerDependencies: Sendable {
             PeriodicPass(name: "scripts", every: min(.seconds(20), configuration.scheduleCheckInterval ?? .seconds(20))) {
                 await ScheduledScripts.runDue(runner: scripts, users: stores.users, logger: logger)
             })
+        let telegramLinks = TelegramLinks(system: stores.system)
+        let telegram = configuration.telegram.map {
+            TelegramServices(settings: $0, links: telegramLinks, users: stores.users, runner: scripts, logger: logger)
+        }
         let mailer = Mailer(settings: configuration.mail)
         self.configuration = configuration
         self.logger = logger
@@ -179,7 +187,7 @@ public final class ServerDependencies: Sendable {
                 SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0, passes: passes)
             },
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger),
-            catalog: catalog, jira: jira, memory: memory, scripts: scripts)
+            catalog: catalog, jira: jira, memory: memory, scripts: scripts, telegram: telegram, telegramLinks: telegramLinks)
         self.templates = templates
     }
 

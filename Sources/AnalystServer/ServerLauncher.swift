@@ -57,6 +57,11 @@ public enum ServerLauncher {
         configuration.environment = environment
         configuration.scriptsVirtualenv = ScriptSandbox.defaultVirtualenv(environment: environment)
         do {
+            configuration.telegram = try TelegramSettings.resolve(instance: instance, environment: environment)
+        } catch {
+            throw LaunchError.invalidSetting(error.description)
+        }
+        do {
             configuration.connectors = try ConnectorSettings.resolve(instance: instance, environment: environment)
         } catch {
             throw LaunchError.invalidSetting(error.description)

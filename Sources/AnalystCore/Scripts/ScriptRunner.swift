@@ -5,6 +5,8 @@ import Synchronization
 
 /// Where a notification goes besides the system database: Telegram, WebSocket clients.
 public protocol NotificationSink: Sendable {
+    /// The channel's name (`telegram`, `websocket`).
+    var channel: String { get }
     /// Delivers `notification` (with its image, if any) to `user`'s linked channel; failures are the sink's to log.
     func deliver(_ notification: ScriptStore.Notification, image: Data?, to user: User) async
 }
@@ -53,8 +55,11 @@ public final class ScriptRunner: Sendable {
         public var coolingDown: Bool
     }
 
-    /// Runs `source` as `owner`'s script; throws `ScriptSandbox.Unavailable` where scripts cannot run.
-    public func run(source: String, name: String, scriptID: String?, owner: User, trigger: String) async throws -> Outcome {
+    /// Runs `source` as `owner`'s script; throws `ScriptSandbox.Unavailable` where scripts cannot run. A notification
+    /// goes to every channel but `skipping` (the channel that asked for the run answers it itself).
+    public func run(
+        source: String, name: String, scriptID: String?, owner: User, trigger: String, skipping: String? = nil
+    ) async throws -> Outcome {
         let started = Date()
         let folder = sandbox.workRoot.appendingPathComponent("data-" + UUID().uuidString.lowercased(), isDirectory: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -75,7 +80,8 @@ public final class ScriptRunner: Sendable {
         if result.exitCode == 0 {
             do {
                 if let output = try ScriptOutput(stdout: result.stdout), output.notify {
-                    try await notify(output, result: result, scriptID: scriptID, name: name, owner: owner, outcome: &outcome)
+                    try await notify(
+                        output, result: result, scriptID: scriptID, name: name, owner: owner, skipping: skipping, outcome: &outcome)
                 }
             } catch let error as ScriptOutput.Invalid {
                 outcome.outputError = error.description
@@ -91,7 +97,8 @@ public final class ScriptRunner: Sendable {
     }
 
     private func notify(
-        _ output: ScriptOutput, result: ScriptSandbox.Result, scriptID: String?, name: String, owner: User, outcome: inout Outcome
+        _ output: ScriptOutput, result: ScriptSandbox.Result, scriptID: String?, name: String, owner: User, skipping: String?,
+        outcome: inout Outcome
     ) async throws {
         // Ad-hoc runs have no id: their cooldown is kept under the name.
         let key = scriptID ?? "adhoc:" + name
@@ -112,7 +119,7 @@ public final class ScriptRunner: Sendable {
         try await store.store(notification)
         outcome.notification = notification
         outcome.run.notified = true
-        for sink in sinks.withLock({ $0 }) {
+        for sink in sinks.withLock({ $0 }) where sink.channel != skipping {
             await sink.deliver(notification, image: result.image, to: owner)
         }
     }

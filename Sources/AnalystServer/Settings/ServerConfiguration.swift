@@ -49,6 +49,8 @@ public struct ServerConfiguration: Sendable {
     public var memory = MemorySettings()
     /// The limits of a script run (`SCRIPT_TIMEOUT`, `scripts.timeout_seconds`).
     public var scriptLimits = ScriptSandbox.Limits()
+    /// The Telegram bot (`TELEGRAM_BOT_TOKEN`, `TELEGRAM_API_URL`, `telegram.*`); `nil` when no token is set.
+    public var telegram: TelegramSettings?
     /// The Python virtualenv scripts run with (`SCRIPTS_VENV`, `make scripts-venv`).
     public var scriptsVirtualenv = ScriptSandbox.defaultVirtualenv()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).
