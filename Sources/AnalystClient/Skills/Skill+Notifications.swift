@@ -1,30 +1,32 @@
 extension Skill {
     static let notifications = Skill(
         name: "notifications",
-        summary: "Alerts about your data over Telegram or WebSocket when the server provides them; scripts and cron meanwhile",
+        summary: "Alerts about your data: notification scripts (da scripts) delivered over Telegram and WebSocket",
         markdown: #"""
             # Notifications: be told when the data says something
 
             Use this skill when a user wants an alert ("tell me when daily revenue drops by a fifth", "ping me when
             the orders table is stale") or asks about Telegram or desktop notifications.
 
-            **When your server provides it.** Notifications are a server feature that comes after data sync.
-            `da` has no notification command: there is no `da scripts …` and no `da auth telegram-link` (older
-            documents mention them; they do not exist). Do not tell the user to run them.
+            ## How it works
 
-            ## How it works on a server that has it
-
-            - A **notification script** checks a condition and prints one JSON object. The server runs it on a
-              schedule (with a time limit of about a minute) and sends the message only when `notify` is true and
-              the cooldown since the last message has passed.
-            - **Telegram**: the operator connects a bot (`telegram.bot_token` and `telegram.bot_username` in the
-              server's `instance.yaml`). You link your account once: send `/start` to the bot, it replies with a
-              6-digit code valid for 10 minutes, and you enter that code in the server's web UI. Messages then
-              arrive as text, or as a photo with a caption when the script made a chart.
-            - **WebSocket** (`/ws/notifications` on the server): desktop apps and tools connect, sign in with the
-              user's token and receive each notification as JSON (`type: "notification"`, `title`, `message`,
-              `script`, `timestamp`, optional `image_url`). The server pings every 30 s; a client that stops
-              answering is dropped and should reconnect.
+            - A **notification script** is a small Python file (duckdb, pandas, numpy, matplotlib available) that
+              checks a condition over the tables the user may read (`duckdb.connect("/data/analytics.duckdb",
+              read_only=True)`) and prints one JSON object as its last line. The server runs it in a sandbox (no
+              network, 300 s, 512 MB) on demand or on a schedule, and sends the message only when `notify` is true
+              and the cooldown since the last message has passed.
+            - `da scripts deploy check.py --schedule "daily 07:30"` (UTC; also `every 15m` or a cron expression),
+              `da scripts list`, `da scripts run check`, `da scripts logs check`, `da scripts undeploy check`.
+              `da scripts run --local check.py` runs it on this machine against the local database (offline).
+            - **Telegram**: the operator sets `TELEGRAM_BOT_TOKEN` on the server. The user sends `/start` to the bot,
+              gets a 6-digit code valid for 10 minutes, and enters it in the web UI (`POST /api/telegram/verify`).
+              Messages then arrive as text, or as a photo with a caption when the script made a chart; `/status` in
+              the chat lists the user's scripts with Run buttons.
+            - **WebSocket** (`/ws/notifications` on the server): desktop apps and tools connect with the user's token
+              and receive each notification as JSON (`type: "notification"`, `title`, `message`, `script`,
+              `timestamp`, optional `image_url`). The server pings every 30 s; a client that stops answering is
+              dropped and should reconnect.
+            - Every notification is also kept on the server: `GET /api/notifications`.
 
             ## The script output contract
 
@@ -39,7 +41,7 @@ extension Skill {
 
             - `notify` (required): send or not. `message` is required when `notify` is true; `title` is optional.
             - `cooldown`: `30m`, `1h` (default), `6h`, `1d`; at most one message per cooldown.
-            - `image_path`: an absolute path to a PNG the script wrote; `data`: anything, for the record.
+            - `image_path`: a PNG or JPEG the script wrote under `/tmp` (10 MB at most); `data`: anything, for the record.
             - Keep messages short: Telegram cuts text at 4096 characters and photo captions at 1024.
 
             A minimal script:
@@ -61,19 +63,6 @@ extension Skill {
               FROM orders WHERE status NOT IN ('cancelled', 'returned')
               GROUP BY ALL ORDER BY day DESC LIMIT 8"
             ```
-
-            ## Until the server sends notifications
-
-            A scheduled job on the analyst's machine can do the same with existing commands, for example in cron:
-
-            ```bash
-            cd ~/analysis && da sync --quiet --no-upload && \
-              da query --format csv "SELECT count(*) FROM orders WHERE created_at >= current_date - 1" > /tmp/orders_today.csv
-            ```
-
-            The job needs a long-lived credential: create a personal access token (`da admin tokens create cron`)
-            and give it to the job as `DA_TOKEN`, not the user's password. `da sync` exits 1 when a table failed,
-            so the job can alert on that too.
 
             ## Stale data alerts
 
