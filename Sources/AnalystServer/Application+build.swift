@@ -1,6 +1,7 @@
 import AnalystCore
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 
@@ -10,11 +11,15 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
     let configuration = dependencies.configuration
     // Zero-copy downloads need a handler next to NIO's HTTP encoder (see FileRegionResponses.swift).
     let extracts = DataController.fileRoot(configuration.dataDirectory), logger = dependencies.logger
-    let server: HTTPServerBuilder =
-        configuration.zeroCopyDownloads
-        ? .http1(configuration: .init(additionalChannelHandlers: [FileRegionInstaller(root: extracts, logger: logger)]))
-        : .http1()
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: configuration.zeroCopyDownloads ? [FileRegionInstaller(root: extracts, logger: logger)] : [])
     let background = dependencies.background
+    // `GET /ws/notifications` upgrades to a WebSocket (the session pings itself, in the reference's JSON form).
+    let authentication = AuthenticationMiddleware(
+        tokens: dependencies.signIn.tokens, users: dependencies.stores.users, accessTokens: dependencies.stores.accessTokens)
+    let socket = NotificationSocket(hub: background.notificationHub, authenticate: { try await authentication.authenticate($0).0 })
+    let server: HTTPServerBuilder = .http1WebSocketUpgrade(
+        configuration: .init(http1: http1, ws: .init(autoPing: .disabled)), shouldUpgrade: socket.shouldUpgrade)
     // In dependency order: a graceful shutdown stops them in reverse, so the databases close last, after the audit
     // buffer, the mail queue, the sync jobs and the catalog refresh are done with them.
     var services: [any Service] = [

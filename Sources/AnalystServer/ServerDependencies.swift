@@ -83,6 +83,8 @@ public struct BackgroundWork: Sendable {
     public let telegram: TelegramServices?
     /// Links between users and Telegram chats (also without a bot: the API answers "not linked").
     public let telegramLinks: TelegramLinks
+    /// The WebSocket connections notifications are pushed to (`/ws/notifications`).
+    let notificationHub: NotificationHub
 
     /// Jira webhook events received and not applied yet.
     public var jiraEvents: JiraEventQueue { jira.queue }
@@ -172,6 +174,8 @@ public final class ServerDependencies: Sendable {
             PeriodicPass(name: "scripts", every: min(.seconds(20), configuration.scheduleCheckInterval ?? .seconds(20))) {
                 await ScheduledScripts.runDue(runner: scripts, users: stores.users, logger: logger)
             })
+        let notificationHub = NotificationHub()
+        scripts.addSink(notificationHub)
         let telegramLinks = TelegramLinks(system: stores.system)
         let telegram = configuration.telegram.map {
             TelegramServices(settings: $0, links: telegramLinks, users: stores.users, runner: scripts, logger: logger)
@@ -187,7 +191,8 @@ public final class ServerDependencies: Sendable {
                 SyncScheduler(registry: stores.registry, history: history, jobs: syncJobs, logger: logger, interval: $0, passes: passes)
             },
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger),
-            catalog: catalog, jira: jira, memory: memory, scripts: scripts, telegram: telegram, telegramLinks: telegramLinks)
+            catalog: catalog, jira: jira, memory: memory, scripts: scripts, telegram: telegram, telegramLinks: telegramLinks,
+            notificationHub: notificationHub)
         self.templates = templates
     }
 

@@ -1,0 +1,95 @@
+import AnalystCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import Logging
+import TestSupport
+import Testing
+
+@testable import AnalystServer
+
+/// `GET /ws/notifications` on a live server: sign-in by header or first message, refusals in the reference's words,
+/// and a script's notification pushed to the owner's connection.
+@Suite(.serialized) struct NotificationSocketTests {
+    /// Connects, sends `first` (if any), and collects text messages until `enough` says so (or the server closes).
+    func collect(
+        port: Int, headers: HTTPFields = [:], first: String? = nil, while running: @escaping @Sendable () async throws -> Void = {},
+        until enough: @escaping @Sendable ([String]) -> Bool
+    ) async throws -> [String] {
+        let received = MessagesBox()
+        var configuration = WebSocketClientConfiguration()
+        configuration.additionalHeaders = headers
+        try await WebSocketClient.connect(
+            url: "ws://127.0.0.1:\(port)/ws/notifications", configuration: configuration, logger: Logger(label: "ws-test")
+        ) { inbound, outbound, _ in
+            // Bounded: the connection is closed after a generous wait whatever arrived.
+            let closer = Task {
+                try? await Task.sleep(for: .seconds(60))
+                try? await outbound.close(.normalClosure, reason: "test deadline")
+            }
+            defer { closer.cancel() }
+            if let first { try await outbound.write(.text(first)) }
+            var started = false
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                received.append(text)
+                if !started, text.contains("auth_ok") {
+                    started = true
+                    try await running()
+                }
+                if enough(received.all) { break }
+            }
+        }
+        return received.all
+    }
+
+    final class MessagesBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var messages: [String] = []
+        func append(_ text: String) { lock.withLock { messages.append(text) } }
+        var all: [String] { lock.withLock { messages } }
+    }
+
+    @Test func signInAndReceiveANotification() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await DataPlaneTests().fixture(in: directory)
+        let token = fixture.analystToken
+        try await buildApplication(dependencies: fixture.dependencies).test(.live) { client in
+            let port = try #require(client.port)
+            // Header sign-in, then a script's notification arrives on the socket.
+            let source = "import json\n" + #"print(json.dumps({"notify": True, "title": "Orders", "message": "3 new", "cooldown": "0m"}))"#
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: ["source": source]), as: UTF8.self)
+            let messages = try await collect(
+                port: port, headers: [.authorization: "Bearer \(token)"],
+                while: {
+                    let response = try await client.post("/api/scripts/run", json: body, headers: [.authorization: "Bearer \(token)"])
+                    #expect(response.status == .ok)
+                }, until: { $0.contains { $0.contains("\"type\":\"notification\"") } })
+            #expect(messages.first == #"{"type":"auth_ok","username":"ana@example.com"}"#)
+            let notification = try #require(messages.first { $0.contains("notification") })
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(notification.utf8)) as? [String: Any])
+            #expect(
+                object["title"] as? String == "Orders" && object["message"] as? String == "3 new" && object["script"] as? String == "adhoc")
+
+            // The reference's first-message sign-in.
+            let byMessage = try await collect(port: port, first: #"{"type":"auth","token":"\#(token)"}"#, until: { !$0.isEmpty })
+            #expect(byMessage.first?.contains("auth_ok") == true)
+
+            // Refusals say why, then the server closes.
+            for (first, expected) in [
+                (#"{"type":"auth","token":"not-a-token"}"#, "Invalid token"), ("hello", "Invalid JSON"),
+                (#"{"type":"subscribe"}"#, "Expected auth message with token"),
+            ] {
+                let refused = try await collect(port: port, first: first, until: { !$0.isEmpty })
+                #expect(refused == [#"{"type":"auth_error","message":"\#(expected)"}"#], "\(first)")
+            }
+            let crossSite = try await collect(
+                port: port, headers: [.cookie: "access_token=\(token)", .origin: "https://evil.example"], until: { !$0.isEmpty })
+            #expect(crossSite.first?.contains("Cross-site WebSocket refused") == true)
+        }
+        await fixture.dependencies.close()
+    }
+}
