@@ -16,7 +16,7 @@ public struct DACommand: AsyncParsableCommand {
         version: AnalystVersion.current,
         subcommands: [
             Auth.self, Login.self, Sync.self, Query.self, Explore.self, Memory.self, Status.self, Diagnose.self, Skills.self, Admin.self,
-            Setup.self, Scripts.self,
+            Setup.self, Scripts.self, Notifications.self,
         ]
     )
 
