@@ -17,7 +17,9 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
     // `GET /ws/notifications` upgrades to a WebSocket (the session pings itself, in the reference's JSON form).
     let authentication = AuthenticationMiddleware(
         tokens: dependencies.signIn.tokens, users: dependencies.stores.users, accessTokens: dependencies.stores.accessTokens)
-    let socket = NotificationSocket(hub: background.notificationHub, authenticate: { try await authentication.authenticate($0).0 })
+    var socket = NotificationSocket(hub: background.notificationHub, authenticate: { try await authentication.authenticate($0).0 })
+    socket.pingInterval = configuration.notificationPing
+    socket.authTimeout = configuration.notificationSignIn
     let server: HTTPServerBuilder = .http1WebSocketUpgrade(
         configuration: .init(http1: http1, ws: .init(autoPing: .disabled)), shouldUpgrade: socket.shouldUpgrade)
     // In dependency order: a graceful shutdown stops them in reverse, so the databases close last, after the audit

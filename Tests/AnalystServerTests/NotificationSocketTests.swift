@@ -92,4 +92,61 @@ import Testing
         }
         await fixture.dependencies.close()
     }
+
+    @Test func fiveConnectionsPerUserPingsAndTheSignInDeadline() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dependencies = try await makeDependencies(in: directory) {
+            $0.notificationPing = .milliseconds(300)
+            $0.notificationSignIn = .milliseconds(500)
+        }
+        let users = dependencies.stores.users
+        let ana = try await users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let token = try await dependencies.signIn.tokens.issue(for: ana, users: users)
+        try await buildApplication(dependencies: dependencies).test(.live) { client in
+            let port = try #require(client.port)
+            // A client that answers pings stays; five stay at once, the sixth is refused.
+            let answered = MessagesBox()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<5 {
+                    group.addTask {
+                        var configuration = WebSocketClientConfiguration()
+                        configuration.additionalHeaders = [.authorization: "Bearer \(token)"]
+                        try await WebSocketClient.connect(
+                            url: "ws://127.0.0.1:\(port)/ws/notifications", configuration: configuration, logger: Logger(label: "ws-test")
+                        ) { inbound, outbound, _ in
+                            var pings = 0
+                            for try await message in inbound.messages(maxSize: 1 << 16) {
+                                guard case .text(let text) = message else { continue }
+                                if text.contains("\"ping\"") {
+                                    pings += 1
+                                    try await outbound.write(.text(#"{"type":"pong"}"#))
+                                    // Alive well past three ping intervals: pongs keep it open.
+                                    if pings == 6 {
+                                        answered.append("alive")
+                                        try await outbound.close(.normalClosure, reason: nil)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let deadline = ContinuousClock.now + .seconds(30)
+                while dependencies.background.notificationHub.counts[ana.id] ?? 0 < 5, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let sixth = try await collect(port: port, headers: [.authorization: "Bearer \(token)"], until: { !$0.isEmpty })
+                #expect(sixth == [#"{"type":"auth_error","message":"Too many connections"}"#])
+                try await group.waitForAll()
+            }
+            #expect(answered.all.count == 5)
+
+            // A client that never answers is closed after three pings; one that never signs in, at the deadline.
+            let silent = try await collect(port: port, headers: [.authorization: "Bearer \(token)"], until: { _ in false })
+            #expect(silent.filter { $0.contains("ping") }.count == 3, "\(silent)")
+            let anonymous = try await collect(port: port, until: { _ in false })
+            #expect(anonymous == [#"{"type":"auth_error","message":"Auth timeout"}"#])
+        }
+        await dependencies.close()
+    }
 }

@@ -64,7 +64,7 @@ import Testing
             let buttons = try #require(fake.sent.last { $0.chatID == chat && !$0.buttons.isEmpty }?.buttons)
             #expect(buttons.map(\.callbackData) == ["run:\(id)"])
             fake.pushCallback(chatID: chat, data: "run:\(id)")
-            #expect(await fake.wait { $0.sent.contains { $0.method == "sendPhoto" && $0.chatID == chat } })
+            #expect(await fake.wait(timeout: .seconds(180)) { $0.sent.contains { $0.method == "sendPhoto" && $0.chatID == chat } })
             let photo = try #require(fake.sent.last { $0.method == "sendPhoto" })
             #expect((photo.caption ?? "").contains("3 new orders") && photo.photo.map(ScriptSandbox.isPNGOrJPEG) == true)
             let runs = try await dependencies.background.scripts.store.runs(scriptID: id, limit: 5)
@@ -73,7 +73,7 @@ import Testing
 
             // A run from elsewhere reaches the linked chat too.
             #expect(try await client.post("/api/scripts/\(id)/run", json: "{}", headers: asAna).status == .ok)
-            #expect(await fake.wait { $0.sent.filter { $0.method == "sendPhoto" }.count == 2 })
+            #expect(await fake.wait(timeout: .seconds(180)) { $0.sent.filter { $0.method == "sendPhoto" }.count == 2 })
 
             // A chat that blocked the bot is unlinked at the next delivery.
             fake.block(chatID: chat)

@@ -101,6 +101,11 @@ public final class ScriptSandbox: Sendable {
     public let virtualenv: URL
     public let workRoot: URL
     public let limits: Limits
+    /// Sandboxes running at once; more runs wait for a free one (the machine's cores are the real limit).
+    public static let maxConcurrentRuns = 4
+    private let gate = RunGate(slots: ScriptSandbox.maxConcurrentRuns)
+    /// Threads that read the runs' outputs (two a run), apart from the shared executor, which a long run must not hold.
+    private let outputReaders = BlockingExecutor(name: "script-output", maxConcurrent: 2 * ScriptSandbox.maxConcurrentRuns)
     private let availabilityCache = Mutex<String??>(nil)
     private let usedIDs = Mutex<Set<UInt32>>([])
     /// User ids given to runs when the server runs as root (one per concurrent run).
@@ -161,6 +166,8 @@ public final class ScriptSandbox: Sendable {
 
     private func execute(source: String, data: DataMounts, limits: Limits, checkAvailability: Bool) async throws -> Result {
         if checkAvailability, let reason = await unavailableReason() { throw Unavailable(description: reason) }
+        await gate.acquire()
+        defer { gate.release() }
         let run = workRoot.appendingPathComponent(UUID().uuidString.lowercased(), isDirectory: true)
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: run) }
@@ -186,8 +193,9 @@ public final class ScriptSandbox: Sendable {
         process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
         try process.run()
         let pid = process.processIdentifier
-        async let answer = Self.read(output.fileHandleForReading, limit: 2 * limits.outputBytes + 2 * limits.imageBytes + (1 << 20))
-        async let launcherErrors = Self.read(errors.fileHandleForReading, limit: 64 << 10)
+        async let answer = Self.read(
+            output.fileHandleForReading, limit: 2 * limits.outputBytes + 2 * limits.imageBytes + (1 << 20), on: outputReaders)
+        async let launcherErrors = Self.read(errors.fileHandleForReading, limit: 64 << 10, on: outputReaders)
         let timedOut = await Self.wait(for: exited.stream, pid: pid, wallTime: limits.wallTime)
         let (answerData, _) = await answer
         let (errorData, _) = await launcherErrors
@@ -288,8 +296,8 @@ public final class ScriptSandbox: Sendable {
     }
 
     /// Reads `handle` to its end on a blocking thread, keeping at most `limit` bytes (the rest is read and dropped).
-    static func read(_ handle: FileHandle, limit: Int) async -> (Data, Int) {
-        (try? await BlockingExecutor.shared.run {
+    static func read(_ handle: FileHandle, limit: Int, on executor: BlockingExecutor) async -> (Data, Int) {
+        (try? await executor.run {
             var kept = Data()
             var total = 0
             while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
@@ -380,5 +388,39 @@ public final class ScriptSandbox: Sendable {
     /// Whether `data` starts like a PNG or a JPEG file.
     public static func isPNGOrJPEG(_ data: Data) -> Bool {
         data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) || data.starts(with: [0xFF, 0xD8, 0xFF])
+    }
+}
+
+/// At most `slots` holders at once; the others wait in order.
+final class RunGate: Sendable {
+    private let state: Mutex<(free: Int, waiting: [CheckedContinuation<Void, Never>])>
+
+    init(slots: Int) {
+        state = Mutex((slots, []))
+    }
+
+    func acquire() async {
+        await withCheckedContinuation { continuation in
+            let granted = state.withLock { state -> Bool in
+                guard state.free > 0 else {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.free -= 1
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiting.isEmpty {
+                state.free += 1
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
     }
 }

@@ -51,6 +51,10 @@ public struct ServerConfiguration: Sendable {
     public var scriptLimits = ScriptSandbox.Limits()
     /// The Telegram bot (`TELEGRAM_BOT_TOKEN`, `TELEGRAM_API_URL`, `telegram.*`); `nil` when no token is set.
     public var telegram: TelegramSettings?
+    /// How often `/ws/notifications` pings its clients (30 s; 3 unanswered pings close a connection) and how long a
+    /// connection may take to sign in with its first message (10 s).
+    public var notificationPing: Duration = .seconds(30)
+    public var notificationSignIn: Duration = .seconds(10)
     /// The Python virtualenv scripts run with (`SCRIPTS_VENV`, `make scripts-venv`).
     public var scriptsVirtualenv = ScriptSandbox.defaultVirtualenv()
     /// The process environment (tokens named by `_remote_attach`, connector secrets).
