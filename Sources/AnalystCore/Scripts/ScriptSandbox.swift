@@ -103,13 +103,18 @@ public final class ScriptSandbox: Sendable {
     public let limits: Limits
     /// Sandboxes running at once; more runs wait for a free one (the machine's cores are the real limit).
     public static let maxConcurrentRuns = 4
-    private let gate = RunGate(slots: ScriptSandbox.maxConcurrentRuns)
+    /// Process-wide, like the user ids below: every sandbox of this process shares them.
+    private static let gate = RunGate(slots: ScriptSandbox.maxConcurrentRuns)
     /// Threads that read the runs' outputs (two a run), apart from the shared executor, which a long run must not hold.
-    private let outputReaders = BlockingExecutor(name: "script-output", maxConcurrent: 2 * ScriptSandbox.maxConcurrentRuns)
+    private static let outputReaders = BlockingExecutor(name: "script-output", maxConcurrent: 2 * ScriptSandbox.maxConcurrentRuns)
     private let availabilityCache = Mutex<String??>(nil)
-    private let usedIDs = Mutex<Set<UInt32>>([])
-    /// User ids given to runs when the server runs as root (one per concurrent run).
-    static let runIDs: ClosedRange<UInt32> = 200_000...200_999
+    /// User ids given to runs when the server runs as root: one per concurrent run, from a block of this process's
+    /// own (chosen by its pid), so runs of two servers on one machine do not share a process limit.
+    static let runIDs: Range<UInt32> = {
+        let block = UInt32(getpid() % 100_000) * 8
+        return (200_000 + block)..<(200_000 + block + UInt32(ScriptSandbox.maxConcurrentRuns))
+    }()
+    private static let usedIDs = Mutex<Set<UInt32>>([])
 
     /// - Parameters:
     ///   - virtualenv: the scripts virtualenv (`make scripts-venv`: Python with duckdb, pandas, numpy, matplotlib).
@@ -166,8 +171,8 @@ public final class ScriptSandbox: Sendable {
 
     private func execute(source: String, data: DataMounts, limits: Limits, checkAvailability: Bool) async throws -> Result {
         if checkAvailability, let reason = await unavailableReason() { throw Unavailable(description: reason) }
-        await gate.acquire()
-        defer { gate.release() }
+        await Self.gate.acquire()
+        defer { Self.gate.release() }
         let run = workRoot.appendingPathComponent(UUID().uuidString.lowercased(), isDirectory: true)
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: run) }
@@ -179,6 +184,7 @@ public final class ScriptSandbox: Sendable {
         }
         let runID = claimID()
         defer { releaseID(runID) }
+        if geteuid() == 0, runID == nil { throw Unavailable(description: "no free user id for the run; try again") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable("prlimit") ?? "/usr/bin/prlimit")
         process.arguments = arguments(script: script, launcher: launcher, data: data, limits: limits, runID: runID)
@@ -194,8 +200,8 @@ public final class ScriptSandbox: Sendable {
         try process.run()
         let pid = process.processIdentifier
         async let answer = Self.read(
-            output.fileHandleForReading, limit: 2 * limits.outputBytes + 2 * limits.imageBytes + (1 << 20), on: outputReaders)
-        async let launcherErrors = Self.read(errors.fileHandleForReading, limit: 64 << 10, on: outputReaders)
+            output.fileHandleForReading, limit: 2 * limits.outputBytes + 2 * limits.imageBytes + (1 << 20), on: Self.outputReaders)
+        async let launcherErrors = Self.read(errors.fileHandleForReading, limit: 64 << 10, on: Self.outputReaders)
         let timedOut = await Self.wait(for: exited.stream, pid: pid, wallTime: limits.wallTime)
         let (answerData, _) = await answer
         let (errorData, _) = await launcherErrors
@@ -272,10 +278,11 @@ public final class ScriptSandbox: Sendable {
 
     // MARK: - Helpers
 
-    /// A user id of its own for the run when the server is root (the process limit counts per user id); `nil` otherwise.
+    /// A user id of its own for the run when the server is root (the process limit counts per user id); `nil` otherwise
+    /// (the gate keeps runs within the block, so one is always free).
     private func claimID() -> UInt32? {
         guard geteuid() == 0 else { return nil }
-        return usedIDs.withLock { used in
+        return Self.usedIDs.withLock { used in
             guard let free = Self.runIDs.first(where: { !used.contains($0) }) else { return nil }
             used.insert(free)
             return free
@@ -284,7 +291,7 @@ public final class ScriptSandbox: Sendable {
 
     private func releaseID(_ id: UInt32?) {
         guard let id else { return }
-        _ = usedIDs.withLock { $0.remove(id) }
+        _ = Self.usedIDs.withLock { $0.remove(id) }
     }
 
     static func executable(_ name: String) -> String? {
