@@ -8,7 +8,7 @@ import Messaging
 /// `/api/telegram` (reference §1.12): the signed-in user links the chat whose `/start` gave them a code (`verify`),
 /// unlinks it, and reads the link's status; and `POST /api/telegram/webhook`, where Telegram posts updates in webhook
 /// mode, authenticated only by the secret header (compared in constant time; without a webhook every post is refused
-/// with 503, fail closed).
+/// with 404, fail closed).
 ///
 /// Wrong codes count against the user (10 per 15 minutes), so six digits cannot be walked through.
 struct TelegramController {
@@ -62,8 +62,7 @@ struct TelegramController {
     func receive(_ request: Request) async throws -> WireResponse<Schemas.TelegramWebhookAccepted> {
         guard let webhook else {
             throw APIError(
-                .serviceUnavailable,
-                "The Telegram webhook is not configured: set telegram.webhook_url and TELEGRAM_WEBHOOK_SECRET on the server")
+                .notFound, "The Telegram webhook is not enabled on this server (telegram.webhook_url and TELEGRAM_WEBHOOK_SECRET)")
         }
         guard webhook.verify(secretHeader: request.headers[TelegramController.secretHeader]) else {
             throw APIError(.unauthorized, "Invalid secret token")
