@@ -96,10 +96,10 @@ struct NotificationSocket: Sendable {
             let parts = cookie.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
             guard parts.count == 2, parts[0] == "access_token" else { continue }
             // A browser sends the cookie on any site's WebSocket: only this server's pages may use it.
-            guard let origin = request.headerFields[.origin], let host = URLComponents(string: origin)?.host,
+            guard let origin = request.headerFields[.origin].flatMap(URLComponents.init(string:)), let host = origin.host,
                 let authority = request.authority
             else { return .crossSiteCookie }
-            let originAuthority = URLComponents(string: origin)?.port.map { "\(host):\($0)" } ?? host
+            let originAuthority = origin.port.map { "\(host):\($0)" } ?? host
             return originAuthority.lowercased() == authority.lowercased() ? .token(String(parts[1])) : .crossSiteCookie
         }
         return .none
