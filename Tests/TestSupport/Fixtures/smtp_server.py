@@ -43,8 +43,11 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 
 context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 context.load_cert_chain(cert, key)
+# server_hostname: without it aiosmtpd calls socket.getfqdn() (a reverse DNS lookup) on its event loop for every
+# connection, which stalls the server for the resolver's timeout on a machine without a reachable DNS server.
 controller = Controller(Handler(), hostname="127.0.0.1", port=int(port), tls_context=context,
-                        require_starttls=True, authenticator=authenticator, auth_required=True)
+                        server_hostname="localhost", require_starttls=True, authenticator=authenticator,
+                        auth_required=True, ready_timeout=30)
 controller.start()
 open(os.path.join(maildir, "ready"), "w").close()
 signal.sigwait({signal.SIGTERM, signal.SIGINT})

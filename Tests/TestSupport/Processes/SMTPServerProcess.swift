@@ -37,12 +37,12 @@ public final class SMTPServerProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<600 where !FileManager.default.fileExists(atPath: maildir + "/ready") {
+        for _ in 0..<1_600 where !FileManager.default.fileExists(atPath: maildir + "/ready") {
             guard process.isRunning else { throw SMTPServerError.notStarted("see \(maildir)/server.log") }
             try await Task.sleep(for: .milliseconds(20))
         }
         guard FileManager.default.fileExists(atPath: maildir + "/ready") else {
-            throw SMTPServerError.notStarted("not listening after 12 s; see \(maildir)/server.log")
+            throw SMTPServerError.notStarted("not listening after 32 s; see \(maildir)/server.log")
         }
     }
 
