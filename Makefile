@@ -15,12 +15,13 @@ APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl p
 export SCRIPTS_VENV ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ai-data-analyst/scripts-venv
 SCRIPTS_PACKAGES := duckdb==$(DUCKDB_VERSION) numpy==2.3.5 pandas==2.3.3 matplotlib==3.10.7
 
-.PHONY: run test contract-test build lint format deps duckdb scripts-venv clean help bench
+.PHONY: run test contract-test browser-test build lint format deps duckdb scripts-venv clean help bench
 
 help:
 	@echo "make run    - install what is missing, build, and serve on http://$(HOST):$(PORT) (data in $(DATA_DIR))"
-	@echo "make test   - install what is missing, build, and run every test (then make contract-test)"
+	@echo "make test   - install what is missing, build, and run every test (then make contract-test and browser-test)"
 	@echo "make contract-test - fuzz a live server against openapi.yaml with schemathesis"
+	@echo "make browser-test  - walk the web pages in headless Chromium (Selenium); screenshots in .build/screenshots"
 	@echo "make build  - build da-server and da (debug)"
 	@echo "make bench  - release build, then data-plane and connector figures next to their physical limits"
 	@echo "make lint   - check formatting with swift format"
@@ -73,12 +74,21 @@ test: deps
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build
 	$(MAKE) contract-test
+	$(MAKE) browser-test
 
 # Schemathesis against a live server: every operation of openapi.yaml, zero 5xx, zero answers the contract does not
 # describe (about 3 minutes; CONTRACT_TEST_SECONDS and CONTRACT_TEST_EXAMPLES change the budget).
 contract-test: deps
 	swift build $(SWIFT_BUILD_FLAGS) --product da-server
 	scripts/contract-test.sh "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)"
+
+# Headless Chromium (Debian's chromium + chromium-driver, installed when missing) driven by Selenium walks the journeys
+# of Tests/Browser against a live server: no console errors, no requests to other hosts, labelled controls, and
+# screenshots at 1280 and 375 px in .build/screenshots (BROWSER_TEST_SECONDS bounds the run, default 300).
+browser-test: deps
+	swift build $(SWIFT_BUILD_FLAGS) --product da-server
+	swift build $(SWIFT_BUILD_FLAGS) --product da
+	scripts/browser-test.sh "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)"
 
 BENCH_DIR ?= $(CURDIR)/.build/bench
 bench: deps

@@ -9,6 +9,8 @@ public struct AppRequestContext: RequestContext {
     public var user: User?
     /// How the request authenticated (for logout).
     var credential: Credential?
+    /// A page's form post, read and checked (same origin, form token) by `PageSessionMiddleware`.
+    var form: WebForm?
     /// Who the request turned out to be, shared by every copy of this context so that outer middleware (audit)
     /// sees what inner middleware (authentication) found.
     public let identity = RequestIdentity()
@@ -21,6 +23,7 @@ public struct AppRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.user = nil
         self.credential = nil
+        self.form = nil
         self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

@@ -79,25 +79,49 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let jira = JiraWebhookController(settings: configuration.connectors.jira, processor: background.jira)
     jira.addRoutes(to: router.group("api/jira"))
     jira.addLegacyRoutes(to: router.group("webhooks"))
-    AuthController(
+    let auth = AuthController(
         users: stores.users, passwords: signIn.passwords, tokens: signIn.tokens, accessTokens: stores.accessTokens,
         loginLimiter: signIn.loginLimiter, linkLimiters: signIn.linkLimiters, links: stores.links, outbox: background.outbox,
         publicURL: configuration.publicURL, tokenLifetime: configuration.auth.tokenLifetime
     )
-    .addRoutes(to: router.group("auth"), authenticated: signedIn.group("auth"))
+    auth.addRoutes(to: router.group("auth"), authenticated: signedIn.group("auth"))
     GoogleAuthController(
         provider: signIn.oidcProvider, pending: signIn.pendingSignIns, users: stores.users, tokens: signIn.tokens,
         publicURL: configuration.publicURL, tokenLifetime: configuration.auth.tokenLifetime, logger: logger
     )
     .addRoutes(to: router.group("auth/google"))
-    WebController(
-        templates: dependencies.templates, users: stores.users, passwords: signIn.passwords, links: stores.links,
-        tokens: signIn.tokens, authentication: authentication, googleConfigured: signIn.oidcProvider != nil,
-        publicURL: configuration.publicURL, tokenLifetime: configuration.auth.tokenLifetime
-    )
-    .addRoutes(to: router)
+    let tokens = TokensController(accessTokens: stores.accessTokens)
+    tokens.addRoutes(to: signedIn.group("api/tokens"))
+    let telegram = TelegramController(links: background.telegramLinks, webhook: background.telegram?.webhook)
+    telegram.addRoutes(user: signedIn.group("api/telegram"), public: router.group("api/telegram"))
 
-    TokensController(accessTokens: stores.accessTokens).addRoutes(to: signedIn.group("api/tokens"))
+    // The web UI: static files, the sign-in pages, and the pages of a signed-in browser (errors as pages; the
+    // inner error middleware renders with the viewer known, the outer one catches the session check's refusals).
+    let web = dependencies.web
+    web.assets.addRoutes(to: router)
+    let disabledProviders = Set(configuration.instance.stringList("auth.disabled_providers") ?? [])
+    SignInPages(
+        ui: web, auth: auth, authentication: authentication, offersPassword: !disabledProviders.contains("password"),
+        offersEmailLink: configuration.mail != nil && !disabledProviders.contains("email"),
+        offersGoogle: signIn.oidcProvider != nil && !disabledProviders.contains("google")
+    )
+    .addRoutes(to: router.group().add(middleware: PageErrorMiddleware(ui: web)))
+    let pages = router.group()
+        .add(middleware: PageErrorMiddleware(ui: web))
+        .add(middleware: PageSessionMiddleware(authentication: authentication, tokens: signIn.tokens))
+        .add(middleware: PageErrorMiddleware(ui: web))
+    DashboardPages(
+        ui: web, tokens: tokens, telegram: telegram, accessPolicy: stores.accessPolicy, manifest: stores.manifest,
+        history: stores.syncHistory, auth: auth, telegramBot: configuration.telegram?.botUsername,
+        telegramConfigured: configuration.telegram != nil
+    )
+    .addRoutes(to: pages)
+    let catalog = CatalogController(
+        registry: stores.registry, manifest: stores.manifest, accessPolicy: stores.accessPolicy, system: stores.system,
+        directory: directory, enricher: background.catalog
+    )
+    CatalogPages(ui: web, catalog: catalog, permissions: stores.permissions, directory: directory).addRoutes(to: pages)
+
     AccessRequestsController(permissions: stores.permissions)
         .addRoutes(user: signedIn.group("api/access-requests"), admin: admin.group("api/access-requests"))
     MemoryController(store: knowledge, audit: background.audit, collector: background.memory)
@@ -118,13 +142,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         directory: directory, sessions: SessionTranscripts(system: stores.system), maxFileBytes: configuration.uploads.maxUserFileBytes
     )
     .addRoutes(to: signedIn.group("api/upload"))
-    CatalogController(
-        registry: stores.registry, manifest: stores.manifest, accessPolicy: stores.accessPolicy, system: stores.system,
-        directory: directory, enricher: background.catalog
-    )
-    .addRoutes(to: signedIn.group("api/catalog"))
-    TelegramController(links: background.telegramLinks, webhook: background.telegram?.webhook)
-        .addRoutes(user: signedIn.group("api/telegram"), public: router.group("api/telegram"))
+    catalog.addRoutes(to: signedIn.group("api/catalog"))
     let scriptRoutes = signedIn.group("api/scripts")
     ScriptsController(runner: background.scripts, users: stores.users)
         .addRoutes(

@@ -98,11 +98,11 @@ public final class ServerDependencies: Sendable {
     public let stores: DataStores
     public let signIn: SignInServices
     public let background: BackgroundWork
-    /// The HTML pages' templates, loaded and checked once at start.
-    let templates: WebTemplates
+    /// The HTML pages' templates, static files and branding, loaded and checked once at start.
+    let web: WebUI
 
     private init(
-        configuration: ServerConfiguration, stores: DataStores, tokens: TokenService, templates: WebTemplates, logger: Logger
+        configuration: ServerConfiguration, stores: DataStores, tokens: TokenService, web: WebUI, logger: Logger
     ) {
         let history = stores.syncHistory
         let extraction = Extraction(
@@ -193,7 +193,7 @@ public final class ServerDependencies: Sendable {
             audit: AuditLog(system: stores.system), mailer: mailer, outbox: MailOutbox(mailer: mailer, logger: logger),
             catalog: catalog, jira: jira, memory: memory, scripts: scripts, telegram: telegram, telegramLinks: telegramLinks,
             notificationHub: notificationHub)
-        self.templates = templates
+        self.web = web
     }
 
     /// Prepares the data directory, opens (and migrates) the databases, loads the token secret and the page
@@ -210,11 +210,18 @@ public final class ServerDependencies: Sendable {
         } else {
             throw LaunchError.invalidSetting("JWT_SECRET_KEY is not set (or start with --dev)")
         }
-        let templates: WebTemplates
+        let branding: WebBranding
+        do {
+            branding = try WebBranding(instance: configuration.instance)
+        } catch {
+            throw LaunchError.invalidSetting("\(error)")
+        }
+        let templates: WebTemplates, assets: WebAssets
         do {
             templates = try WebTemplates.bundled()
+            assets = try WebAssets.bundled(theme: branding.themeCSS)
         } catch {
-            throw LaunchError.invalidSetting("the HTML page templates cannot be loaded: \(error)")
+            throw LaunchError.invalidSetting("the HTML pages cannot be loaded: \(error)")
         }
         let duckDB = Database.Configuration(
             threads: configuration.duckDBThreads, memoryLimit: configuration.duckDBMemoryLimit,
@@ -240,7 +247,7 @@ public final class ServerDependencies: Sendable {
             configuration: configuration,
             stores: DataStores(system: system, analytics: analytics, orchestrator: orchestrator, memory: configuration.memory),
             tokens: tokens,
-            templates: templates, logger: logger)
+            web: WebUI(templates: templates, assets: assets, branding: branding, tokens: tokens), logger: logger)
         if let seed = configuration.auth.seedAdmin {
             try await dependencies.seedAdmin(email: seed.email, password: seed.password)
         }

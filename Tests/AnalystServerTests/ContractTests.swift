@@ -18,6 +18,8 @@ struct ContractOperation: CustomStringConvertible, Sendable {
     /// `public`, or the least role admitted (`viewer` = any signed-in user).
     var minimumRole: String
     var hasRequestBody: Bool
+    /// An HTML page (tag `pages`): a stranger is sent to the sign-in page, a refusal is an error page.
+    var isPage: Bool = false
 
     var description: String { "\(method) \(path) (\(operationID))" }
 
@@ -34,7 +36,8 @@ struct ContractOperation: CustomStringConvertible, Sendable {
                 operations.append(
                     ContractOperation(
                         method: method.uppercased(), path: path, operationID: operation["operationId"] as? String ?? "",
-                        minimumRole: operation["x-minimum-role"] as? String ?? "", hasRequestBody: operation["requestBody"] != nil))
+                        minimumRole: operation["x-minimum-role"] as? String ?? "", hasRequestBody: operation["requestBody"] != nil,
+                        isPage: (operation["tags"] as? [String])?.contains("pages") == true))
             }
         }
         return operations.sorted { ($0.path, $0.method) < ($1.path, $1.method) }
@@ -111,19 +114,28 @@ struct ContractTests {
             }
             for operation in operations {
                 let stranger = try await call(operation, as: nil)
-                #expect(stranger.status == .unauthorized, "\(operation) without credentials")
+                if operation.isPage {
+                    #expect(stranger.status == .seeOther, "\(operation) without credentials")
+                    #expect(stranger.headers[.location]?.hasPrefix("/login") == true, "\(operation) without credentials")
+                } else {
+                    #expect(stranger.status == .unauthorized, "\(operation) without credentials")
+                }
 
                 let minimum = try #require(Role(rawValue: operation.minimumRole), "\(operation)")
                 if let below = Role.allCases.last(where: { $0 < minimum }) {
                     let refused = try await call(operation, as: below)
                     #expect(refused.status == .forbidden, "\(operation) as \(below.rawValue)")
-                    if operation.method != "HEAD" {
+                    if operation.isPage {
+                        #expect(String(buffer: refused.body).contains("Requires role \(minimum.rawValue) or higher"), "\(operation)")
+                    } else if operation.method != "HEAD" {
                         #expect(try detail(refused) == "Requires role \(minimum.rawValue) or higher", "\(operation)")
                     }
                 }
                 let admitted = try await call(operation, as: minimum)
                 #expect(admitted.status != .unauthorized, "\(operation) as \(minimum.rawValue)")
-                if admitted.status == .forbidden, operation.method != "HEAD" {
+                if admitted.status == .forbidden, operation.isPage {
+                    #expect(!String(buffer: admitted.body).contains("Requires role"), "\(operation) as \(minimum.rawValue)")
+                } else if admitted.status == .forbidden, operation.method != "HEAD" {
                     #expect(try detail(admitted)?.hasPrefix("Requires role") == false, "\(operation) as \(minimum.rawValue)")
                 }
             }

@@ -136,9 +136,9 @@ struct MailTests {
             #expect(String(buffer: mismatch.body).contains("The two passwords differ."))
             let set = try await submit("a long password+&=", "a long password+&=")
             #expect(set.status == .ok)
-            #expect(String(buffer: set.body).contains("Your password is set."))
+            #expect(String(buffer: set.body).contains("Your password is set and you are signed in."))
             let session = try #require(set.headers[values: .setCookie].first { $0.hasPrefix("access_token=") })
-            let home = try await client.execute(uri: "/", method: .get, headers: [.cookie: Browser.cookiePair(session)])
+            let home = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: Browser.cookiePair(session)])
             #expect(home.status == .ok)
             #expect(String(buffer: home.body).contains("Bo &lt;b&gt;"), "names are escaped")
 

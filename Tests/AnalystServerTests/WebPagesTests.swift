@@ -8,142 +8,296 @@ import Testing
 
 @testable import AnalystServer
 
+/// A browser's view of the pages, in process: sessions, forms and their tokens, headers, escaping.
+/// (Real Chromium walks the same pages in Tests/Browser, run by `make browser-test`.)
 struct WebPagesTests {
-    @Test func loginExplainsTheLastFailureAndEscapesUnknownCodes() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let dependencies = try await makeDependencies(in: directory)
-        try await buildApplication(dependencies: dependencies).test(.router) { client in
-            let denied = try await client.execute(uri: "/login?error=domain_not_allowed", method: .get)
-            #expect(denied.status == .ok)
-            let html = String(buffer: denied.body)
-            #expect(html.contains("Accounts from your email domain may not sign in here."))
-            #expect(!html.contains("Sign in with Google"), "Google is not configured")
-            let hostile = try await client.execute(uri: "/login?error=%3Cscript%3Ealert(1)%3C/script%3E", method: .get)
-            #expect(!String(buffer: hostile.body).contains("<script>"))
-            #expect(String(buffer: hostile.body).contains("&lt;script&gt;"))
-            #expect(hostile.headers[values: try #require(HTTPField.Name("X-Frame-Options"))] == ["DENY"])
-        }
-        await dependencies.close()
+    /// An admin and an analyst (with passwords), their cookie sessions, and the app.
+    struct Fixture {
+        let dependencies: ServerDependencies
+        let admin: User
+        let ana: User
+        let adminCookie: String
+        let anaCookie: String
+        static let password = "a long password"
     }
 
-    @Test func homeNeedsASessionAndSignOutEndsIt() async throws {
+    func fixture(in directory: TemporaryDirectory, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Fixture {
+        let dependencies = try await makeDependencies(in: directory, configure: configure)
+        let users = dependencies.stores.users
+        let hash = try await dependencies.signIn.passwords.hashNewPassword(Fixture.password)
+        let admin = try await users.bootstrapAdmin(email: "admin@example.com", name: "Ada Admin", passwordHash: hash)
+        let ana = try await users.create(email: "ana@example.com", name: "Ana", role: .analyst, passwordHash: hash)
+        let tokens = dependencies.signIn.tokens
+        return Fixture(
+            dependencies: dependencies, admin: admin, ana: ana,
+            adminCookie: "access_token=" + (try await tokens.issue(for: admin, users: users)),
+            anaCookie: "access_token=" + (try await tokens.issue(for: ana, users: users)))
+    }
+
+    /// The test client's own origin (its Host is `localhost`).
+    static let origin = "http://localhost"
+
+    static func html(_ response: TestResponse) -> String { String(buffer: response.body) }
+
+    /// The form token a page carries.
+    static func formToken(_ response: TestResponse) throws -> String {
+        let html = html(response)
+        let marker = #"name="_csrf" value=""#
+        let start = try #require(html.range(of: marker), "the page has a form token")
+        return String(html[start.upperBound...].prefix { $0 != "\"" })
+    }
+
+    static func post(
+        _ client: some TestClientProtocol, _ path: String, _ fields: [(String, String)], cookie: String?,
+        origin: String? = WebPagesTests.origin, bearer: String? = nil
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        if let cookie { headers[.cookie] = cookie }
+        if let origin { headers[.origin] = origin }
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            .joined(separator: "&")
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    static func get(_ client: some TestClientProtocol, _ path: String, cookie: String?) async throws -> TestResponse {
+        try await client.execute(uri: path, method: .get, headers: cookie.map { [.cookie: $0] } ?? [:])
+    }
+
+    /// The checks every page passes: its headers, one `<h1>`, a `<main>`, and no inline script, style or handler.
+    static func expectPage(_ response: TestResponse, _ status: HTTPResponse.Status = .ok, sourceLocation: SourceLocation = #_sourceLocation)
+    {
+        #expect(response.status == status, sourceLocation: sourceLocation)
+        #expect(response.headers[.contentType] == "text/html; charset=utf-8", sourceLocation: sourceLocation)
+        let policy = response.headers[.contentSecurityPolicy] ?? ""
+        #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), sourceLocation: sourceLocation)
+        #expect(!policy.contains("unsafe-inline"), sourceLocation: sourceLocation)
+        #expect(response.headers[.cacheControl] == "no-store", sourceLocation: sourceLocation)
+        #expect(response.headers[.xFrameOptions] == "DENY", sourceLocation: sourceLocation)
+        #expect(response.headers[.referrerPolicy] == "same-origin", sourceLocation: sourceLocation)
+        #expect(response.headers[.xContentTypeOptions] == "nosniff", sourceLocation: sourceLocation)
+        let page = html(response)
+        #expect(page.components(separatedBy: "<h1").count == 2, "one h1", sourceLocation: sourceLocation)
+        #expect(page.contains("<main id=\"main\""), sourceLocation: sourceLocation)
+        #expect(!page.contains("<script>") && !page.contains("<style") && !page.contains(" style="), sourceLocation: sourceLocation)
+        #expect(page.range(of: #"\son[a-z]+="#, options: .regularExpression) == nil, "no inline handler", sourceLocation: sourceLocation)
+    }
+
+    // MARK: - Sign-in
+
+    @Test func signInWithAPasswordGoesOnToALocalPageOnly() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let dependencies = try await makeDependencies(in: directory)
-        let ana = try await dependencies.stores.users.create(email: "ana@example.com", name: "Ana", role: .analyst, passwordHash: nil)
-        let token = try await dependencies.signIn.tokens.issue(for: ana, users: dependencies.stores.users)
-        try await buildApplication(dependencies: dependencies).test(.router) { client in
-            let anonymous = try await client.execute(uri: "/", method: .get)
-            #expect(anonymous.status == .found)
-            #expect(anonymous.headers[.location] == "/login")
-            let cookie = "access_token=\(token)"
-            let home = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie])
-            #expect(home.status == .ok)
-            #expect(String(buffer: home.body).contains("ana@example.com"))
+        let fixture = try await fixture(in: directory)
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let login = try await Self.get(client, "/login?next=%2Fcatalog", cookie: nil)
+            Self.expectPage(login)
+            #expect(Self.html(login).contains(#"name="next" value="/catalog""#))
+            #expect(!Self.html(login).contains("/login/email-link"), "email is not configured, so no link form")
+            #expect(!Self.html(login).contains("Sign in with Google"), "Google is not configured")
 
-            let crossSite = try await client.execute(
-                uri: "/logout", method: .post, headers: [.cookie: cookie, .origin: "https://evil.example.net"])
-            #expect(crossSite.status == .forbidden)
-            #expect(try await client.get("/auth/me", bearer: token).status == .ok, "a cross-site sign-out does nothing")
+            let wrong = try await Self.post(client, "/login", [("email", "ana@example.com"), ("password", "nope")], cookie: nil)
+            Self.expectPage(wrong, .unauthorized)
+            #expect(Self.html(wrong).contains("Invalid email or password."))
+            #expect(Self.html(wrong).contains(#"value="ana@example.com""#), "the email stays filled in")
+            #expect(wrong.headers[.setCookie] == nil)
 
-            let signOut = try await client.execute(
-                uri: "/logout", method: .post, headers: [.cookie: cookie, .origin: "http://localhost"])  // the test client's Host
-            #expect(signOut.status == .found)
-            #expect(signOut.headers[.location] == "/login")
+            for (next, expected) in [
+                ("/catalog?q=a", "/catalog?q=a"), ("//evil.example.net/x", "/dashboard"), ("/\\evil.example.net", "/dashboard"),
+                ("https://evil.example.net/", "/dashboard"), ("javascript:alert(1)", "/dashboard"),
+            ] {
+                let signedIn = try await Self.post(
+                    client, "/login", [("email", "Ana@Example.com"), ("password", Fixture.password), ("next", next)], cookie: nil)
+                #expect(signedIn.status == .seeOther)
+                #expect(signedIn.headers[.location] == expected, "next=\(next)")
+                let cookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("access_token=") })
+                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
+            }
+
+            let crossSite = try await Self.post(
+                client, "/login", [("email", "ana@example.com"), ("password", Fixture.password)], cookie: nil,
+                origin: "https://evil.example.net")
+            #expect(crossSite.status == .forbidden, "a login form from another site does not sign in")
+            #expect(crossSite.headers[.setCookie] == nil)
+
+            let root = try await Self.get(client, "/", cookie: fixture.anaCookie)
+            #expect(root.status == .found && root.headers[.location] == "/dashboard")
+            let anonymous = try await Self.get(client, "/", cookie: nil)
+            #expect(anonymous.status == .found && anonymous.headers[.location] == "/login")
+            let expired = try await Self.get(client, "/catalog?q=x", cookie: "access_token=not-a-token")
+            #expect(expired.status == .seeOther)
+            #expect(expired.headers[.location] == "/login?next=%2Fcatalog%3Fq%3Dx")
+        }
+        await fixture.dependencies.close()
+    }
+
+    @Test func signOutNeedsThisSiteAndEndsTheSession() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory)
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let crossSite = try await Self.post(client, "/logout", [], cookie: fixture.anaCookie, origin: "https://evil.example.net")
+            Self.expectPage(crossSite, .forbidden)
+            #expect(try await Self.get(client, "/dashboard", cookie: fixture.anaCookie).status == .ok, "still signed in")
+            let signOut = try await Self.post(client, "/logout", [], cookie: fixture.anaCookie)
+            #expect(signOut.status == .found && signOut.headers[.location] == "/login")
             #expect(signOut.headers[values: .setCookie].contains { $0.hasPrefix("access_token=;") && $0.contains("Max-Age=0") })
-            #expect(try await client.get("/auth/me", bearer: token).status == .unauthorized, "the session token is revoked")
+            #expect(try await Self.get(client, "/dashboard", cookie: fixture.anaCookie).status == .seeOther, "the token is revoked")
         }
-        await dependencies.close()
+        await fixture.dependencies.close()
     }
 
-    @Test func anIncompleteSetupLinkSaysSo() async throws {
+    @Test func theSetupLinkPageSetsAPasswordAndSignsIn() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let dependencies = try await makeDependencies(in: directory)
-        try await buildApplication(dependencies: dependencies).test(.router) { client in
-            let response = try await client.execute(uri: "/setup-password?email=a@example.com", method: .get)
-            #expect(response.status == .badRequest)
-            #expect(String(buffer: response.body).contains("This link is incomplete."))
-        }
-        await dependencies.close()
-    }
-
-    @Test func everyPageComesFromItsTemplateWithTheLayoutTheHeadersAndEscapedValues() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let dependencies = try await makeDependencies(in: directory)
-        let cy = try await dependencies.stores.users.create(email: "cy@example.com", name: nil, role: .analyst, passwordHash: nil)
-        let (secret, _) = try await dependencies.stores.links.create(userID: cy.id, purpose: .setup)
-        try await buildApplication(dependencies: dependencies).test(.router) { client in
-            func expectPage(_ response: TestResponse, _ status: HTTPResponse.Status, title: String, _ texts: [String]) throws {
-                #expect(response.status == status)
-                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
-                #expect(
-                    response.headers[.contentSecurityPolicy]
-                        == "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-                #expect(response.headers[.cacheControl] == "no-store")
-                #expect(response.headers[values: try #require(HTTPField.Name("X-Frame-Options"))] == ["DENY"])
-                #expect(response.headers[values: try #require(HTTPField.Name("Referrer-Policy"))] == ["no-referrer"])
-                let html = String(buffer: response.body)
-                #expect(html.hasPrefix("<!doctype html>"), "the layout wraps \(title)")
-                #expect(html.contains("<title>\(title) · AI Data Analyst</title>"))
-                #expect(html.contains("<h1>\(title)</h1>"))
-                #expect(html.contains("<style>") && !html.contains("<script"))
-                for text in texts { #expect(html.contains(text), "\(title): \(text)") }
-            }
-            func post(_ fields: String) async throws -> TestResponse {
-                try await client.execute(
-                    uri: "/setup-password", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                    body: ByteBuffer(string: fields))
-            }
+        let fixture = try await fixture(in: directory)
+        let cy = try await fixture.dependencies.stores.users.create(email: "cy@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let (secret, _) = try await fixture.dependencies.stores.links.create(userID: cy.id, purpose: .setup)
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
             // email `<b>&"'@example.com`, token `t&k"n<`: shown escaped, and the token rides along in a hidden field.
-            let form = try await client.execute(
-                uri: "/setup-password?email=%3Cb%3E%26%22%27%40example.com&token=t%26k%22n%3C", method: .get)
-            try expectPage(
-                form, .ok, title: "Set your password",
-                [
-                    #"<input type="hidden" name="email" value="&lt;b&gt;&amp;&quot;&#39;@example.com">"#,
-                    #"<input type="hidden" name="token" value="t&amp;k&quot;n&lt;">"#,
-                    "<p>Account: <strong>&lt;b&gt;&amp;&quot;&#39;@example.com</strong></p>",
-                    "New password (at least \(PasswordHasher.minimumLength) characters)",
-                    #"minlength="\#(PasswordHasher.minimumLength)""#,
-                ])
-            #expect(!String(buffer: form.body).contains("<b>"))
-            #expect(!String(buffer: form.body).contains(#"class="error""#), "no error before a submission")
+            let form = try await Self.get(client, "/setup-password?email=%3Cb%3E%26%22%27%40example.com&token=t%26k%22n%3C", cookie: nil)
+            Self.expectPage(form)
+            #expect(Self.html(form).contains(#"<input type="hidden" name="email" value="&lt;b&gt;&amp;&quot;&#39;@example.com">"#))
+            #expect(Self.html(form).contains(#"<input type="hidden" name="token" value="t&amp;k&quot;n&lt;">"#))
+            #expect(!Self.html(form).contains("<b>"))
+            Self.expectPage(try await Self.get(client, "/setup-password?token=x", cookie: nil), .badRequest)
 
-            try expectPage(
-                try await client.execute(uri: "/setup-password?token=x", method: .get), .badRequest, title: "Set your password",
-                ["This link is incomplete. Open the whole link from your email."])
-            let mismatch = try await post("email=cy%40example.com&token=\(secret)&password=a+long+password&confirm=other")
-            try expectPage(
-                mismatch, .unprocessableContent, title: "Set your password",
-                [
-                    #"<p class="error">The two passwords differ.</p>"#,
-                    #"<input type="hidden" name="token" value="\#(secret)">"#,
-                ])
-            try expectPage(
-                try await post("email=cy%40example.com&token=wrong&password=a+long+password&confirm=a+long+password"),
-                .badRequest, title: "Set your password",
-                ["This link is invalid, expired or already used. Ask your administrator for a new one."])
-            let set = try await post("email=cy%40example.com&token=\(secret)&password=a+long+password&confirm=a+long+password")
-            try expectPage(
-                set, .ok, title: "Password set",
-                ["Your password is set.", "<code>da login --server http://localhost</code>", #"<a class="button" href="/">"#])
+            func submit(_ token: String, _ password: String, _ confirm: String) async throws -> TestResponse {
+                try await Self.post(
+                    client, "/setup-password",
+                    [("email", "cy@example.com"), ("token", token), ("password", password), ("confirm", confirm)],
+                    cookie: nil)
+            }
+            let mismatch = try await submit(secret, "a long password", "other")
+            Self.expectPage(mismatch, .unprocessableContent)
+            #expect(Self.html(mismatch).contains("The two passwords differ."))
+            let short = try await submit(secret, "short", "short")
+            #expect(short.status == .unprocessableContent && Self.html(short).contains("Use at least"))
+            Self.expectPage(try await submit("wrong", "a long password", "a long password"), .badRequest)
+            let set = try await submit(secret, "a long password", "a long password")
+            Self.expectPage(set)
+            #expect(Self.html(set).contains("<code>da auth login --server http://localhost</code>"))
             let cookie = try #require(set.headers[values: .setCookie].first { $0.hasPrefix("access_token=") })
-            try expectPage(
-                try await client.execute(uri: "/", method: .get, headers: [.cookie: Browser.cookiePair(cookie)]), .ok,
-                title: "Signed in",
-                ["You are signed in as <strong>cy@example.com</strong>", "role <code>analyst</code>", #"action="/logout""#])
-            try expectPage(
-                try await client.execute(uri: "/login", method: .get), .ok, title: "Sign in",
-                ["<code>da login --server http://localhost</code>"])
-            #expect(!String(buffer: try await client.execute(uri: "/login", method: .get).body).contains(#"class="error""#))
-            try expectPage(
-                try await client.execute(uri: "/logout", method: .post, headers: [.origin: "https://evil.example.net"]),
-                .forbidden, title: "Not signed out", ["<p>Cross-site request refused.</p>"])
+            let dashboard = try await Self.get(client, "/dashboard", cookie: Browser.cookiePair(cookie))
+            Self.expectPage(dashboard)
+            #expect(Self.html(dashboard).contains("cy@example.com"))
         }
-        await dependencies.close()
+        await fixture.dependencies.close()
+    }
+
+    // MARK: - Forms and their tokens
+
+    @Test func aFormWithoutItsTokenOrFromAnotherSiteChangesNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory)
+        let tokens = fixture.dependencies.stores.accessTokens
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let dashboard = try await Self.get(client, "/dashboard", cookie: fixture.anaCookie)
+            Self.expectPage(dashboard)
+            let formToken = try Self.formToken(dashboard)
+            let adminToken = try Self.formToken(try await Self.get(client, "/dashboard", cookie: fixture.adminCookie))
+            #expect(formToken != adminToken, "a form token belongs to one session")
+
+            let refused: [(String, [(String, String)], String?)] = [
+                ("no token", [("name", "laptop")], Self.origin),
+                ("another session's token", [("name", "laptop"), ("_csrf", adminToken)], Self.origin),
+                ("a forged token", [("name", "laptop"), ("_csrf", String(formToken.reversed()))], Self.origin),
+                ("another site", [("name", "laptop"), ("_csrf", formToken)], "https://evil.example.net"),
+                ("no origin", [("name", "laptop"), ("_csrf", formToken)], nil),
+            ]
+            for (why, fields, origin) in refused {
+                let response = try await Self.post(client, "/dashboard/tokens", fields, cookie: fixture.anaCookie, origin: origin)
+                Self.expectPage(response, .forbidden)
+                #expect(Self.html(response).contains("nothing was changed"), "\(why)")
+            }
+            #expect(try await tokens.list(userID: fixture.ana.id).isEmpty, "no refused form created a token")
+
+            let created = try await Self.post(
+                client, "/dashboard/tokens", [("name", "laptop"), ("_csrf", formToken)], cookie: fixture.anaCookie)
+            Self.expectPage(created, .created)
+            let listed = try await tokens.list(userID: fixture.ana.id)
+            #expect(listed.map(\.name) == ["laptop"])
+            let secret = try #require(
+                Self.html(created).range(of: #"da_pat_[A-Za-z0-9_-]+"#, options: .regularExpression).map { String(Self.html(created)[$0]) })
+            #expect(try await tokens.userID(forSecret: secret) == fixture.ana.id, "the secret on the page signs in as Ana")
+            #expect(!Self.html(try await Self.get(client, "/dashboard", cookie: fixture.anaCookie)).contains(secret), "shown once")
+
+            // A bearer client has no ambient credentials: no form token needed.
+            let bearer = try await fixture.dependencies.signIn.tokens.issue(for: fixture.ana, users: fixture.dependencies.stores.users)
+            #expect(
+                try await Self.post(client, "/dashboard/tokens", [("name", "ci")], cookie: nil, origin: nil, bearer: bearer).status
+                    == .created)
+
+            let bad = try await Self.post(client, "/dashboard/tokens", [("name", " "), ("_csrf", formToken)], cookie: fixture.anaCookie)
+            Self.expectPage(bad, .unprocessableContent)
+            #expect(Self.html(bad).contains("name must be 1 to 100 characters"))
+
+            // Revoking: only one's own tokens.
+            let adminTokens = try await tokens.create(userID: fixture.admin.id, name: "admin's", expiresInDays: nil)
+            let foreign = try await Self.post(
+                client, "/dashboard/tokens/\(adminTokens.0.id)/revoke", [("_csrf", formToken)], cookie: fixture.anaCookie)
+            Self.expectPage(foreign, .notFound)
+            #expect(try await tokens.list(userID: fixture.admin.id).count == 1)
+            let revoked = try await Self.post(
+                client, "/dashboard/tokens/\(listed[0].id)/revoke", [("_csrf", formToken)], cookie: fixture.anaCookie)
+            #expect(revoked.status == .seeOther && revoked.headers[.location] == "/dashboard?notice=token_revoked")
+            #expect(try await tokens.userID(forSecret: secret) == nil)
+        }
+        await fixture.dependencies.close()
+    }
+
+    // MARK: - Static files and branding
+
+    @Test func staticFilesAreFingerprintedCachedAndRevalidated() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory)
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let page = Self.html(try await Self.get(client, "/login", cookie: nil))
+            let paths = page.matches(of: /(?:href|src)="(\/static\/[^"]+)"/).map { String($0.output.1) }
+            #expect(Set(paths).count == 4, "css, theme, script, icon: \(paths)")
+            for path in Set(paths) {
+                let file = try await client.execute(uri: path, method: .get)
+                #expect(file.status == .ok, "\(path)")
+                #expect(file.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                let etag = try #require(file.headers[.eTag])
+                #expect(path.contains(etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))), "the name carries the hash")
+                let again = try await client.execute(uri: path, method: .get, headers: [.ifNoneMatch: etag])
+                #expect(again.status == .notModified)
+            }
+            #expect(try await client.execute(uri: "/static/app.css", method: .get).status == .notFound, "only fingerprinted names")
+            #expect(try await client.execute(uri: "/static/..%2F..%2Fetc%2Fpasswd", method: .get).status == .notFound)
+        }
+        await fixture.dependencies.close()
+    }
+
+    @Test func theInstanceNameAndThemeComeFromInstanceYAMLAndABadThemeValueStopsStartUp() async throws {
+        let good = try InstanceConfig.parse(
+            yaml:
+                "instance:\n  name: \"Acme <Data>\"\n  subtitle: Analytics\ntheme:\n  primary: \"#ff6600\"\n  radius: 4px\n  font_primary: \"Inter, sans-serif\"\n",
+            path: nil, environment: [:])
+        let branding = try WebBranding(instance: good)
+        #expect(branding.name == "Acme <Data>")
+        #expect(branding.themeCSS.contains("--primary: #ff6600;") && branding.themeCSS.contains("--radius: 4px;"))
+        for (key, value) in [
+            ("primary", "red; } body { background: url(https://evil.example.net/x) "), ("radius", "4px;x"),
+            ("font_primary", "x}</style><script>"),
+        ] {
+            let bad = try InstanceConfig.parse(yaml: "theme:\n  \(key): \"\(value)\"\n", path: nil, environment: [:])
+            let error = #expect(throws: ConfigError.self) { try WebBranding(instance: bad) }
+            #expect(error?.description.contains("theme.\(key)") == true)
+        }
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fixture = try await fixture(in: directory) { $0.instance = good }
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let login = Self.html(try await Self.get(client, "/login", cookie: nil))
+            #expect(login.contains("<title>Sign in · Acme &lt;Data&gt;</title>"))
+            #expect(login.contains(#"<span class="subtitle">Analytics</span>"#))
+        }
+        await fixture.dependencies.close()
     }
 
     @Test func theBundledTemplatesLoadAndAMissingPageIsAStartUpError() throws {

@@ -61,16 +61,27 @@ public struct SyncHistory: Sendable {
 
     /// The newest entries first, of one table or all, at most `limit`.
     public func list(table: String? = nil, limit: Int = 100) async throws -> [SyncHistoryEntry] {
+        var sql = "SELECT id, table_id, source, job_id, synced_at, status, rows, bytes, duration_ms, error FROM sync_history"
+        var parameters: [Value] = []
+        if let table {
+            sql += " WHERE table_id = ?"
+            parameters.append(.varchar(table))
+        }
+        sql += " ORDER BY synced_at DESC, table_id LIMIT ?"
+        parameters.append(.bigint(Int64(limit)))
+        return try await entries(sql, parameters)
+    }
+
+    /// Each table's newest entry.
+    public func latestPerTable() async throws -> [SyncHistoryEntry] {
+        try await entries(
+            "SELECT id, table_id, source, job_id, synced_at, status, rows, bytes, duration_ms, error FROM sync_history "
+                + "QUALIFY row_number() OVER (PARTITION BY table_id ORDER BY synced_at DESC) = 1 ORDER BY table_id", [])
+    }
+
+    private func entries(_ sql: String, _ parameters: [Value]) async throws -> [SyncHistoryEntry] {
         try await system.withConnection { connection in
-            var sql = "SELECT id, table_id, source, job_id, synced_at, status, rows, bytes, duration_ms, error FROM sync_history"
-            var parameters: [Value] = []
-            if let table {
-                sql += " WHERE table_id = ?"
-                parameters.append(.varchar(table))
-            }
-            sql += " ORDER BY synced_at DESC, table_id LIMIT ?"
-            parameters.append(.bigint(Int64(limit)))
-            return try connection.query(sql, parameters).rows().compactMap { row in
+            try connection.query(sql, parameters).rows().compactMap { row in
                 guard let id = row[0].stringValue, let table = row[1].stringValue, let at = row[4].dateValue else { return nil }
                 return SyncHistoryEntry(
                     id: id, table: table, source: row[2].stringValue, jobID: row[3].stringValue, syncedAt: at,

@@ -1,4 +1,5 @@
 import AnalystCore
+import Crypto
 import Foundation
 import JWTKit
 
@@ -9,12 +10,29 @@ import JWTKit
 struct TokenService: Sendable {
     let keys: JWTKeyCollection
     let lifetime: Duration
+    /// Signs the pages' form tokens; derived from the secret, so it is never the token key itself.
+    private let formKey: SymmetricKey
 
     init(secret: String, lifetime: Duration) async {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.keys = keys
         self.lifetime = lifetime
+        self.formKey = SymmetricKey(
+            data: HMAC<SHA256>.authenticationCode(for: Data("da-server form tokens".utf8), using: SymmetricKey(data: Data(secret.utf8))))
+    }
+
+    /// The CSRF token of the pages' forms for one browser session (the session token's `jti`): without the
+    /// server's secret nobody can make it, and it dies with the session.
+    func formToken(session jti: String) -> String {
+        Secrets.base64URL(HMAC<SHA256>.authenticationCode(for: Data(jti.utf8), using: formKey))
+    }
+
+    /// Whether `token` is the form token of session `jti` (compared in constant time).
+    func isFormToken(_ token: String, session jti: String) -> Bool {
+        let expected = Array(formToken(session: jti).utf8), given = Array(token.utf8)
+        guard expected.count == given.count else { return false }
+        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// A signed token for `user` (at token `generation`), valid for `lifetime` from `now`.

@@ -3,19 +3,27 @@ import HTTPTypes
 import Hummingbird
 import Mustache
 
-/// The server's few HTML pages, rendered from the mustache templates in this target's resources
-/// (`Web/Resources/Templates`: `layout` and one template per page that extends it). No scripts, strict headers.
-/// Values reach a page only through `{{name}}`, which HTML-escapes them; templates never use `{{{ }}}`.
+/// The HTML pages' mustache templates (`Web/Resources/Templates`: `layout` and one template per page that extends
+/// it), parsed once at start.
+///
+/// Values reach a page only through `{{name}}`, which escapes `& < > " '`: safe in text and in quoted attributes.
+/// Templates never use `{{{ }}}` or `{{& }}`, never put a value into an unquoted attribute, a `<script>` or a
+/// `style`, and links built from data are made by `WebLinks` (path segments percent-encoded), never by pasting.
 struct WebTemplates: Sendable {
     /// A page, named after its template file.
     enum Page: String, CaseIterable, Sendable {
-        case home
         case login
+        case loginLinkSent = "login-link-sent"
         case logoutRefused = "logout-refused"
         case setupPassword = "setup-password"
         case setupPasswordIncomplete = "setup-password-incomplete"
         case setupPasswordInvalid = "setup-password-invalid"
         case passwordSet = "password-set"
+        case error
+        case dashboard
+        case catalog
+        case catalogTable = "catalog-table"
+        case catalogMetric = "catalog-metric"
     }
 
     /// Why the templates could not be loaded or a page not rendered.
@@ -66,21 +74,28 @@ struct WebTemplates: Sendable {
         self.library = library
     }
 
-    /// `page` filled in with `values` as an HTML response with the pages' headers: no caching, no framing, no
-    /// Referer (links carry one-time tokens), and a Content-Security-Policy that allows no script.
-    func response(_ page: Page, _ values: [String: Any] = [:], status: HTTPResponse.Status = .ok) throws -> Response {
-        guard let html = library.render(values, withTemplate: page.rawValue) else {
+    /// `page` filled in with `context` (its `frame` drawn by the layout, its `page` by the page's template).
+    func render(_ page: Page, _ context: Any) throws -> String {
+        guard let html = library.render(context, withTemplate: page.rawValue) else {
             // `init` checked that every page is there.
             throw TemplateError(description: "no template for the page \(page.rawValue)")
         }
-        var headers: HTTPFields = [
-            .contentType: "text/html; charset=utf-8",
-            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-            .cacheControl: "no-store",
-        ]
-        for (name, value) in [("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer")] {
-            if let name = HTTPField.Name(name) { headers[name] = value }
-        }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return html
     }
+
+    /// The headers of every page: no caching (pages show personal data and one-time secrets), no framing, no
+    /// cross-site Referer, no sniffing, and a Content-Security-Policy that admits only this server's own files
+    /// (no inline script or style, no other host).
+    static let pageHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .contentSecurityPolicy:
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        .cacheControl: "no-store",
+        .xFrameOptions: "DENY",
+        // Same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, and the
+        // same-origin check needs the real Origin. Links with one-time tokens only ever lead to this server.
+        .referrerPolicy: "same-origin",
+        .xContentTypeOptions: "nosniff",
+    ]
 }

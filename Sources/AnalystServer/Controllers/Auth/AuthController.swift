@@ -40,28 +40,7 @@ struct AuthController {
         }
         group.post("email/send-link") { request, context -> WireResponse<Schemas.Message> in
             let body = try await request.decodeJSON(Schemas.LoginLinkRequest.self)
-            // Counted whether or not the email exists, so a 429 reveals nothing about accounts.
-            let emailKey = ["email:" + User.normalizeEmail(body.email)], addressKey = ["address:" + context.clientAddress]
-            let wait = [
-                await linkLimiters.perEmail.retryAfter(keys: emailKey),
-                await linkLimiters.perAddress.retryAfter(keys: addressKey),
-            ].compactMap { $0 }.max()
-            if let wait { throw RateLimitedError(retryAfter: wait, what: "Too many sign-in links requested") }
-            await linkLimiters.perEmail.record(keys: emailKey)
-            await linkLimiters.perAddress.record(keys: addressKey)
-            if let user = try await users.find(email: body.email) {
-                let (secret, _) = try await links.create(userID: user.id, purpose: .login)
-                let link = PublicLinks.url(
-                    publicURL: publicURL, request: request, path: "/auth/email/verify",
-                    query: [("email", user.email), ("token", secret)])
-                // Sent by the outbox: the answer (and its timing) is the same whether or not the email exists.
-                outbox.enqueue(
-                    OutboundMail(
-                        to: user.email, subject: "Your sign-in link",
-                        body: "Sign in to AI Data Analyst with this link (valid for one hour, once):\n\n\(link)\n\n"
-                            + "If you did not ask for it, ignore this email.\n",
-                        purpose: "sign-in link"))
-            }
+            try await sendLoginLink(to: body.email, request: request, context: context)
             return WireResponse(.init(message: "If this email is registered, you will receive a login link."))
         }
         group.post("email/verify") { request, context -> WireResponse<Schemas.LoginGrant> in
@@ -102,6 +81,31 @@ struct AuthController {
         }
     }
 
+    /// Mails a one-hour sign-in link to `email` if it is a user's; the same outcome (and timing) either way, so
+    /// nothing reveals accounts. Rate-limited per email and per client address (429 past the limit).
+    func sendLoginLink(to email: String, request: Request, context: AppRequestContext) async throws {
+        // Counted whether or not the email exists, so a 429 reveals nothing about accounts.
+        let emailKey = ["email:" + User.normalizeEmail(email)], addressKey = ["address:" + context.clientAddress]
+        let wait = [
+            await linkLimiters.perEmail.retryAfter(keys: emailKey),
+            await linkLimiters.perAddress.retryAfter(keys: addressKey),
+        ].compactMap { $0 }.max()
+        if let wait { throw RateLimitedError(retryAfter: wait, what: "Too many sign-in links requested") }
+        await linkLimiters.perEmail.record(keys: emailKey)
+        await linkLimiters.perAddress.record(keys: addressKey)
+        guard let user = try await users.find(email: email) else { return }
+        let (secret, _) = try await links.create(userID: user.id, purpose: .login)
+        let link = PublicLinks.url(
+            publicURL: publicURL, request: request, path: "/auth/email/verify", query: [("email", user.email), ("token", secret)])
+        // Sent by the outbox: the answer (and its timing) is the same whether or not the email exists.
+        outbox.enqueue(
+            OutboundMail(
+                to: user.email, subject: "Your sign-in link",
+                body: "Sign in to AI Data Analyst with this link (valid for one hour, once):\n\n\(link)\n\n"
+                    + "If you did not ask for it, ignore this email.\n",
+                purpose: "sign-in link"))
+    }
+
     /// The user a login link belongs to, if it is valid, unexpired and unused (it is used up now).
     func redeemLoginLink(email: String, token: String) async throws -> User? {
         guard let user = try await users.find(email: email),
@@ -133,27 +137,34 @@ struct AuthController {
     /// same argon2 work. Repeated failures per email or per client address answer 429 with `Retry-After`.
     func login(_ request: Request, context: AppRequestContext) async throws -> WireResponse<Schemas.TokenGrant> {
         let body = try await request.decodeJSON(Schemas.LoginRequest.self)
-        let emailKey = "email:" + User.normalizeEmail(body.email)
+        return try await signIn(try await checkPassword(email: body.email, password: body.password, context: context), context: context)
+    }
+
+    /// The user whose email and password these are; 401 `Invalid email or password` otherwise, 429 after repeated
+    /// failures.
+    func checkPassword(email: String, password: String, context: AppRequestContext) async throws -> User {
+        let emailKey = "email:" + User.normalizeEmail(email)
         let keys = [emailKey, "address:" + context.clientAddress]
         if let wait = await loginLimiter.retryAfter(keys: keys) {
             throw RateLimitedError(retryAfter: wait, what: "Too many failed login attempts")
         }
-        let user = try await users.find(email: body.email)
-        let matches = await passwords.verify(body.password, against: user?.passwordHash ?? AuthController.decoyHash)
+        let user = try await users.find(email: email)
+        let matches = await passwords.verify(password, against: user?.passwordHash ?? AuthController.decoyHash)
         guard let user, user.passwordHash != nil, matches else {
             await loginLimiter.record(keys: keys)
             throw APIError(.unauthorized, "Invalid email or password")
         }
         await loginLimiter.reset(key: emailKey)
-        return try await signIn(user, context: context)
+        return user
     }
 }
 
 /// 429 with `Retry-After` and a `{"detail"}` body saying what was refused and when to try again.
-struct RateLimitedError: HTTPResponseError {
+struct RateLimitedError: HTTPResponseError, CustomStringConvertible {
     let retryAfterSeconds: Int
     let what: String
     var status: HTTPResponse.Status { .tooManyRequests }
+    var description: String { "\(what); try again in \(retryAfterSeconds) seconds" }
 
     init(retryAfter wait: Duration, what: String) {
         self.retryAfterSeconds = max(1, Int(wait.components.seconds) + 1)
@@ -161,8 +172,7 @@ struct RateLimitedError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try APIError(status, "\(what); try again in \(retryAfterSeconds) seconds")
-            .response(from: request, context: context)
+        var response = try APIError(status, description).response(from: request, context: context)
         response.headers[.retryAfter] = String(retryAfterSeconds)
         return response
     }

@@ -21,21 +21,7 @@ struct CatalogController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("tables") { _, context -> WireResponse<Schemas.CatalogTableList> in
-            let user = try context.requireUser()
-            let readable = try await accessPolicy.accessibleTables(for: user)
-            let registered = try await registry.list()
-            let catalog = await enricher?.catalog(for: registered.map(\.id)) ?? [:]
-            let tables = registered.map { table in
-                let published = manifest.table(table.id)
-                let enrichment = catalog[table.id]
-                return Schemas.CatalogTable(
-                    id: table.id, name: table.name,
-                    description: table.description ?? enrichment?.description ?? published?.description,
-                    sourceType: table.sourceType, syncStrategy: table.syncStrategy, queryMode: table.queryMode,
-                    bucket: table.bucket, isPublic: table.isPublic, rows: published?.rows, sizeBytes: published?.fileSizeBytes,
-                    lastSync: published?.lastSync, canRead: readable?.contains(table.id) ?? true,
-                    catalog: enrichment.map(Schemas.CatalogEnrichment.init))
-            }
+            let tables = try await tables(for: try context.requireUser())
             return WireResponse(.init(tables: tables, count: tables.count))
         }
         group.get("profile/:table") { _, context -> Response in
@@ -68,6 +54,37 @@ struct CatalogController {
             let json = try MetricFiles(root: directory.docs.appendingPathComponent("metrics")).json(path: path)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
         }
+    }
+}
+
+extension CatalogController {
+    /// Every registered table as `user` sees it in the catalog (whether they may read it included).
+    func tables(for user: User) async throws -> [Schemas.CatalogTable] {
+        let readable = try await accessPolicy.accessibleTables(for: user)
+        let registered = try await registry.list()
+        let catalog = await enricher?.catalog(for: registered.map(\.id)) ?? [:]
+        return registered.map { table in
+            let published = manifest.table(table.id)
+            let enrichment = catalog[table.id]
+            return Schemas.CatalogTable(
+                id: table.id, name: table.name,
+                description: table.description ?? enrichment?.description ?? published?.description,
+                sourceType: table.sourceType, syncStrategy: table.syncStrategy, queryMode: table.queryMode,
+                bucket: table.bucket, isPublic: table.isPublic, rows: published?.rows, sizeBytes: published?.fileSizeBytes,
+                lastSync: published?.lastSync, canRead: readable?.contains(table.id) ?? true,
+                catalog: enrichment.map(Schemas.CatalogEnrichment.init))
+        }
+    }
+
+    /// The stored profile of `table` (no access check: the caller's) and when it was made; `nil` when none.
+    func profile(of table: String) async throws -> (TableProfile, profiledAt: Date?)? {
+        let stored = try await system.withConnection { connection in
+            try connection.query("SELECT profile, profiled_at FROM table_profiles WHERE table_id = ?", [.varchar(table)]).rows().first
+        }
+        guard let stored, let json = stored[0].stringValue, json.hasPrefix("{"),
+            let profile = try? JSONDecoder().decode(TableProfile.self, from: Data(json.utf8))
+        else { return nil }
+        return (profile, stored[1].dateValue)
     }
 }
 

@@ -48,15 +48,21 @@ struct TelegramController {
     func verify(_ request: Request, _ context: AppRequestContext) async throws -> WireResponse<Schemas.TelegramLinked> {
         let user = try context.requireUser()
         let body = try await request.decodeJSON(Schemas.TelegramVerification.self)
+        let chatID = try await link(code: body.code, for: user)
+        return WireResponse(Schemas.TelegramLinked(status: .linked, chatId: chatID))
+    }
+
+    /// Links the chat whose `/start` gave `code` to `user`; 400 for a wrong or expired code, 429 after too many.
+    func link(code: String, for user: User) async throws -> Int64 {
         let keys = ["telegram-code:" + user.id]
         if let wait = await verifyLimiter.retryAfter(keys: keys) {
             throw RateLimitedError(retryAfter: wait, what: "Too many wrong Telegram codes")
         }
-        guard let chatID = try await links.verify(code: body.code, userID: user.id) else {
+        guard let chatID = try await links.verify(code: code, userID: user.id) else {
             await verifyLimiter.record(keys: keys)
             throw APIError(.badRequest, "Invalid or expired code")
         }
-        return WireResponse(Schemas.TelegramLinked(status: .linked, chatId: chatID))
+        return chatID
     }
 
     func receive(_ request: Request) async throws -> WireResponse<Schemas.TelegramWebhookAccepted> {
