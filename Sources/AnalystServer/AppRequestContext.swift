@@ -33,6 +33,14 @@ public struct AppRequestContext: RequestContext {
         case personalAccessToken(secret: String)
     }
 
+    /// A page's form post (read by `PageSessionMiddleware`); 422 when the body was not an HTML form.
+    func requireForm() throws -> WebForm {
+        guard let form else {
+            throw APIError(.unprocessableContent, "the request body must be an HTML form (application/x-www-form-urlencoded)")
+        }
+        return form
+    }
+
     /// The signed-in user on routes behind `AuthenticationMiddleware`.
     func requireUser() throws -> User {
         guard let user else { throw APIError(.unauthorized, "Missing or invalid Authorization header") }

@@ -121,10 +121,37 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         directory: directory, enricher: background.catalog
     )
     CatalogPages(ui: web, catalog: catalog, permissions: stores.permissions, directory: directory).addRoutes(to: pages)
+    let memory = MemoryController(store: knowledge, audit: background.audit, collector: background.memory)
+    MemoryPages(
+        ui: web, memory: memory, audit: background.audit, users: stores.users, collectorConfigured: configuration.connectors.llm != nil
+    )
+    .addRoutes(pages: pages, reviewers: pages.group().add(middleware: PageRoleMiddleware(minimum: .kmAdmin)))
+    let users = UsersController(
+        users: stores.users, passwords: signIn.passwords, links: stores.links, publicURL: configuration.publicURL,
+        mailer: background.mailer, logger: logger
+    )
+    let discovery = DiscoveryController(
+        registry: stores.registry, connectors: configuration.connectors, defaultSource: configuration.instance.string("data_source.type")
+    )
+    let adminPages = pages.group().add(middleware: PageRoleMiddleware(minimum: .admin))
+    AdminUsersPages(
+        ui: web, users: users, permissions: stores.permissions, registry: stores.registry, mailConfigured: configuration.mail != nil
+    )
+    .addRoutes(to: adminPages)
+    AdminTablesPages(
+        ui: web, registry: stores.registry, discovery: discovery, connectors: configuration.connectors, jobs: background.syncJobs,
+        history: stores.syncHistory
+    )
+    .addRoutes(to: adminPages)
+    ActivityPages(
+        ui: web, audit: background.audit, users: stores.users, history: stores.syncHistory, knowledge: knowledge,
+        scripts: background.scripts.store
+    )
+    .addRoutes(to: adminPages)
 
     AccessRequestsController(permissions: stores.permissions)
         .addRoutes(user: signedIn.group("api/access-requests"), admin: admin.group("api/access-requests"))
-    MemoryController(store: knowledge, audit: background.audit, collector: background.memory)
+    memory
         .addRoutes(
             user: signedIn.group("api/memory"),
             kmAdmin: signedIn.group("api/memory/admin").add(middleware: RoleMiddleware(minimum: .kmAdmin)))
@@ -163,17 +190,9 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     )
     .addRoutes(to: admin.group("api/admin/tables"))
     RegistryController(registry: stores.registry, connectors: configuration.connectors).addRoutes(to: admin.group("api/admin"))
-    DiscoveryController(
-        registry: stores.registry, connectors: configuration.connectors,
-        defaultSource: configuration.instance.string("data_source.type")
-    )
-    .addRoutes(to: admin.group("api/admin"))
+    discovery.addRoutes(to: admin.group("api/admin"))
     AuditController(audit: background.audit).addRoutes(to: admin.group("api/admin/audit"))
     SessionsController(sessions: SessionTranscripts(system: stores.system)).addRoutes(to: admin.group("api/admin"))
-    UsersController(
-        users: stores.users, passwords: signIn.passwords, links: stores.links, publicURL: configuration.publicURL,
-        mailer: background.mailer, logger: logger
-    )
-    .addRoutes(to: admin.group("api/users"))
+    users.addRoutes(to: admin.group("api/users"))
     return router
 }

@@ -80,7 +80,10 @@ struct WebPagesTests {
         #expect(page.components(separatedBy: "<h1").count == 2, "one h1", sourceLocation: sourceLocation)
         #expect(page.contains("<main id=\"main\""), sourceLocation: sourceLocation)
         #expect(!page.contains("<script>") && !page.contains("<style") && !page.contains(" style="), sourceLocation: sourceLocation)
-        #expect(page.range(of: #"\son[a-z]+="#, options: .regularExpression) == nil, "no inline handler", sourceLocation: sourceLocation)
+        // An attribute named on…= in a tag (quoted values, where `"` is always escaped, are blanked first).
+        let tags = page.replacingOccurrences(of: #""[^"]*""#, with: "\"\"", options: .regularExpression)
+        #expect(
+            tags.range(of: #"<[^>]*\son[a-z]+="#, options: .regularExpression) == nil, "no inline handler", sourceLocation: sourceLocation)
     }
 
     // MARK: - Sign-in

@@ -8,7 +8,12 @@ import Mustache
 ///
 /// Values reach a page only through `{{name}}`, which escapes `& < > " '`: safe in text and in quoted attributes.
 /// Templates never use `{{{ }}}` or `{{& }}`, never put a value into an unquoted attribute, a `<script>` or a
-/// `style`, and links built from data are made by `WebLinks` (path segments percent-encoded), never by pasting.
+/// `style`, and links built from data are made in Swift (`WebFormat.segment`: path segments percent-encoded).
+///
+/// Two mustache rules to keep in mind: a name not found in the current object is looked up in the enclosing ones,
+/// so inside a loop an optional field is read with a leading dot (`{{.description}}`) — an absent value must never
+/// show the page's value of the same name; and a section shows for any string, even an empty one, so optional
+/// texts are `nil` (not `""`) when absent and flags are `Bool`s (computed properties are invisible to templates).
 struct WebTemplates: Sendable {
     /// A page, named after its template file.
     enum Page: String, CaseIterable, Sendable {
@@ -24,6 +29,15 @@ struct WebTemplates: Sendable {
         case catalog
         case catalogTable = "catalog-table"
         case catalogMetric = "catalog-metric"
+        case memory
+        case memoryReview = "memory-review"
+        case memoryEdit = "memory-edit"
+        case adminUsers = "admin-users"
+        case adminTables = "admin-tables"
+        case adminTable = "admin-table"
+        case adminPermissions = "admin-permissions"
+        case adminScripts = "admin-scripts"
+        case activity
     }
 
     /// Why the templates could not be loaded or a page not rendered.

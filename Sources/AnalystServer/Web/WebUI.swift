@@ -111,6 +111,22 @@ struct WebUI: Sendable {
         let code: Int
     }
 
+    /// Runs a form's `action`; when it is refused with a known HTTP answer (a validation, a conflict, a missing
+    /// item), `again` shows the page once more with the reason and that status, so nothing typed is lost.
+    static func attempt(
+        _ action: () async throws -> Response, again: (_ problem: String, _ status: HTTPResponse.Status) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await action()
+        } catch let error as APIError {
+            return try await again(error.detail, error.status)
+        } catch let error as any DetailedHTTPError {
+            return try await again(error.description, error.status)
+        } catch let error as RateLimitedError {
+            return try await again(error.description, error.status)
+        }
+    }
+
     /// After a form post: 303 to `path` (Post/Redirect/Get), with `notice` (a code the page knows) in the query.
     static func redirect(to path: String, notice: String? = nil) -> Response {
         let location = notice.map { path + (path.contains("?") ? "&" : "?") + "notice=" + $0 } ?? path

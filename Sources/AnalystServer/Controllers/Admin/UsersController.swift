@@ -20,12 +20,8 @@ struct UsersController {
         }
         group.post { request, _ -> WireResponse<Schemas.User> in
             let body = try await request.decodeJSON(Schemas.CreateUserRequest.self)
-            let role = body.role.map(Role.init) ?? .analyst
-            let email = User.normalizeEmail(body.email)
-            guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(body.email) }
-            let hash = try await body.password.flatMap { $0.isEmpty ? nil : $0 }.asyncMap(passwords.hashNewPassword)
-            let name = body.name.flatMap { $0.isEmpty ? nil : $0 } ?? String(email.prefix { $0 != "@" })
-            let user = try await users.create(email: email, name: name, role: role, passwordHash: hash)
+            let user = try await create(
+                email: body.email, name: body.name, role: body.role.map(Role.init) ?? .analyst, password: body.password)
             return WireResponse(.init(user), status: .created)
         }
         group.patch(":id") { request, context -> WireResponse<Schemas.User> in
@@ -38,34 +34,46 @@ struct UsersController {
             let id = try context.parameters.require("id")
             let sendEmail =
                 try await request.decodeOptionalJSON(Schemas.SetupLinkRequest.self)?.sendEmail ?? mailer.isConfigured
-            guard let user = try await users.find(id: id) else { throw APIError(.notFound, "User not found") }
-            let (secret, expiresAt) = try await links.create(userID: user.id, purpose: .setup)
-            let link = PublicLinks.url(
-                publicURL: publicURL, request: request, path: "/setup-password",
-                query: [("email", user.email), ("token", secret)])
-            var emailError: String?
-            if sendEmail {
-                do {
-                    try await mailer.send(
-                        to: user.email, subject: "Set your AI Data Analyst password",
-                        body: "Hello \(user.name ?? user.email),\n\nan administrator created an account for you. Choose your "
-                            + "password with this link (valid for 72 hours, once):\n\n\(link)\n\nThen connect the CLI with "
-                            + "`da login`.\n")
-                } catch {
-                    logger.error("could not email a setup link", metadata: ["user": "\(user.email)", "error": "\(error)"])
-                    emailError = "\(error)"
-                }
-            }
-            return WireResponse(
-                .init(
-                    userId: user.id, email: user.email, token: secret, link: link, expiresAt: expiresAt,
-                    emailed: sendEmail && emailError == nil, emailError: emailError),
-                status: .created)
+            return WireResponse(try await setupLink(for: id, request: request, sendEmail: sendEmail), status: .created)
         }
         group.delete(":id") { _, context -> HTTPResponse.Status in
             let id = try context.parameters.require("id")
             try await users.delete(id: id)
             return .noContent
         }
+    }
+
+    /// A new user (email normalised and checked, name defaulting to the email's local part, the password hashed when
+    /// given); 409 when the email is taken.
+    func create(email text: String, name: String?, role: Role, password: String?) async throws -> User {
+        let email = User.normalizeEmail(text)
+        guard User.isValidEmail(email) else { throw IdentityError.invalidEmail(text) }
+        let hash = try await password.flatMap { $0.isEmpty ? nil : $0 }.asyncMap(passwords.hashNewPassword)
+        let name = name.flatMap { $0.isEmpty ? nil : $0 } ?? String(email.prefix { $0 != "@" })
+        return try await users.create(email: email, name: name, role: role, passwordHash: hash)
+    }
+
+    /// A new one-time setup link for user `id` (72 hours), mailed when `sendEmail`; whether the mail went out.
+    func setupLink(for id: String, request: Request, sendEmail: Bool) async throws -> Schemas.SetupLink {
+        guard let user = try await users.find(id: id) else { throw APIError(.notFound, "User not found") }
+        let (secret, expiresAt) = try await links.create(userID: user.id, purpose: .setup)
+        let link = PublicLinks.url(
+            publicURL: publicURL, request: request, path: "/setup-password", query: [("email", user.email), ("token", secret)])
+        var emailError: String?
+        if sendEmail {
+            do {
+                try await mailer.send(
+                    to: user.email, subject: "Set your AI Data Analyst password",
+                    body: "Hello \(user.name ?? user.email),\n\nan administrator created an account for you. Choose your "
+                        + "password with this link (valid for 72 hours, once):\n\n\(link)\n\nThen connect the CLI with "
+                        + "`da auth login`.\n")
+            } catch {
+                logger.error("could not email a setup link", metadata: ["user": "\(user.email)", "error": "\(error)"])
+                emailError = "\(error)"
+            }
+        }
+        return .init(
+            userId: user.id, email: user.email, token: secret, link: link, expiresAt: expiresAt,
+            emailed: sendEmail && emailError == nil, emailError: emailError)
     }
 }

@@ -29,13 +29,9 @@ struct MemoryController {
         }
         user.post { request, context -> WireResponse<Schemas.KnowledgeCreated> in
             let body = try await request.decodeJSON(Schemas.KnowledgeCreation.self)
-            let title = try MemoryController.text(body.title, "title", limit: 200)
-            let content = try MemoryController.text(body.content, "content", limit: 20_000)
-            let category = try MemoryController.text(body.category, "category", limit: 100)
-            let tags = try MemoryController.tags(body.tags ?? [])
-            let audience = try KnowledgeAudience(parsing: body.audience)
-            let id = try await store.create(
-                title: title, content: content, category: category, tags: tags, audience: audience, by: try context.requireUser())
+            let id = try await propose(
+                title: body.title, content: body.content, category: body.category, tags: body.tags ?? [], audience: body.audience,
+                by: try context.requireUser())
             return WireResponse(.init(id: id, status: .pending), status: .created)
         }
         user.get("rules") { _, context -> WireResponse<Schemas.KnowledgeRules> in
@@ -73,12 +69,9 @@ struct MemoryController {
                     ? (try? await request.decodeJSON(Schemas.KnowledgeReview.self)) ?? .init()
                     : try await request.decodeJSON(Schemas.KnowledgeReview.self)
                 let audience = try review.audience.map { try KnowledgeAudience(parsing: $0) }
-                let admin = try context.requireUser()
-                let outcome = try await store.apply(action, to: [id], reason: review.reason, audience: audience, by: admin)
+                let outcome = try await govern(action, ids: [id], reason: review.reason, audience: audience, by: try context.requireUser())
                 switch outcome.first?.outcome {
-                case .done?:
-                    record(action, id, by: admin, reason: review.reason, audience: audience)
-                    return WireResponse(.init(id: id, status: .init(action.target)))
+                case .done?: return WireResponse(.init(id: id, status: .init(action.target)))
                 case .refused(let reason)?: throw APIError(.conflict, reason)
                 case .notFound?, nil: throw KnowledgeError.notFound
                 }
@@ -87,14 +80,8 @@ struct MemoryController {
         kmAdmin.post("edit") { request, context -> WireResponse<Schemas.KnowledgeEdited> in
             let id = try MemoryController.itemID(request)
             let body = try await request.decodeJSON(Schemas.KnowledgeEdit.self)
-            let admin = try context.requireUser()
-            let updated = try await store.edit(
-                id, title: try body.title.map { try MemoryController.text($0, "title", limit: 200) },
-                content: try body.content.map { try MemoryController.text($0, "content", limit: 20_000) },
-                category: try body.category.map { try MemoryController.text($0, "category", limit: 100) },
-                tags: try body.tags.map(MemoryController.tags), by: admin)
-            audit.record(
-                MemoryController.entry("km_edit", id, by: admin, params: ["updated": updated.joined(separator: ",")]))
+            let updated = try await edit(
+                id, title: body.title, content: body.content, category: body.category, tags: body.tags, by: try context.requireUser())
             return WireResponse(.init(id: id, updated: updated))
         }
         kmAdmin.post("batch") { request, context -> WireResponse<Schemas.KnowledgeBatchResult> in
@@ -102,13 +89,12 @@ struct MemoryController {
             guard let action = KnowledgeAction(rawValue: body.action) else { throw APIError(.badRequest, "Invalid action: \(body.action)") }
             guard body.itemIds.count <= 500 else { throw APIError(.unprocessableContent, "item_ids may list at most 500 items") }
             let audience = try body.audience.map { try KnowledgeAudience(parsing: $0) }
-            let admin = try context.requireUser()
             var result = Schemas.KnowledgeBatchResult(success: [], notFound: [], refused: [])
-            for (id, outcome) in try await store.apply(action, to: body.itemIds, reason: body.reason, audience: audience, by: admin) {
+            for (id, outcome) in try await govern(
+                action, ids: body.itemIds, reason: body.reason, audience: audience, by: try context.requireUser())
+            {
                 switch outcome {
-                case .done:
-                    result.success.append(id)
-                    record(action, id, by: admin, reason: body.reason, audience: audience)
+                case .done: result.success.append(id)
                 case .notFound: result.notFound.append(id)
                 case .refused(let reason): result.refused.append(.init(id: id, reason: reason))
                 }
@@ -138,6 +124,42 @@ struct MemoryController {
                 action: action.map { "km_" + $0 }, limit: filter.perPage, offset: (filter.page - 1) * filter.perPage)
             return WireResponse(.init(entries: entries.map(Schemas.AuditEntry.init), count: entries.count))
         }
+    }
+
+    /// A new pending item proposed by `user`; 422 for an empty or too long title, content or category, too many
+    /// tags, or an audience that does not parse.
+    func propose(title: String, content: String, category: String, tags: [String], audience: String?, by user: User)
+        async throws -> String
+    {
+        try await store.create(
+            title: try MemoryController.text(title, "title", limit: 200),
+            content: try MemoryController.text(content, "content", limit: 20_000),
+            category: try MemoryController.text(category, "category", limit: 100), tags: try MemoryController.tags(tags),
+            audience: try KnowledgeAudience(parsing: audience), by: user)
+    }
+
+    /// Applies a governance action to `ids` (each one atomically) and records each done one in the audit log.
+    func govern(_ action: KnowledgeAction, ids: [String], reason: String?, audience: KnowledgeAudience?, by admin: User)
+        async throws -> [(id: String, outcome: KnowledgeStore.Outcome)]
+    {
+        let outcomes = try await store.apply(action, to: ids, reason: reason, audience: audience, by: admin)
+        for (id, outcome) in outcomes where outcome == .done {
+            record(action, id, by: admin, reason: reason, audience: audience)
+        }
+        return outcomes
+    }
+
+    /// Edits the given fields of an item (validated as for a proposal); the names of the fields changed.
+    func edit(_ id: String, title: String?, content: String?, category: String?, tags: [String]?, by admin: User)
+        async throws -> [String]
+    {
+        let updated = try await store.edit(
+            id, title: try title.map { try MemoryController.text($0, "title", limit: 200) },
+            content: try content.map { try MemoryController.text($0, "content", limit: 20_000) },
+            category: try category.map { try MemoryController.text($0, "category", limit: 100) },
+            tags: try tags.map(MemoryController.tags), by: admin)
+        audit.record(MemoryController.entry("km_edit", id, by: admin, params: ["updated": updated.joined(separator: ",")]))
+        return updated
     }
 
     private func list(_ filter: KnowledgeStore.Filter, for user: User) async throws -> WireResponse<Schemas.KnowledgeList> {

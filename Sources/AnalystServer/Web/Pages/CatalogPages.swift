@@ -146,7 +146,7 @@ struct CatalogPages {
     func requestAccess(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.require("id")
-        let reason = context.form?.text("reason") ?? ""
+        let reason = (try context.requireForm()).text("reason") ?? ""
         guard reason.count <= 1_000 else {
             return try await list(
                 request, context: context, problem: "Keep the reason under 1,000 characters.", status: .unprocessableContent)

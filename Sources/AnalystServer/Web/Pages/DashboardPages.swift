@@ -61,7 +61,7 @@ struct DashboardPages {
             try await page(request, context: context, notice: WebUI.notice(request, DashboardPages.notices))
         }
         pages.post("dashboard/tokens") { request, context in
-            let user = try context.requireUser(), form = context.form ?? WebForm(urlEncoded: "")
+            let user = try context.requireUser(), form = try context.requireForm()
             let days = form.text("expires_in_days")
             guard days == nil || Int(days ?? "") != nil else {
                 return try await page(
@@ -84,7 +84,7 @@ struct DashboardPages {
         pages.post("dashboard/telegram/link") { request, context in
             let user = try context.requireUser()
             do {
-                _ = try await telegram.link(code: context.form?["code"] ?? "", for: user)
+                _ = try await telegram.link(code: (try context.requireForm())["code"] ?? "", for: user)
             } catch let error as APIError {
                 return try await page(
                     request, context: context, problem: error.detail + ": send /start to the bot for a new one.", status: error.status)

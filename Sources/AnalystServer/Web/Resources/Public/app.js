@@ -1,11 +1,12 @@
 // The pages' only script: small conveniences on top of pages that work without it.
-// - forms with data-confirm ask before they submit (destructive actions);
+// - forms (or their submit buttons) with data-confirm ask before they submit (destructive actions);
 // - <time datetime> shows the moment in the viewer's locale and time zone;
 // - buttons with data-copy copy the text of the element with that id.
 "use strict";
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var question = form.getAttribute && form.getAttribute("data-confirm");
+  var button = event.submitter;
+  var question = (button && button.getAttribute("data-confirm")) || (form.getAttribute && form.getAttribute("data-confirm"));
   if (question && !window.confirm(question)) event.preventDefault();
 });
 document.addEventListener("click", function (event) {
