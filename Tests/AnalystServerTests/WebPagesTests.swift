@@ -180,6 +180,7 @@ struct WebPagesTests {
             let set = try await submit(secret, "a long password", "a long password")
             Self.expectPage(set)
             #expect(Self.html(set).contains("<code>da auth login --server http://localhost</code>"))
+            #expect(Self.html(set).contains(#"action="/logout""#) && Self.html(set).contains(#"href="/catalog""#), "signed in")
             let cookie = try #require(set.headers[values: .setCookie].first { $0.hasPrefix("access_token=") })
             let dashboard = try await Self.get(client, "/dashboard", cookie: Browser.cookiePair(cookie))
             Self.expectPage(dashboard)

@@ -185,8 +185,12 @@ struct SignInPages {
                 .setupPasswordInvalid, title: "Link not valid", [String: String](), request: request, context: context, status: .badRequest)
         }
         let accessToken = try await auth.signIn(user, context: context).body.accessToken
+        // The page is the first of the new session: its header shows the user, the navigation and sign-out.
+        var signedIn = context
+        signedIn.user = user
+        signedIn.credential = await auth.tokens.verify(accessToken).map { .accessToken($0) }
         var response = try ui.page(
-            .passwordSet, title: "Password set", ["server": auth.baseURL(request)], request: request, context: context)
+            .passwordSet, title: "Password set", ["server": auth.baseURL(request)], request: request, context: signedIn)
         response.setCookie(SessionCookie.signedIn(token: accessToken, lifetime: auth.tokenLifetime, publicURL: auth.publicURL))
         return response
     }
