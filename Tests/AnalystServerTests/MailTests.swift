@@ -10,9 +10,11 @@ import Testing
 
 @Suite(.serialized)
 struct MailTests {
+    /// The server by its IPv4 address, not `localhost`: `localhost` is tried as ::1 first, where another test's server
+    /// (PostgreSQL listens on both families) can hold the same port number and never greet (a CI run waited 30 s).
     func settings(for server: SMTPServerProcess, password: String? = nil) -> MailSettings {
         MailSettings(
-            host: "localhost", port: server.port, security: .starttls, user: server.user,
+            host: "127.0.0.1", port: server.port, security: .starttls, user: server.user,
             password: password ?? server.password, fromAddress: "analyst@example.com", fromName: "Data Analyst",
             caFile: server.certificatePath)
     }
