@@ -99,6 +99,7 @@ bench: deps
 	"$(BENCH_DIR)-venv/bin/python" scripts/bench.py "$$(swift build -c release --show-bin-path)" "$(BENCH_DIR)"
 	"$(BENCH_DIR)-venv/bin/python" scripts/bench_keboola.py "$$(swift build -c release --show-bin-path)" "$(BENCH_DIR)"
 	"$(BENCH_DIR)-venv/bin/python" scripts/bench_jira.py "$$(swift build -c release --show-bin-path)" "$(BENCH_DIR)"
+	"$(BENCH_DIR)-venv/bin/python" scripts/bench_web.py "$$(swift build -c release --show-bin-path)" "$(BENCH_DIR)"
 
 lint:
 	swift format lint --strict --recursive Sources Tests Package.swift
