@@ -108,7 +108,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     .addRoutes(to: router.group().add(middleware: PageErrorMiddleware(ui: web)))
     let pages = router.group()
         .add(middleware: PageErrorMiddleware(ui: web))
-        .add(middleware: PageSessionMiddleware(authentication: authentication, tokens: signIn.tokens))
+        .add(middleware: PageSessionMiddleware(authentication: authentication, ui: web))
         .add(middleware: PageErrorMiddleware(ui: web))
     DashboardPages(
         ui: web, tokens: tokens, telegram: telegram, accessPolicy: stores.accessPolicy, manifest: stores.manifest,

@@ -1,4 +1,5 @@
 import AnalystCore
+import Connectors
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -334,5 +335,38 @@ struct WebContentPagesTests {
             #expect(try await registry.find(id: "events") == nil)
         }
         await fixture.dependencies.close()
+    }
+
+    @Test func discoveredKeboolaTablesAreRegisteredFromTheTablesPage() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fake = try await FakeKeboola.start(files: URL(fileURLWithPath: directory.appending("kbc-files")))
+        fake.createTable(
+            "in.c-sales.orders", columns: [.typed("id", "INTEGER"), .init("customer")], primaryKey: ["id"], rows: [["1", "Ann"]],
+            description: Self.hostile)
+        let environment = ["KEBOOLA_STACK_URL": fake.url, "KEBOOLA_STORAGE_TOKEN": fake.token]
+        let connectors = try ConnectorSettings.resolve(instance: InstanceConfig(), environment: environment)
+        let fixture = try await Page().fixture(in: directory) { $0.connectors = connectors }
+        try await buildApplication(dependencies: fixture.dependencies).test(.router) { client in
+            let discovered = try await Page.get(client, "/admin/tables?discover=keboola", cookie: fixture.adminCookie)
+            Page.expectPage(discovered)
+            let html = Page.html(discovered)
+            #expect(html.contains("<code>in.c-sales.orders</code>") && html.contains("Register orders"))
+            #expect(html.contains(Self.hostileEscaped) && !html.contains("<img src=x"))
+            let registered = try await Page.post(
+                client, "/admin/tables",
+                [
+                    ("name", "orders"), ("source_type", "keboola"), ("bucket", "in.c-sales"), ("source_table", "orders"),
+                    ("primary_key", "id"), ("description", "Shop orders"), ("_csrf", try Page.formToken(discovered)),
+                ],
+                cookie: fixture.adminCookie)
+            #expect(registered.status == .seeOther && registered.headers[.location] == "/admin/tables/orders?notice=registered")
+            let table = try #require(try await fixture.dependencies.stores.registry.find(id: "orders"))
+            #expect(table.sourceType == "keboola" && table.bucket == "in.c-sales" && table.primaryKey == "id" && !table.isPublic)
+            let again = Page.html(try await Page.get(client, "/admin/tables?discover=keboola", cookie: fixture.adminCookie))
+            #expect(again.contains(#"<a href="/admin/tables/orders">registered as orders</a>"#))
+        }
+        await fixture.dependencies.close()
+        await fake.stop()
     }
 }

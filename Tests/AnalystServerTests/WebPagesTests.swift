@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Mustache
 import TestSupport
 import Testing
 
@@ -310,5 +311,39 @@ struct WebPagesTests {
         defer { directory.remove() }
         let error = #expect(throws: WebTemplates.TemplateError.self) { try WebTemplates(directory: directory.url) }
         #expect(error?.description.contains("layout.mustache") == true)
+    }
+}
+
+/// The values that answer templates by a switch (`TemplateFields.swift`) answer for every stored field: a field
+/// left out would silently render empty.
+struct TemplateFieldsTests {
+    static func expectEveryField(_ value: some MustacheParent, sourceLocation: SourceLocation = #_sourceLocation) {
+        for child in Mirror(reflecting: value).children {
+            guard let label = child.label else { continue }
+            #expect(value.child(named: label) != nil, "\(type(of: value)).\(label)", sourceLocation: sourceLocation)
+        }
+        #expect(value.child(named: "noSuchField") == nil, sourceLocation: sourceLocation)
+    }
+
+    @Test func everyStoredFieldIsAnswered() {
+        let moment = WebFormat.Moment(iso: "2026-01-01T00:00:00Z", text: "2026-01-01 00:00 UTC")
+        let nav = WebUI.NavLink(label: "Catalog", href: "/catalog", current: true)
+        let frame = WebUI.Frame(
+            title: "t", instanceName: "i", subtitle: "s", viewer: .init(name: "n", email: "e", role: "r"), nav: [nav],
+            formToken: "f", styles: ["/a.css"], script: "/a.js", favicon: "/a.svg", notice: "n", problem: "p")
+        Self.expectEveryField(frame)
+        Self.expectEveryField(nav)
+        Self.expectEveryField(moment)
+        Self.expectEveryField(WebUI.Context(frame: frame, page: "page"))
+        let row = CatalogPages.Row(
+            id: "t", href: "/catalog/tables/t", name: "t", description: "d", source: "files", mode: "local", remote: false,
+            rows: "1", size: "1 KB", lastSync: moment, canRead: true, requested: false, inputID: "reason-1")
+        Self.expectEveryField(row)
+        Self.expectEveryField(CatalogPages.Bucket(name: "b", anchor: "bucket-1", tables: [row]))
+        Self.expectEveryField(
+            MemoryPages.Item(
+                id: "i", title: "t", content: "c", category: "c", tags: "a", status: "pending", mandatory: false, upvotes: 0,
+                downvotes: 0, votedUp: false, votedDown: false, audience: "all", contributors: "a", updated: moment, reason: "r",
+                sensitivity: "s", revisionOf: "o", editHref: "/e", voteAction: "/v", checkboxID: "pick-0"))
     }
 }

@@ -94,15 +94,24 @@ class Browser(webdriver.Chrome):
         return self.find_element(By.TAG_NAME, "main").text
 
 
-def check_page(browser, name):
+def check_page(browser, name, status=None):
     """Checks the loaded page and saves its screenshots as DA_SCREENSHOTS/<name>-desktop.png and <name>-375.png.
 
     Fails (AssertionError) on console errors since the last check (CSP violations are console errors), on requests to
     any host but the server's, without exactly one `<h1>` or without a `<main>`, and on a visible form control
     without an accessible label. The screenshots are saved first, so a failing page can be looked at.
+
+    status: the error status (403, 404…) the page itself was answered with. Chromium reports a document answered
+    with an error status as a console error; with status that one report is required instead of refused.
     """
-    problems = [f"console error: {entry['message']}" for entry in browser.get_log("browser")
-                if entry["level"] == "SEVERE"]
+    errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    problems = []
+    if status is not None:
+        expected = f"{browser.current_url} - Failed to load resource: the server responded with a status of {status} "
+        if not any(message.startswith(expected) for message in errors):
+            problems.append(f"the page was not answered with status {status} (no console report of it)")
+        errors = [message for message in errors if not message.startswith(expected)]
+    problems += [f"console error: {message}" for message in errors]
     problems += [f"request to another host: {url}" for url in _requested_urls(browser) if _is_foreign(url)]
     problems += browser.execute_script(_STRUCTURE_CHECK)
     save_screenshots(browser, name)
@@ -170,17 +179,19 @@ return problems;
 
 
 def field(driver, label_text):
-    """The form control whose `<label for=…>` reads label_text (whitespace-normalised, exact)."""
+    """The form control whose `<label for=…>` reads label_text (whitespace-normalised, exact); driver may also be an
+    element (a form, a section) to look in, when a page has two fields of the same name."""
     labels = driver.find_elements(By.TAG_NAME, "label")
     for label in labels:
         if " ".join(label.text.split()) == label_text and label.get_attribute("for"):
             return driver.find_element(By.ID, label.get_attribute("for"))
     shown = [" ".join(label.text.split()) for label in labels]
-    raise AssertionError(f"no field labelled {label_text!r} on {driver.current_url}; the labels: {shown}")
+    where = getattr(driver, "current_url", None) or f"<{driver.tag_name} id={driver.get_attribute('id')!r}>"
+    raise AssertionError(f"no field labelled {label_text!r} on {where}; the labels: {shown}")
 
 
 def button(driver, text):
-    """The visible button (`<button>` or submit `<input>`) reading text."""
+    """The visible button (`<button>` or submit `<input>`) reading text; driver may also be an element to look in."""
     buttons = [element for element in driver.find_elements(By.CSS_SELECTOR, "button, input[type=submit]")
                if element.is_displayed()]
     names = [" ".join((element.text if element.tag_name == "button" else element.get_attribute("value")).split())
@@ -188,7 +199,8 @@ def button(driver, text):
     for element, name in zip(buttons, names):
         if name == text:
             return element
-    raise AssertionError(f"no button {text!r} on {driver.current_url}; the buttons: {names}")
+    where = getattr(driver, "current_url", None) or f"<{driver.tag_name} id={driver.get_attribute('id')!r}>"
+    raise AssertionError(f"no button {text!r} on {where}; the buttons: {names}")
 
 
 def wait_for(predicate, timeout=10, message=None):

@@ -90,11 +90,20 @@ public struct KnowledgeStore: Sendable {
             if let search { plan = KnowledgeSearch.plan(search, on: connection) }
             let from = "FROM knowledge_items k \(KnowledgeStore.votes) \(plan.join) WHERE \(condition) AND \(plan.condition)"
             let parameters = plan.joinParameters + bound + plan.conditionParameters
-            let total = try connection.query("SELECT count(*) \(from)", parameters).scalar()?.int64Value ?? 0
+            // The total rides along as a window count, so a search is ranked once (BM25 over every item is the
+            // expensive part); only a page past the end asks for it separately.
             let rows = try connection.query(
-                "SELECT \(KnowledgeStore.columns) \(from) ORDER BY \(plan.order) LIMIT ? OFFSET ?",
+                "SELECT \(KnowledgeStore.columns), count(*) OVER () \(from) ORDER BY \(plan.order) LIMIT ? OFFSET ?",
                 parameters + [.bigint(Int64(filter.perPage)), .bigint(Int64(offset))]
             ).rows()
+            let total =
+                if let counted = rows.first?.last?.int64Value {
+                    counted
+                } else if offset == 0 {
+                    Int64(0)
+                } else {
+                    try connection.query("SELECT count(*) \(from)", parameters).scalar()?.int64Value ?? 0
+                }
             return Page(items: rows.compactMap(KnowledgeStore.item), total: Int(total))
         }
     }

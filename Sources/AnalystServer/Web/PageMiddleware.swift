@@ -12,7 +12,8 @@ import Logging
 struct PageSessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authentication: AuthenticationMiddleware
-    let tokens: TokenService
+    let ui: WebUI
+    var tokens: TokenService { ui.tokens }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -32,15 +33,18 @@ struct PageSessionMiddleware: RouterMiddleware {
         // Another body (a bearer client's mistake) is refused by the page after its role check: 422, not a 403.
         let form = isForm ? try await WebForm.read(from: &request) : nil
         if fromCookie {
+            // Refused here with the viewer known, so the error page keeps their header.
             guard AuthenticationMiddleware.isSameOriginOrSafe(request) else {
-                throw APIError(.forbidden, "This form was sent from another site, so nothing was changed.")
+                return try ui.errorPage(
+                    "This form was sent from another site, so nothing was changed.", status: .forbidden, request: request,
+                    context: context)
             }
             guard case .accessToken(let claims) = credential, let formToken = form?["_csrf"],
                 tokens.isFormToken(formToken, session: claims.jti.value)
             else {
-                throw APIError(
-                    .forbidden,
-                    "This form is out of date (it belongs to an earlier sign-in), so nothing was changed. Reload the page and try again.")
+                return try ui.errorPage(
+                    "This form is out of date (it belongs to an earlier sign-in), so nothing was changed. Reload the page and try again.",
+                    status: .forbidden, request: request, context: context)
             }
         }
         context.form = form

@@ -44,3 +44,9 @@ struct WebForm: Sendable {
         return WebForm(urlEncoded: String(buffer: buffer))
     }
 }
+
+extension Request {
+    /// The query of a page's URL read as a browser's GET form writes it: `+` is a space, `%xx` a byte
+    /// (Hummingbird's `queryParameters` leaves `+` alone, so "order items" would be searched as "order+items").
+    var pageQuery: WebForm { WebForm(urlEncoded: uri.query ?? "") }
+}

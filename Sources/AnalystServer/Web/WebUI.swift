@@ -136,6 +136,6 @@ struct WebUI: Sendable {
     /// The notice `?notice=<code>` names, from the page's own list (unknown codes show nothing: the URL is not a
     /// place to put text on a page).
     static func notice(_ request: Request, _ messages: [String: String]) -> String? {
-        request.uri.queryParameters["notice"].flatMap { messages[String($0)] }
+        request.pageQuery["notice"].flatMap { messages[$0] }
     }
 }

@@ -317,15 +317,26 @@ def journey_analyst_requests_access_and_reads_the_table():
         assert "requested" in text, "the locked page does not say access was requested"
         check_page(analyst, "table-locked")
 
-        # TODO: through /admin/permissions once it exists
-        status, pending = api("GET", "/api/access-requests/pending", admin_token)
-        assert status == 200, f"the pending requests answered {status}: {pending}"
-        mine = [request for request in pending["requests"]
-                if request["table_id"] == "salaries" and request["user_email"] == email]
-        assert len(mine) == 1, f"pending requests for salaries by {email}: {mine} (all: {pending['requests']})"
-        assert mine[0]["reason"] == reason, f"the request's reason is {mine[0]['reason']!r}"
-        status, approved = api("POST", f"/api/access-requests/{mine[0]['id']}/approve", admin_token)
-        assert status == 200, f"approving answered {status}: {approved}"
+        # The admin approves the request on /admin/permissions.
+        with Browser("admin") as admin:
+            admin.sign_in_with(admin_token)
+            admin.open("/admin/permissions")
+            wait_for(lambda: "Permissions" in heading_texts(admin, "h1"), message="the Permissions page")
+            request_rows = f"//section[h2[normalize-space()='Access requests']]//tbody/tr" \
+                           f"[normalize-space(td[1])='{email}' and normalize-space(td[2])='salaries']"
+            rows = admin.find_elements(By.XPATH, request_rows)
+            assert len(rows) == 1, f"{len(rows)} access requests for salaries by {email} on /admin/permissions"
+            assert reason in rows[0].text, f"the request's row does not show the reason: {rows[0].text!r}"
+            check_page(admin, "permissions-request")
+            approve = rows[0].find_element(By.XPATH, ".//button[normalize-space()='Approve']")
+            approve.click()
+            wait_for(lambda: staleness_of(approve)(admin), message="the approval to be sent")
+            notice = wait_for(lambda: admin.find_element(By.CSS_SELECTOR, "p.notice"),
+                              message="the notice after approving")
+            assert notice.text == "Approved: the user can read the table from their next da sync.", \
+                f"the notice after approving reads {notice.text!r}"
+            assert not admin.find_elements(By.XPATH, request_rows), "the approved request is still waiting"
+            check_page(admin, "permissions-approved")
 
         analyst.refresh()
         wait_for(lambda: "Profile" in heading_texts(analyst, "h2"), message="the Profile after the approval")
@@ -446,7 +457,15 @@ def journey_hostile_catalog_content_is_text():
 
 def journey_every_page_at_both_widths():
     """Every page there is, as the admin (and /login signed out), passes check_page and does not scroll sideways on a
-    375 px phone."""
+    375 px phone: every page of the admin's navigation, a table, a metric, a memory item's edit page and a table's
+    admin page."""
+    admin_token = sign_in_token(ADMIN_EMAIL, ADMIN_PASSWORD)
+    status, created = api("POST", "/api/memory", admin_token, {
+        "title": "Refunds count against the month of the order",
+        "content": "A refund issued in March for a February order lowers February's revenue, not March's.",
+        "category": "business_logic", "tags": ["revenue", "refunds"]})
+    assert status == 201, f"proposing a memory item answered {status}: {created}"
+    item_id = created["id"]
     overflowing = []
     with Browser("anonymous") as anonymous:
         anonymous.open("/login")
@@ -455,7 +474,7 @@ def journey_every_page_at_both_widths():
         check_page(anonymous, "page-login")
 
     with Browser("admin") as admin:
-        admin.sign_in_with(sign_in_token(ADMIN_EMAIL, ADMIN_PASSWORD))
+        admin.sign_in_with(admin_token)
 
         def visit(path, name, heading=None):
             admin.open(path)
@@ -479,6 +498,28 @@ def journey_every_page_at_both_widths():
         visit(table_path, "page-table", table_name)
         assert "Profile" in heading_texts(admin, "h2"), f"the admin sees no profile on {table_path}"
         visit(metric_path, "page-metric", metric_title)
+
+        navigation = [urllib.parse.urlsplit(link.get_attribute("href")).path
+                      for link in admin.find_elements(By.CSS_SELECTOR, "header nav a")]
+        assert navigation == ["/dashboard", "/catalog", "/memory", "/memory/review", "/admin/users", "/admin/tables",
+                              "/admin/permissions", "/admin/scripts", "/activity"], \
+            f"the admin's navigation: {navigation}"
+        visit("/memory", "page-memory", "Corporate memory")
+        visit("/memory/review", "page-memory-review", "Review corporate memory")
+        edit_links = [urllib.parse.urlsplit(link.get_attribute("href")).path
+                      for link in admin.find_elements(By.LINK_TEXT, "Edit")]
+        assert f"/memory/items/{item_id}/edit" in edit_links, f"the review queue has no Edit link for {item_id}"
+        visit(f"/memory/items/{item_id}/edit", "page-memory-edit",
+              "Edit “Refunds count against the month of the order”")
+        visit("/admin/users", "page-admin-users", "Users")
+        visit("/admin/tables", "page-admin-tables", "Tables")
+        registry = admin.find_elements(By.XPATH, "//table[caption[normalize-space()='The registry']]//tbody/tr/td[1]/a")
+        assert registry, "the registry lists no table"
+        visit(urllib.parse.urlsplit(registry[0].get_attribute("href")).path, "page-admin-table",
+              f"Table {registry[0].text}")
+        visit("/admin/permissions", "page-admin-permissions", "Permissions")
+        visit("/admin/scripts", "page-admin-scripts", "Scripts")
+        visit("/activity", "page-activity", "Activity")
 
     problems = [problem for problem in overflowing if problem]
     assert not problems, "pages wider than a phone:\n  " + "\n  ".join(problems)

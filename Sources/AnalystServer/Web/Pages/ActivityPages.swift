@@ -68,8 +68,8 @@ struct ActivityPages {
     }
 
     func activity(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
-        func text(_ name: String) -> String { query[Substring(name)].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "" }
+        let query = request.pageQuery
+        func text(_ name: String) -> String { query[name]?.trimmingCharacters(in: .whitespaces) ?? "" }
         let userID = text("user"), action = text("action"), resource = text("resource"), since = text("since"), until = text("until")
         func day(_ text: String, end: Bool) throws -> Date? {
             guard !text.isEmpty else { return nil }

@@ -108,7 +108,7 @@ struct AdminTablesPages {
         let name: String
         let href: String
         let source: String
-        let bucket: String
+        let bucket: String?
         let strategy: String
         let schedule: String
         let isPublic: Bool
@@ -188,11 +188,12 @@ struct AdminTablesPages {
             let last = latest[table.id]
             return Row(
                 id: table.id, name: table.name, href: "/admin/tables/" + WebFormat.segment(table.id), source: table.sourceType ?? "files",
-                bucket: table.bucket ?? "", strategy: table.syncStrategy.rawValue, schedule: table.syncSchedule?.description ?? "by hand",
+                bucket: table.bucket.flatMap { $0.isEmpty ? nil : $0 }, strategy: table.syncStrategy.rawValue,
+                schedule: table.syncSchedule?.description ?? "by hand",
                 isPublic: table.isPublic, lastStatus: last?.status.rawValue, lastSync: WebFormat.moment(last?.syncedAt),
                 lastError: last?.error)
         }
-        let source = request.uri.queryParameters["discover"].map(String.init) ?? ""
+        let source = request.pageQuery["discover"] ?? ""
         var discovered: [Discovered] = [], discoveryError: String?
         if !source.isEmpty {
             do {

@@ -84,10 +84,10 @@ struct CatalogPages {
         async throws -> Response
     {
         let user = try context.requireUser()
-        let query = request.uri.queryParameters
-        let text = query["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
-        let source = query["source"].map(String.init) ?? "", mode = query["mode"].map(String.init) ?? ""
-        let access = query["access"].map(String.init) ?? ""
+        let query = request.pageQuery
+        let text = query["q"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let source = query["source"] ?? "", mode = query["mode"] ?? ""
+        let access = query["access"] ?? ""
         let all = try await catalog.tables(for: user)
         let pending = Set(try await permissions.requests(userID: user.id).filter { $0.status == "pending" }.map(\.tableID))
         let needle = text.lowercased()

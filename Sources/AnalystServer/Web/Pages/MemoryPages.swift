@@ -89,6 +89,8 @@ struct MemoryPages {
         let draftCategory: String
         let draftTags: String
         let reviewer: Bool
+        /// This list's address, where a vote returns to.
+        let back: String
     }
 
     func item(_ item: KnowledgeItem, myVote: Int?, position: Int) -> Item {
@@ -117,10 +119,10 @@ struct MemoryPages {
         draft: WebForm? = nil
     ) async throws -> Response {
         let user = try context.requireUser()
-        let query = request.uri.queryParameters
-        let text = query["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
-        let category = query["category"].map(String.init) ?? ""
-        let statusText = query["status"].map(String.init) ?? ""
+        let query = request.pageQuery
+        let text = query["q"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let category = query["category"] ?? ""
+        let statusText = query["status"] ?? ""
         let page = max(1, min(1_000_000, query["page"].flatMap { Int($0) } ?? 1))
         var filter = KnowledgeStore.Filter(page: page, perPage: MemoryPages.perPage)
         filter.search = text.isEmpty ? nil : text
@@ -145,7 +147,7 @@ struct MemoryPages {
             previous: page > 1 ? link(page - 1) : nil, next: page < pages ? link(page + 1) : nil,
             pageText: "Page \(min(page, pages)) of \(pages)", categoryNames: stats.categories,
             draftTitle: draft?["title"] ?? "", draftContent: draft?["content"] ?? "", draftCategory: draft?["category"] ?? "",
-            draftTags: draft?["tags"] ?? "", reviewer: user.role >= .kmAdmin)
+            draftTags: draft?["tags"] ?? "", reviewer: user.role >= .kmAdmin, back: link(page))
         return try ui.page(
             .memory, title: "Corporate memory", values, request: request, context: context, status: status,
             notice: WebUI.notice(request, MemoryPages.notices), problem: problem)
@@ -210,7 +212,7 @@ struct MemoryPages {
         async throws -> Response
     {
         let user = try context.requireUser()
-        let statusText = request.uri.queryParameters["status"].map(String.init) ?? "pending"
+        let statusText = request.pageQuery["status"] ?? "pending"
         var filter = KnowledgeStore.Filter(page: 1, perPage: 100)
         filter.status = KnowledgeItem.Status(rawValue: statusText) ?? .pending
         let found = try await memory.store.list(for: user, filter)

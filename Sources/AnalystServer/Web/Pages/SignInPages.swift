@@ -50,9 +50,9 @@ struct SignInPages {
         }
         router.get("login") { request, context in
             if await session(request) != nil {
-                return WebUI.redirect(to: LoginRedirect.safePath(request.uri.queryParameters["next"].map(String.init)) ?? "/dashboard")
+                return WebUI.redirect(to: LoginRedirect.safePath(request.pageQuery["next"]) ?? "/dashboard")
             }
-            let code = request.uri.queryParameters["error"].map(String.init)
+            let code = request.pageQuery["error"]
             return try loginPage(
                 request, context: context, problem: code.map { SignInPages.loginErrors[$0] ?? "Sign-in failed (\($0))." })
         }
@@ -60,9 +60,9 @@ struct SignInPages {
         router.post("login/email-link") { request, context in try await emailLink(request, context: context) }
         router.post("logout") { request, context in try await logout(request, context: context) }
         router.get("setup-password") { request, context in
-            let query = request.uri.queryParameters
+            let query = request.pageQuery
             return try setupPage(
-                email: query["email"].map(String.init) ?? "", token: query["token"].map(String.init) ?? "", request: request,
+                email: query["email"] ?? "", token: query["token"] ?? "", request: request,
                 context: context)
         }
         router.post("setup-password") { request, context in try await setupPassword(request, context: context) }
@@ -78,7 +78,7 @@ struct SignInPages {
         _ request: Request, context: AppRequestContext, email: String = "", problem: String? = nil, notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) throws -> Response {
-        let next = LoginRedirect.safePath(request.uri.queryParameters["next"].map(String.init))
+        let next = LoginRedirect.safePath(request.pageQuery["next"])
         return try ui.page(
             .login, title: "Sign in",
             LoginValues(
