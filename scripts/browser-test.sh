@@ -58,9 +58,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 secret() { python3 -c 'import secrets; print(secrets.token_hex(24))'; }
 
 # The SMTP server the invitation mails go to (the tests' own fixture): STARTTLS with a throw-away certificate for
-# localhost, AUTH required; each message becomes maildir/N.eml.
+# 127.0.0.1, AUTH required; each message becomes maildir/N.eml. The server is reached at 127.0.0.1, not localhost:
+# localhost is tried as ::1 first, where another program may hold the same port number.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$run/smtp-key.pem" -out "$run/smtp-cert.pem" -days 1 \
-    -subj /CN=localhost -addext subjectAltName=DNS:localhost >/dev/null 2>&1
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
 mkdir "$run/maildir"
 smtp_port=$(free_port)
 smtp_password=$(secret)
@@ -79,7 +80,7 @@ cat >"$run/config/instance.yaml" <<EOF
 instance:
   name: "Browser Test Co"
 email:
-  smtp_host: "localhost"
+  smtp_host: "127.0.0.1"
   smtp_port: $smtp_port
   smtp_tls: "starttls"
   smtp_user: "mailer"

@@ -314,6 +314,35 @@ struct WebPagesTests {
     }
 }
 
+/// Page values become dictionaries once (`TemplateValues`), with the rules templates rely on.
+struct TemplateValuesTests {
+    struct Row: Sendable {
+        let name: String
+        let note: String?
+        let count: Int
+        let flag: Bool
+        let when: WebFormat.Moment?
+        let tags: [String]
+    }
+
+    @Test func structsBecomeDictionariesAndAbsentOptionalsAbsentKeys() throws {
+        let moment = WebFormat.Moment(iso: "2026-01-01T00:00:00Z", text: "2026-01-01 00:00 UTC")
+        let rows = [
+            Row(name: "a", note: "n", count: 1, flag: true, when: moment, tags: ["x"]),
+            Row(name: "b", note: nil, count: 2, flag: false, when: nil, tags: []),
+        ]
+        let prepared = try #require((TemplateValues.prepare(["rows": rows, "title": "T"]) as? TemplateObject)?.fields)
+        #expect(prepared["title"] as? String == "T")
+        let list = try #require(prepared["rows"] as? [Any])
+        let first = try #require((list.first as? TemplateObject)?.fields), second = try #require((list.last as? TemplateObject)?.fields)
+        #expect(first["name"] as? String == "a" && first["note"] as? String == "n" && first["count"] as? Int == 1)
+        #expect(first["flag"] as? Bool == true && (first["tags"] as? [Any])?.count == 1)
+        #expect((first["when"] as? WebFormat.Moment)?.iso == "2026-01-01T00:00:00Z", "values that answer by a switch stay")
+        #expect(second["note"] == nil && second["when"] == nil, "absent optionals are absent keys")
+        #expect(second["flag"] as? Bool == false)
+    }
+}
+
 /// The values that answer templates by a switch (`TemplateFields.swift`) answer for every stored field: a field
 /// left out would silently render empty.
 struct TemplateFieldsTests {
@@ -328,13 +357,12 @@ struct TemplateFieldsTests {
     @Test func everyStoredFieldIsAnswered() {
         let moment = WebFormat.Moment(iso: "2026-01-01T00:00:00Z", text: "2026-01-01 00:00 UTC")
         let nav = WebUI.NavLink(label: "Catalog", href: "/catalog", current: true)
-        let frame = WebUI.Frame(
-            title: "t", instanceName: "i", subtitle: "s", viewer: .init(name: "n", email: "e", role: "r"), nav: [nav],
-            formToken: "f", styles: ["/a.css"], script: "/a.js", favicon: "/a.svg", notice: "n", problem: "p")
-        Self.expectEveryField(frame)
+        Self.expectEveryField(
+            WebUI.Frame(
+                title: "t", instanceName: "i", subtitle: "s", viewer: .init(name: "n", email: "e", role: "r"), nav: [nav],
+                formToken: "f", styles: ["/a.css"], script: "/a.js", favicon: "/a.svg", notice: "n", problem: "p"))
         Self.expectEveryField(nav)
         Self.expectEveryField(moment)
-        Self.expectEveryField(WebUI.Context(frame: frame, page: "page"))
         let row = CatalogPages.Row(
             id: "t", href: "/catalog/tables/t", name: "t", description: "d", source: "files", mode: "local", remote: false,
             rows: "1", size: "1 KB", lastSync: moment, canRead: true, requested: false, inputID: "reason-1")
@@ -345,5 +373,11 @@ struct TemplateFieldsTests {
                 id: "i", title: "t", content: "c", category: "c", tags: "a", status: "pending", mandatory: false, upvotes: 0,
                 downvotes: 0, votedUp: false, votedDown: false, audience: "all", contributors: "a", updated: moment, reason: "r",
                 sensitivity: "s", revisionOf: "o", editHref: "/e", voteAction: "/v", checkboxID: "pick-0"))
+        Self.expectEveryField(
+            AdminTablesPages.Row(
+                id: "t", name: "t", href: "/admin/tables/t", source: "files", bucket: "b", strategy: "full_refresh", schedule: "by hand",
+                isPublic: true, lastStatus: "ok", lastSync: moment, lastError: "e"))
+        Self.expectEveryField(
+            ActivityPages.AuditRow(when: moment, who: "a", action: "GET /x", resource: "r", status: 200, failed: false, params: "{}"))
     }
 }

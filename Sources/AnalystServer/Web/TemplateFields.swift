@@ -1,21 +1,12 @@
 import Mustache
 
-// Templates read values by name. By default swift-mustache reflects (`Mirror`) on every look-up, which dominates
-// the render time of long lists (the catalog with 1,000 tables); the values below answer by a switch instead.
-// A field missing from a `child(named:)` is invisible to templates: add every stored field.
+// Templates read values by name. By default swift-mustache reflects (`Mirror`) on every look-up, and
+// `TemplateValues` reflects once per value; for the rows of long lists (the catalog's 1,000 tables) even that is
+// too slow, so they answer by a switch. A field missing from a `child(named:)` is invisible to templates: add every
+// stored field (`TemplateFieldsTests` checks).
 
 /// `Optional` unwrapped for templates: `nil` for none (a section then does not show).
 private func unwrapped<Value>(_ value: Value?) -> Any? { value.map { $0 } }
-
-extension WebUI.Context: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "frame": frame
-        case "page": page
-        default: nil
-        }
-    }
-}
 
 extension WebUI.Frame: MustacheParent {
     func child(named name: String) -> Any? {
@@ -112,6 +103,40 @@ extension MemoryPages.Item: MustacheParent {
         case "editHref": editHref
         case "voteAction": voteAction
         case "checkboxID": checkboxID
+        default: nil
+        }
+    }
+}
+
+extension AdminTablesPages.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "name": self.name
+        case "href": href
+        case "source": source
+        case "bucket": unwrapped(bucket)
+        case "strategy": strategy
+        case "schedule": schedule
+        case "isPublic": isPublic
+        case "lastStatus": unwrapped(lastStatus)
+        case "lastSync": unwrapped(lastSync)
+        case "lastError": unwrapped(lastError)
+        default: nil
+        }
+    }
+}
+
+extension ActivityPages.AuditRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "when": unwrapped(when)
+        case "who": who
+        case "action": action
+        case "resource": unwrapped(resource)
+        case "status": status
+        case "failed": failed
+        case "params": unwrapped(params)
         default: nil
         }
     }

@@ -86,7 +86,8 @@ struct WebUI: Sendable {
         status: HTTPResponse.Status = .ok, notice: String? = nil, problem: String? = nil
     ) throws -> Response {
         let frame = frame(title: title, context: context, request: request, notice: notice, problem: problem)
-        let html = try templates.render(page, Context(frame: frame, page: values))
+        let context = TemplateValues.prepare(Context(frame: frame, page: values)) ?? TemplateObject([:])
+        let html = try templates.render(page, context)
         return Response(status: status, headers: WebTemplates.pageHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

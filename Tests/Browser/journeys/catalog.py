@@ -239,8 +239,7 @@ def journey_analyst_requests_access_and_reads_the_table():
         email, password = invite_analyst(admin_token, analyst, "Salaries Analyst")
         check_page(analyst, "password-set-analyst")
 
-        # The "Password set" page has no header with "Sign out" (see journey_password_set_page_is_signed_in), so sign
-        # out from the dashboard it leads to.
+        # On to the dashboard the "Password set" page leads to, then sign out there.
         analyst.find_element(By.LINK_TEXT, "Continue to the dashboard").click()
         wait_for(lambda: path_of(analyst) == "/dashboard", message="the link to the dashboard")
         assert email in analyst.main_text(), "the dashboard does not show the new analyst's email"

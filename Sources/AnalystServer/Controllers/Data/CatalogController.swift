@@ -5,6 +5,7 @@ import DuckDB
 import Foundation
 import Hummingbird
 import JSONWriting
+import Synchronization
 import Yams
 
 /// `/api/catalog` (any user, reference §1.11): registered tables with whether the caller may read them, a
@@ -92,6 +93,10 @@ extension CatalogController {
 struct MetricFiles {
     let root: URL
 
+    /// What `list()` read from each file, by the file's path, with the file's size and modification time: a file is
+    /// parsed again only when it changed (pages list the metrics on every view).
+    private static let parsed = Mutex<[String: (size: Int, modified: Date, metric: Schemas.Metric)]>([:])
+
     /// Every metric file, by path, with its name, title, description and tables.
     func list() -> [Schemas.Metric] {
         let categories = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
@@ -100,14 +105,26 @@ struct MetricFiles {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(category).path)) ?? []
             for file in files.sorted() where file.hasSuffix(".yml") && MetricFiles.isName(String(file.dropLast(4))) {
                 let path = category + "/" + file
+                let full = root.appendingPathComponent(path).path
+                let attributes = try? FileManager.default.attributesOfItem(atPath: full)
+                let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+                let modified = attributes?[.modificationDate] as? Date ?? .distantPast
+                if let known = MetricFiles.parsed.withLock({ $0[full] }), known.size == size, known.modified == modified {
+                    entries.append(known.metric)
+                    continue
+                }
                 let definition = (try? definition(path: path)) ?? [:]
                 var tables = (definition["tables"] as? [Any])?.compactMap { $0 as? String } ?? []
                 if let table = definition["table"] as? String, !tables.contains(table) { tables.insert(table, at: 0) }
-                entries.append(
-                    Schemas.Metric(
-                        path: path, category: category, name: (definition["name"] as? String) ?? String(file.dropLast(4)),
-                        displayName: definition["display_name"] as? String, description: definition["description"] as? String,
-                        tables: tables))
+                let metric = Schemas.Metric(
+                    path: path, category: category, name: (definition["name"] as? String) ?? String(file.dropLast(4)),
+                    displayName: definition["display_name"] as? String, description: definition["description"] as? String,
+                    tables: tables)
+                MetricFiles.parsed.withLock { cache in
+                    if cache.count >= 10_000 { cache.removeAll() }  // bounded: files come and go
+                    cache[full] = (size, modified, metric)
+                }
+                entries.append(metric)
             }
         }
         return entries

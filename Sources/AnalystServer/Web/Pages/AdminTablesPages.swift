@@ -153,6 +153,9 @@ struct AdminTablesPages {
     struct ListValues: Sendable {
         let tables: [Row]
         let empty: Bool
+        let total: Int
+        let previous: String?
+        let next: String?
         let form: FormValues
         let sourceTypes: [String]
         let discoverSource: String
@@ -184,7 +187,10 @@ struct AdminTablesPages {
         _ request: Request, context: AppRequestContext, draft: WebForm? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let latest = Dictionary(try await history.latestPerTable().map { ($0.table, $0) }, uniquingKeysWith: { first, _ in first })
-        let rows = try await registry.list().sorted { $0.id < $1.id }.map { table in
+        let registered = try await registry.list().sorted { $0.id < $1.id }
+        let pages = max(1, (registered.count + CatalogPages.perPage - 1) / CatalogPages.perPage)
+        let page = min(max(1, request.pageQuery["page"].flatMap { Int($0) } ?? 1), pages)
+        let rows = registered.dropFirst((page - 1) * CatalogPages.perPage).prefix(CatalogPages.perPage).map { table in
             let last = latest[table.id]
             return Row(
                 id: table.id, name: table.name, href: "/admin/tables/" + WebFormat.segment(table.id), source: table.sourceType ?? "files",
@@ -211,7 +217,9 @@ struct AdminTablesPages {
             }
         }
         let values = ListValues(
-            tables: rows, empty: rows.isEmpty, form: AdminTablesPages.form(draft, table: nil), sourceTypes: AdminTablesPages.sourceTypes,
+            tables: Array(rows), empty: rows.isEmpty, total: registered.count,
+            previous: page > 1 ? "/admin/tables?page=\(page - 1)" : nil, next: page < pages ? "/admin/tables?page=\(page + 1)" : nil,
+            form: AdminTablesPages.form(draft, table: nil), sourceTypes: AdminTablesPages.sourceTypes,
             discoverSource: source.isEmpty ? KeboolaConnector.sourceName : source, discovered: discovered, discoveryRan: !source.isEmpty,
             discoveryError: discoveryError, discoveryEmpty: !source.isEmpty && discovered.isEmpty && discoveryError == nil)
         return try ui.page(

@@ -49,8 +49,11 @@ struct CatalogPages {
     struct Bucket: Sendable {
         let name: String
         let anchor: String
-        let tables: [Row]
+        var tables: [Row]
     }
+
+    /// Tables on one page of the list.
+    static let perPage = 200
 
     /// One choice of a filter's menu.
     struct Choice: Sendable {
@@ -67,6 +70,10 @@ struct CatalogPages {
         let buckets: [Bucket]
         let shown: Int
         let total: Int
+        /// `201–400`: the tables on this page.
+        let range: String
+        let previous: String?
+        let next: String?
         let filtered: Bool
         let empty: Bool
         let metrics: [MetricLink]
@@ -98,15 +105,24 @@ struct CatalogPages {
                 && (mode.isEmpty || table.queryMode.rawValue == mode)
                 && (access.isEmpty || (access == "readable") == table.canRead)
         }
-        var position = 0
-        let buckets = Dictionary(grouping: shown) { $0.bucket ?? "default" }.sorted { $0.key < $1.key }.map { name, tables in
+        // By bucket, then name; a page holds `perPage` tables (a thousand rows are slow to send and to read).
+        let ordered = shown.sorted { ($0.bucket ?? "default", $0.name) < ($1.bucket ?? "default", $1.name) }
+        let pages = max(1, (ordered.count + CatalogPages.perPage - 1) / CatalogPages.perPage)
+        let page = min(max(1, query["page"].flatMap { Int($0) } ?? 1), pages)
+        let slice = ordered.dropFirst((page - 1) * CatalogPages.perPage).prefix(CatalogPages.perPage)
+        var position = 0, buckets: [Bucket] = []
+        for table in slice {
             position += 1
-            return Bucket(
-                name: name, anchor: "bucket-\(position)",
-                tables: tables.sorted { $0.name < $1.name }.map { table in
-                    position += 1
-                    return row(table, requested: pending.contains(table.id), inputID: "reason-\(position)")
-                })
+            let row = row(table, requested: pending.contains(table.id), inputID: "reason-\(position)")
+            let name = table.bucket ?? "default"
+            if buckets.last?.name == name {
+                buckets[buckets.count - 1].tables.append(row)
+            } else {
+                buckets.append(Bucket(name: name, anchor: "bucket-\(position)", tables: [row]))
+            }
+        }
+        func link(_ page: Int) -> String {
+            "/catalog" + WebFormat.query([("q", text), ("source", source), ("mode", mode), ("access", access), ("page", String(page))])
         }
         let sources = Set(all.compactMap(\.sourceType)).sorted().map { Choice(value: $0, label: $0, selected: $0 == source) }
         let metrics = MetricFiles(root: directory.docs.appendingPathComponent("metrics")).list().map(CatalogPages.metricLink)
@@ -119,6 +135,8 @@ struct CatalogPages {
                 Choice(value: $0.0, label: $0.1, selected: $0.0 == access)
             },
             buckets: buckets, shown: shown.count, total: all.count,
+            range: shown.isEmpty ? "" : "\((page - 1) * CatalogPages.perPage + 1)–\((page - 1) * CatalogPages.perPage + slice.count)",
+            previous: page > 1 ? link(page - 1) : nil, next: page < pages ? link(page + 1) : nil,
             filtered: !(text.isEmpty && source.isEmpty && mode.isEmpty && access.isEmpty), empty: shown.isEmpty,
             metrics: metrics, hasMetrics: !metrics.isEmpty)
         return try ui.page(

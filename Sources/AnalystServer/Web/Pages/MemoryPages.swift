@@ -16,6 +16,8 @@ struct MemoryPages {
     let collectorConfigured: Bool
 
     static let perPage = 20
+    /// Items on one page of the review queue.
+    static let reviewPerPage = 50
 
     static let notices = [
         "proposed": "Thanks: your item is waiting for review.",
@@ -200,6 +202,8 @@ struct MemoryPages {
         let statuses: [Choice]
         let statusLabel: String
         let showing: String
+        let previous: String?
+        let next: String?
         let audit: [AuditRow]
         let hasAudit: Bool
         let runs: [Run]
@@ -213,9 +217,11 @@ struct MemoryPages {
     {
         let user = try context.requireUser()
         let statusText = request.pageQuery["status"] ?? "pending"
-        var filter = KnowledgeStore.Filter(page: 1, perPage: 100)
+        let page = max(1, min(1_000_000, request.pageQuery["page"].flatMap { Int($0) } ?? 1))
+        var filter = KnowledgeStore.Filter(page: page, perPage: MemoryPages.reviewPerPage)
         filter.status = KnowledgeItem.Status(rawValue: statusText) ?? .pending
         let found = try await memory.store.list(for: user, filter)
+        let pages = max(1, (found.total + MemoryPages.reviewPerPage - 1) / MemoryPages.reviewPerPage)
         try await audit.flush()
         let names = Dictionary(try await users.list().map { ($0.id, $0.email) }, uniquingKeysWith: { first, _ in first })
         let entries = try await audit.governance(action: nil, limit: 50, offset: 0).map { entry in
@@ -238,7 +244,10 @@ struct MemoryPages {
             statuses: KnowledgeItem.Status.allCases.map {
                 Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == shownStatus)
             },
-            statusLabel: shownStatus, showing: "\(items.count) of \(found.total) \(shownStatus) items", audit: entries,
+            statusLabel: shownStatus,
+            showing: "\(items.count) of \(found.total) \(shownStatus) items" + (pages > 1 ? " (page \(min(page, pages)) of \(pages))" : ""),
+            previous: page > 1 ? "/memory/review?status=\(shownStatus)&page=\(page - 1)" : nil,
+            next: page < pages ? "/memory/review?status=\(shownStatus)&page=\(page + 1)" : nil, audit: entries,
             hasAudit: !entries.isEmpty, runs: runs, hasRuns: !runs.isEmpty, collectorConfigured: collectorConfigured,
             actions: KnowledgeAction.allCases.map { Choice(value: $0.rawValue, label: $0.rawValue, selected: false) })
         return try ui.page(
