@@ -44,7 +44,6 @@ public struct InstanceConfig: Sendable {
         "theme.warning": .string,
         "theme.error": .string,
         "theme.font_primary": .string,
-        "theme.font_url": .string,
         "theme.radius": .string,
         "server.hostname": .string,
         "server.host": .string,
