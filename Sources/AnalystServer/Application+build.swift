@@ -106,6 +106,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
         offersGoogle: signIn.oidcProvider != nil && !disabledProviders.contains("google")
     )
     .addRoutes(to: router.group().add(middleware: PageErrorMiddleware(ui: web)))
+    // Role checks are the API's (`RoleMiddleware`); the inner error middleware draws their 403 as a page.
     let pages = router.group()
         .add(middleware: PageErrorMiddleware(ui: web))
         .add(middleware: PageSessionMiddleware(authentication: authentication, ui: web))
@@ -125,7 +126,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     MemoryPages(
         ui: web, memory: memory, audit: background.audit, users: stores.users, collectorConfigured: configuration.connectors.llm != nil
     )
-    .addRoutes(pages: pages, reviewers: pages.group().add(middleware: PageRoleMiddleware(minimum: .kmAdmin)))
+    .addRoutes(pages: pages, reviewers: pages.group().add(middleware: RoleMiddleware(minimum: .kmAdmin)))
     let users = UsersController(
         users: stores.users, passwords: signIn.passwords, links: stores.links, publicURL: configuration.publicURL,
         mailer: background.mailer, logger: logger
@@ -133,7 +134,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     let discovery = DiscoveryController(
         registry: stores.registry, connectors: configuration.connectors, defaultSource: configuration.instance.string("data_source.type")
     )
-    let adminPages = pages.group().add(middleware: PageRoleMiddleware(minimum: .admin))
+    let adminPages = pages.group().add(middleware: RoleMiddleware(minimum: .admin))
     AdminUsersPages(
         ui: web, users: users, permissions: stores.permissions, registry: stores.registry, mailConfigured: configuration.mail != nil
     )

@@ -177,11 +177,14 @@ public struct KnowledgeStore: Sendable {
         guard vote == 1 || vote == -1 else { throw KnowledgeError.invalid("Vote must be 1 or -1") }
         guard try await item(id, for: user) != nil else { throw KnowledgeError.notFound }
         return try await system.withConnection { connection in
-            try connection.run(
-                """
-                INSERT INTO knowledge_votes (item_id, user_id, vote, voted_at) VALUES (?, ?, ?, now())
-                ON CONFLICT (item_id, user_id) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at
-                """, [.varchar(id), .varchar(user.id), .integer(Int32(vote))])
+            // Two votes of one user on one item at once (two tabs): the second runs again on the first's row.
+            _ = try KnowledgeStore.retryingConflicts {
+                try connection.run(
+                    """
+                    INSERT INTO knowledge_votes (item_id, user_id, vote, voted_at) VALUES (?, ?, ?, now())
+                    ON CONFLICT (item_id, user_id) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at
+                    """, [.varchar(id), .varchar(user.id), .integer(Int32(vote))])
+            }
             let row = try connection.query(
                 "SELECT count(*) FILTER (vote = 1), count(*) FILTER (vote = -1) FROM knowledge_votes WHERE item_id = ?", [.varchar(id)]
             ).rows().first
@@ -275,10 +278,13 @@ public struct KnowledgeStore: Sendable {
         }
         let changes = assignments.joined(separator: ", ")
         let values = parameters
+        // Two edits of one item at once: DuckDB refuses the second, which then runs again on the first's result.
         let updated = try await system.withConnection { connection in
-            try connection.run(
-                "UPDATE knowledge_items SET \(changes.isEmpty ? "" : changes + ", ")edited_by = ?, edited_at = now(), updated_at = now() WHERE id = ?",
-                values + [.varchar(admin.email), .varchar(id)])
+            try KnowledgeStore.retryingConflicts {
+                try connection.run(
+                    "UPDATE knowledge_items SET \(changes.isEmpty ? "" : changes + ", ")edited_by = ?, edited_at = now(), updated_at = now() WHERE id = ?",
+                    values + [.varchar(admin.email), .varchar(id)])
+            }
         }
         guard updated > 0 else { throw KnowledgeError.notFound }
         return fields
@@ -287,11 +293,19 @@ public struct KnowledgeStore: Sendable {
     // MARK: - Rows
 
     /// DuckDB refuses the second of two transactions changing one row at once; the retry then sees the new status.
+    /// A write refused because another transaction changed the same row first: an update conflict, or two
+    /// inserts of one key meeting (an upsert's retry then updates the row the other inserted; a genuine duplicate
+    /// fails again and is thrown after the retries).
+    static func isConcurrentWrite(_ error: DuckDBError) -> Bool {
+        let message = error.message
+        return message.localizedCaseInsensitiveContains("conflict") || message.localizedCaseInsensitiveContains("duplicate key")
+    }
+
     static func retryingConflicts<T>(_ body: () throws -> T) throws -> T {
         for attempt in 0..<8 {
             do {
                 return try body()
-            } catch let error as DuckDBError where error.message.localizedCaseInsensitiveContains("conflict") {
+            } catch let error as DuckDBError where KnowledgeStore.isConcurrentWrite(error) {
                 // A short, growing, jittered pause (this runs on a pool thread, never the cooperative pool) lets
                 // the other transaction commit first.
                 usleep(useconds_t.random(in: 500...2_000) << attempt)

@@ -61,21 +61,6 @@ struct PageSessionMiddleware: RouterMiddleware {
     }
 }
 
-/// Lets a page through only when the viewer's role is at least `minimum` (403 page otherwise).
-struct PageRoleMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-    let minimum: Role
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        guard let user = context.user, user.role >= minimum else {
-            throw APIError(.forbidden, "Requires role \(minimum.rawValue) or higher")
-        }
-        return try await next(request, context)
-    }
-}
-
 /// Turns every error of a page into the HTML error page with the error's status and message (a 5xx shows no
 /// internals and is logged with its cause).
 struct PageErrorMiddleware: RouterMiddleware {

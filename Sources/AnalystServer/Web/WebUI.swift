@@ -20,6 +20,13 @@ struct WebUI: Sendable {
         let current: Bool
     }
 
+    /// One option of a menu (`<select>`) or one entry of a list of facts.
+    struct Choice: Sendable {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
+
     /// The signed-in user as the layout shows them.
     struct Viewer: Sendable {
         let name: String

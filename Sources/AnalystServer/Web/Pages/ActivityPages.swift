@@ -46,14 +46,8 @@ struct ActivityPages {
         let summary: String
     }
 
-    struct Choice: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
-
     struct ActivityValues: Sendable {
-        let users: [Choice]
+        let users: [WebUI.Choice]
         let action: String
         let resource: String
         let since: String
@@ -102,7 +96,7 @@ struct ActivityPages {
                     + ($0.error.map { "; \($0)" } ?? ""))
         }
         let values = ActivityValues(
-            users: everyone.map { Choice(value: $0.id, label: $0.email, selected: $0.id == userID) }, action: action,
+            users: everyone.map { WebUI.Choice(value: $0.id, label: $0.email, selected: $0.id == userID) }, action: action,
             resource: resource, since: since, until: until, entries: entries, noEntries: entries.isEmpty,
             filtered: !(userID.isEmpty && action.isEmpty && resource.isEmpty && since.isEmpty && until.isEmpty), syncs: syncs,
             hasSyncs: !syncs.isEmpty, runs: runs, hasRuns: !runs.isEmpty)

@@ -140,14 +140,8 @@ struct AdminTablesPages {
         let cursorColumn: String
         let isPublic: Bool
         let profileAfterSync: Bool
-        let strategies: [Choice]
-        let modes: [Choice]
-    }
-
-    struct Choice: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
+        let strategies: [WebUI.Choice]
+        let modes: [WebUI.Choice]
     }
 
     struct ListValues: Sendable {
@@ -178,9 +172,9 @@ struct AdminTablesPages {
             isPublic: draft.map { $0.values("is_public").last == "on" } ?? table?.isPublic ?? false,
             profileAfterSync: draft.map { $0.values("profile_after_sync").last == "on" } ?? table?.profileAfterSync ?? true,
             strategies: Schemas.SyncStrategy.allCases.map {
-                Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == strategy)
+                WebUI.Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == strategy)
             },
-            modes: Schemas.QueryMode.allCases.map { Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == mode) })
+            modes: Schemas.QueryMode.allCases.map { WebUI.Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == mode) })
     }
 
     func list(

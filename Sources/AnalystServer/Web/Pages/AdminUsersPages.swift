@@ -101,17 +101,11 @@ struct AdminUsersPages {
         let name: String
         let email: String
         let role: String
-        let roles: [Choice]
+        let roles: [WebUI.Choice]
         let created: WebFormat.Moment?
         let isSelf: Bool
         let roleID: String
         let base: String
-    }
-
-    struct Choice: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
     }
 
     struct LinkShown: Sendable {
@@ -124,7 +118,7 @@ struct AdminUsersPages {
 
     struct UsersValues: Sendable {
         let users: [UserRow]
-        let roles: [Choice]
+        let roles: [WebUI.Choice]
         let mailConfigured: Bool
         let link: LinkShown?
         let draftEmail: String
@@ -140,13 +134,13 @@ struct AdminUsersPages {
         let rows = try await users.users.list().sorted { $0.email < $1.email }.enumerated().map { index, user in
             UserRow(
                 id: user.id, name: user.name ?? "", email: user.email, role: user.role.rawValue,
-                roles: Role.allCases.map { Choice(value: $0.rawValue, label: $0.rawValue, selected: $0 == user.role) },
+                roles: Role.allCases.map { WebUI.Choice(value: $0.rawValue, label: $0.rawValue, selected: $0 == user.role) },
                 created: WebFormat.moment(user.createdAt), isSelf: user.id == me.id, roleID: "role-\(index)",
                 base: "/admin/users/" + WebFormat.segment(user.id))
         }
         let values = UsersValues(
             users: rows,
-            roles: Role.allCases.map { Choice(value: $0.rawValue, label: $0.rawValue, selected: $0 == .analyst) },
+            roles: Role.allCases.map { WebUI.Choice(value: $0.rawValue, label: $0.rawValue, selected: $0 == .analyst) },
             mailConfigured: mailConfigured,
             link: link.map {
                 LinkShown(
@@ -199,7 +193,7 @@ struct AdminUsersPages {
         let hasRequests: Bool
         let grants: [GrantRow]
         let hasGrants: Bool
-        let users: [Choice]
+        let users: [WebUI.Choice]
         let datasets: [String]
     }
 
@@ -222,7 +216,7 @@ struct AdminUsersPages {
         let datasets = tables.map(\.id) + Set(tables.compactMap(\.bucket)).sorted().map { $0 + ".*" }
         let values = PermissionsValues(
             requests: requests, hasRequests: !requests.isEmpty, grants: grants, hasGrants: !grants.isEmpty,
-            users: everyone.map { Choice(value: $0.id, label: $0.email, selected: false) }, datasets: datasets)
+            users: everyone.map { WebUI.Choice(value: $0.id, label: $0.email, selected: false) }, datasets: datasets)
         return try ui.page(
             .adminPermissions, title: "Permissions", values, request: request, context: context, status: status,
             notice: WebUI.notice(request, AdminUsersPages.notices), problem: problem)

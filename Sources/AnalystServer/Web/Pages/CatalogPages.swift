@@ -56,17 +56,12 @@ struct CatalogPages {
     static let perPage = 200
 
     /// One choice of a filter's menu.
-    struct Choice: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
 
     struct ListValues: Sendable {
         let query: String
-        let sources: [Choice]
-        let modes: [Choice]
-        let access: [Choice]
+        let sources: [WebUI.Choice]
+        let modes: [WebUI.Choice]
+        let access: [WebUI.Choice]
         let buckets: [Bucket]
         let shown: Int
         let total: Int
@@ -124,15 +119,15 @@ struct CatalogPages {
         func link(_ page: Int) -> String {
             "/catalog" + WebFormat.query([("q", text), ("source", source), ("mode", mode), ("access", access), ("page", String(page))])
         }
-        let sources = Set(all.compactMap(\.sourceType)).sorted().map { Choice(value: $0, label: $0, selected: $0 == source) }
+        let sources = Set(all.compactMap(\.sourceType)).sorted().map { WebUI.Choice(value: $0, label: $0, selected: $0 == source) }
         let metrics = MetricFiles(root: directory.docs.appendingPathComponent("metrics")).list().map(CatalogPages.metricLink)
         let values = ListValues(
             query: text, sources: sources,
             modes: [("local", "Local (in da sync)"), ("remote", "Remote (server only)")].map {
-                Choice(value: $0.0, label: $0.1, selected: $0.0 == mode)
+                WebUI.Choice(value: $0.0, label: $0.1, selected: $0.0 == mode)
             },
             access: [("readable", "Tables I can read"), ("locked", "Tables I cannot read")].map {
-                Choice(value: $0.0, label: $0.1, selected: $0.0 == access)
+                WebUI.Choice(value: $0.0, label: $0.1, selected: $0.0 == access)
             },
             buckets: buckets, shown: shown.count, total: all.count,
             range: shown.isEmpty ? "" : "\((page - 1) * CatalogPages.perPage + 1)–\((page - 1) * CatalogPages.perPage + slice.count)",

@@ -67,21 +67,15 @@ struct MemoryPages {
         let checkboxID: String
     }
 
-    struct Choice: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
-
     struct ListValues: Sendable {
         let query: String
-        let categories: [Choice]
-        let statuses: [Choice]
+        let categories: [WebUI.Choice]
+        let statuses: [WebUI.Choice]
         let items: [Item]
         let empty: Bool
         let filtered: Bool
         let total: Int
-        let stats: [Choice]
+        let stats: [WebUI.Choice]
         let previous: String?
         let next: String?
         let pageText: String
@@ -140,12 +134,12 @@ struct MemoryPages {
         let pages = max(1, (found.total + MemoryPages.perPage - 1) / MemoryPages.perPage)
         let values = ListValues(
             query: text,
-            categories: stats.categories.map { Choice(value: $0, label: $0, selected: $0 == category) },
+            categories: stats.categories.map { WebUI.Choice(value: $0, label: $0, selected: $0 == category) },
             statuses: KnowledgeItem.Status.allCases.map {
-                Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == statusText)
+                WebUI.Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == statusText)
             },
             items: items, empty: items.isEmpty, filtered: !(text.isEmpty && category.isEmpty && statusText.isEmpty), total: found.total,
-            stats: stats.byStatus.sorted { $0.key < $1.key }.map { Choice(value: String($0.value), label: $0.key, selected: false) },
+            stats: stats.byStatus.sorted { $0.key < $1.key }.map { WebUI.Choice(value: String($0.value), label: $0.key, selected: false) },
             previous: page > 1 ? link(page - 1) : nil, next: page < pages ? link(page + 1) : nil,
             pageText: "Page \(min(page, pages)) of \(pages)", categoryNames: stats.categories,
             draftTitle: draft?["title"] ?? "", draftContent: draft?["content"] ?? "", draftCategory: draft?["category"] ?? "",
@@ -199,7 +193,7 @@ struct MemoryPages {
     struct ReviewValues: Sendable {
         let items: [Item]
         let empty: Bool
-        let statuses: [Choice]
+        let statuses: [WebUI.Choice]
         let statusLabel: String
         let showing: String
         let previous: String?
@@ -209,7 +203,7 @@ struct MemoryPages {
         let runs: [Run]
         let hasRuns: Bool
         let collectorConfigured: Bool
-        let actions: [Choice]
+        let actions: [WebUI.Choice]
     }
 
     func review(_ request: Request, context: AppRequestContext, problem: String? = nil, status: HTTPResponse.Status = .ok)
@@ -242,14 +236,14 @@ struct MemoryPages {
         let values = ReviewValues(
             items: items, empty: items.isEmpty,
             statuses: KnowledgeItem.Status.allCases.map {
-                Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == shownStatus)
+                WebUI.Choice(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == shownStatus)
             },
             statusLabel: shownStatus,
             showing: "\(items.count) of \(found.total) \(shownStatus) items" + (pages > 1 ? " (page \(min(page, pages)) of \(pages))" : ""),
             previous: page > 1 ? "/memory/review?status=\(shownStatus)&page=\(page - 1)" : nil,
             next: page < pages ? "/memory/review?status=\(shownStatus)&page=\(page + 1)" : nil, audit: entries,
             hasAudit: !entries.isEmpty, runs: runs, hasRuns: !runs.isEmpty, collectorConfigured: collectorConfigured,
-            actions: KnowledgeAction.allCases.map { Choice(value: $0.rawValue, label: $0.rawValue, selected: false) })
+            actions: KnowledgeAction.allCases.map { WebUI.Choice(value: $0.rawValue, label: $0.rawValue, selected: false) })
         return try ui.page(
             .memoryReview, title: "Review corporate memory", values, request: request, context: context, status: status,
             notice: WebUI.notice(request, MemoryPages.notices), problem: problem)
