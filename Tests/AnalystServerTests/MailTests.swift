@@ -10,13 +10,17 @@ import Testing
 
 @Suite(.serialized)
 struct MailTests {
-    /// The server by its IPv4 address, not `localhost`: `localhost` is tried as ::1 first, where another test's server
-    /// (PostgreSQL listens on both families) can hold the same port number and never greet (a CI run waited 30 s).
+    /// The server by its IPv4 address, not `localhost` (tried as ::1 first, where another test's server may hold the
+    /// same port number). The delivery may take up to two minutes: the first test of this suite runs while every
+    /// other suite starts its servers, and twice in CI the 30 s default ran out before the conversation was scheduled
+    /// (the server's greeting is checked when it starts, so a silent server still fails fast).
     func settings(for server: SMTPServerProcess, password: String? = nil) -> MailSettings {
-        MailSettings(
+        var settings = MailSettings(
             host: "127.0.0.1", port: server.port, security: .starttls, user: server.user,
             password: password ?? server.password, fromAddress: "analyst@example.com", fromName: "Data Analyst",
             caFile: server.certificatePath)
+        settings.timeout = .seconds(120)
+        return settings
     }
 
     @Test func deliversOverSTARTTLSWithAuthentication() async throws {

@@ -38,8 +38,8 @@ import Testing
         listener.environment = ProcessInfo.processInfo.environment.merging(da.environment) { _, new in new }
         let listenerOutput = URL(fileURLWithPath: directory.appending("listen.out"))
         let listenerErrors = URL(fileURLWithPath: directory.appending("listen.err"))
-        FileManager.default.createFile(atPath: listenerOutput.path, contents: nil)
-        FileManager.default.createFile(atPath: listenerErrors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: listenerOutput.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: listenerErrors.path, contents: nil)
         listener.standardOutput = try FileHandle(forWritingTo: listenerOutput)
         listener.standardError = try FileHandle(forWritingTo: listenerErrors)
         try listener.run()

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A real SMTP server (Python's aiosmtpd, from Debian's python3-aiosmtpd) on a free loopback port, requiring
 /// STARTTLS with a throw-away self-signed certificate for `localhost` and AUTH with `user`/`password`.
 public final class SMTPServerProcess: @unchecked Sendable {
@@ -43,6 +47,40 @@ public final class SMTPServerProcess: @unchecked Sendable {
         }
         guard FileManager.default.fileExists(atPath: maildir + "/ready") else {
             throw SMTPServerError.notStarted("not listening after 32 s; see \(maildir)/server.log")
+        }
+        // The server's own greeting on its port, before a test relies on it: a port another test's server took in
+        // the meantime, or a server that does not answer, fails here with what was read and the server's log.
+        let greeting = await SMTPServerProcess.banner(port: port)
+        guard greeting.hasPrefix("220") else {
+            let log = (try? String(contentsOfFile: maildir + "/server.log", encoding: .utf8)) ?? ""
+            throw SMTPServerError.notStarted(
+                "127.0.0.1:\(port) greeted with \(greeting.debugDescription) instead of 220; server log:\n\(log.suffix(2_000))")
+        }
+    }
+
+    /// The first line a server at 127.0.0.1:`port` sends (up to 60 s; empty when none), read on a thread of its own.
+    static func banner(port: Int) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                guard descriptor >= 0 else { return continuation.resume(returning: "") }
+                defer { close(descriptor) }
+                var timeout = timeval(tv_sec: 60, tv_usec: 0)
+                setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                    }
+                }
+                guard connected else { return continuation.resume(returning: "") }
+                var buffer = [UInt8](repeating: 0, count: 512)
+                let count = recv(descriptor, &buffer, buffer.count, 0)
+                continuation.resume(returning: count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : "")
+            }
         }
     }
 
