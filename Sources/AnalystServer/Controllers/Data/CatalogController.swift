@@ -61,8 +61,18 @@ struct CatalogController {
 extension CatalogController {
     /// Every registered table as `user` sees it in the catalog (whether they may read it included).
     func tables(for user: User) async throws -> [Schemas.CatalogTable] {
+        try await entries(try await registry.list(), for: user)
+    }
+
+    /// One registered table as `user` sees it in the catalog; `nil` when it is not registered. (A table's page and
+    /// its access request read only that table, not the whole catalog.)
+    func table(_ id: String, for user: User) async throws -> Schemas.CatalogTable? {
+        guard let table = try await registry.find(id: id) else { return nil }
+        return try await entries([table], for: user).first
+    }
+
+    private func entries(_ registered: [RegisteredTable], for user: User) async throws -> [Schemas.CatalogTable] {
         let readable = try await accessPolicy.accessibleTables(for: user)
-        let registered = try await registry.list()
         let catalog = await enricher?.catalog(for: registered.map(\.id)) ?? [:]
         return registered.map { table in
             let published = manifest.table(table.id)

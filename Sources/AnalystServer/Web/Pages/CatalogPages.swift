@@ -164,7 +164,7 @@ struct CatalogPages {
             return try await list(
                 request, context: context, problem: "Keep the reason under 1,000 characters.", status: .unprocessableContent)
         }
-        guard let table = try await catalog.tables(for: user).first(where: { $0.id == id }) else {
+        guard let table = try await catalog.table(id, for: user) else {
             throw APIError(.notFound, "There is no table \(id) in the catalog.")
         }
         guard !table.canRead else { return WebUI.redirect(to: "/catalog/tables/" + WebFormat.segment(id)) }
@@ -214,7 +214,7 @@ struct CatalogPages {
     func table(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.require("id")
-        guard let table = try await catalog.tables(for: user).first(where: { $0.id == id }) else {
+        guard let table = try await catalog.table(id, for: user) else {
             throw APIError(.notFound, "There is no table \(id) in the catalog.")
         }
         let requested = try await permissions.requests(userID: user.id).contains { $0.tableID == id && $0.status == "pending" }
