@@ -195,8 +195,9 @@ public final class FakeTelegram: Sendable {
     /// The webhook set by `setWebhook` (`nil` after `deleteWebhook`).
     public var webhook: (url: String, secret: String?)? { state.store.withLock { $0.webhook } }
 
-    /// Waits (polling every 20 ms, up to `timeout`) until `condition` holds for the fake; whether it did.
-    public func wait(timeout: Duration = .seconds(30), until condition: (FakeTelegram) -> Bool) async -> Bool {
+    /// Waits (polling every 20 ms, up to `timeout`) until `condition` holds for the fake; whether it did. The default is
+    /// long because it only runs out when a test fails: while every suite starts at once, 30 s was not always enough.
+    public func wait(timeout: Duration = .seconds(120), until condition: (FakeTelegram) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(self) { return true }
