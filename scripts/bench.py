@@ -165,7 +165,7 @@ def main():
     try:
         for _ in range(600):
             try:
-                if request(port, "GET", "/api/health")[0] == 200:
+                if request(port, "GET", "/api/health/ready")[0] == 200:
                     break
             except OSError:
                 pass

@@ -201,7 +201,7 @@ def main():
         env["LOG_LEVEL"] = "info"
     server = subprocess.Popen([os.path.join(BIN, "da-server"), "serve"], env=env, stdout=log, stderr=log)
     try:
-        wait_for("the server", lambda: request(port, "GET", "/api/health")[0] == 200 if _reachable(port) else False, 120)
+        wait_for("the server", lambda: request(port, "GET", "/api/health/ready")[0] == 200 if _reachable(port) else False, 120)
         status, body = request(port, "POST", "/auth/bootstrap", body={"email": "bench@example.com", "password": "bench-password-123"})
         token = json.loads(body)["access_token"]
 

@@ -122,10 +122,11 @@ def main():
     try:
         for _ in range(600):
             try:
-                if Client(port).request("GET", "/api/health")[0] == 200:
+                if Client(port).request("GET", "/api/health/ready")[0] == 200:
                     break
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         _, body = Client(port).request("POST", "/auth/bootstrap", {"email": "bench@example.com", "password": "bench-password-123"})
         client = Client(port, json.loads(body)["access_token"])
         print(f"web: registering {TABLES:,} tables…", flush=True)

@@ -101,11 +101,11 @@ admin_password=$(secret)
 server_pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 200); do
-    curl -fsS "$base/api/health" >/dev/null 2>&1 && break
+    curl -fsS "$base/api/health/ready" >/dev/null 2>&1 && break
     kill -0 "$server_pid" 2>/dev/null || { echo "browser test: da-server exited:"; cat "$log"; exit 1; }
     sleep 0.1
 done
-curl -fsS "$base/api/health" >/dev/null || { echo "browser test: da-server is not healthy:"; tail -n 30 "$log"; exit 1; }
+curl -fsS "$base/api/health/ready" >/dev/null || { echo "browser test: da-server is not healthy:"; tail -n 30 "$log"; exit 1; }
 
 rm -rf "$screenshots"
 mkdir -p "$screenshots"

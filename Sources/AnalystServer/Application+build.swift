@@ -75,6 +75,7 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
     var health = HealthCheck(system: stores.system)
     health.reportsMemory = true
     health.aiProvider = configuration.connectors.llm?.description
+    health.isStarting = { [syncJobs = background.syncJobs] in syncJobs.isStarting }
     HealthController(check: health).addRoutes(to: router.group("api"))
     let jira = JiraWebhookController(settings: configuration.connectors.jira, processor: background.jira)
     jira.addRoutes(to: router.group("api/jira"))

@@ -100,6 +100,11 @@ public final class ServerDependencies: Sendable {
     public let background: BackgroundWork
     /// The HTML pages' templates, static files and branding, loaded and checked once at start.
     let web: WebUI
+    /// Refreshes the manifest cache from `sync_state`, docs and profiles.
+    let publication: Publication
+    /// The rebuild queued at start; until it has published, the server serves the epoch published before the start
+    /// (`syncJobs.isStarting`, health `starting`, `/api/health/ready` 503).
+    public let startupJob: SyncJob
 
     private init(
         configuration: ServerConfiguration, stores: DataStores, tokens: TokenService, web: WebUI, logger: Logger
@@ -194,6 +199,9 @@ public final class ServerDependencies: Sendable {
             catalog: catalog, jira: jira, memory: memory, scripts: scripts, telegram: telegram, telegramLinks: telegramLinks,
             notificationHub: notificationHub)
         self.web = web
+        self.publication = publication
+        // Queued now, run when the sync service starts (after `open` has loaded the manifest of the last epoch).
+        self.startupJob = syncJobs.triggerStartup()
     }
 
     /// Prepares the data directory, opens (and migrates) the databases, loads the token secret and the page
@@ -231,17 +239,26 @@ public final class ServerDependencies: Sendable {
         let orchestrator = Orchestrator(
             directory: directory, system: system, attacher: attacher, extensionDirectory: configuration.extensionDirectory,
             logger: logger)
-        // The extracts may have changed while the server was down: rebuild before the query side opens the file,
-        // so it is opened once, already current.
-        let report = try await orchestrator.rebuild()
-        for (source, error) in report.sourceErrors {
-            logger.error("a source could not be published", metadata: ["source": "\(source)", "error": "\(error)"])
-        }
         var queryDuckDB = duckDB
         queryDuckDB.memoryLimit = configuration.query.memoryLimit ?? configuration.duckDBMemoryLimit
-        let analytics = try AnalyticsDatabase(
-            path: directory.analyticsDatabase.path, poolSize: configuration.query.poolSize, configuration: queryDuckDB,
-            attacher: attacher, drainPeriod: configuration.query.timeout + .seconds(30), logger: logger)
+        func openAnalytics() throws -> AnalyticsDatabase {
+            try AnalyticsDatabase(
+                path: directory.analyticsDatabase.path, poolSize: configuration.query.poolSize, configuration: queryDuckDB,
+                attacher: attacher, drainPeriod: configuration.query.timeout + .seconds(30), logger: logger)
+        }
+        // The query side opens what was published before the start (the last `server.duckdb`), so the server serves
+        // at once whatever the number of tables; the start-up job below rebuilds from the extracts, which may have
+        // changed while it was down. Only a file that cannot be opened is rebuilt first.
+        let analytics: AnalyticsDatabase
+        do {
+            analytics = try openAnalytics()
+        } catch {
+            logger.error(
+                "the last published analytics database cannot be opened; rebuilding it before serving",
+                metadata: ["error": "\(error)"])
+            _ = try await orchestrator.rebuild()
+            analytics = try openAnalytics()
+        }
         let tokens = await TokenService(secret: secret, lifetime: configuration.auth.tokenLifetime)
         let dependencies = ServerDependencies(
             configuration: configuration,
@@ -251,7 +268,7 @@ public final class ServerDependencies: Sendable {
         if let seed = configuration.auth.seedAdmin {
             try await dependencies.seedAdmin(email: seed.email, password: seed.password)
         }
-        await dependencies.background.syncJobs.announce(report)
+        try await dependencies.publication.refreshManifest()
         return dependencies
     }
 

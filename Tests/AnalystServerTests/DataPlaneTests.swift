@@ -179,6 +179,7 @@ struct DataPlaneTests {
         try ExtractContract.write(source, tables: [ExtractTable(name: "events", rows: 8, sizeBytes: 0, extractedAt: Date())])
         let fixture = try await fixture(in: directory, zeroCopy: true)
         try await buildApplication(dependencies: fixture.dependencies).test(.live) { client in
+            await waitUntilStarted(fixture.dependencies)
             let admin: HTTPFields = [.authorization: "Bearer \(fixture.adminToken)"]
             let manifest = try jsonObject(try await client.execute(uri: "/api/sync/manifest", method: .get, headers: admin))
             let events = try #require((manifest["tables"] as? [String: [String: Any]])?["events"])
@@ -240,6 +241,8 @@ struct DataPlaneTests {
         let user = try #require(try await dependencies.stores.users.find(email: "admin@example.com"))
         let token = try await dependencies.signIn.tokens.issue(for: user, users: dependencies.stores.users)
         try await buildApplication(dependencies: dependencies).test(.live) { client in
+            // The last epoch's views read the files by the old path: the start-up rebuild moves them to the new one.
+            await waitUntilStarted(dependencies)
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
             let query = try await client.post(
                 "/api/query", json: #"{"sql":"SELECT count(*) AS n, sum(total) AS total FROM orders"}"#, headers: headers)

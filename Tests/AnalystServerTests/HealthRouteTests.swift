@@ -23,6 +23,11 @@ func makeDependencies(
     return try await ServerDependencies.open(configuration: configuration, logger: LogCapture().logger())
 }
 
+/// Waits until the server's start-up rebuild has run; call it inside `app.test`, where the sync service runs.
+func waitUntilStarted(_ dependencies: ServerDependencies) async {
+    _ = await dependencies.background.syncJobs.wait(for: dependencies.startupJob.id)
+}
+
 struct HealthRouteTests {
     @Test func healthAnswersInTheReferenceShape() async throws {
         let directory = try TemporaryDirectory()
@@ -30,6 +35,7 @@ struct HealthRouteTests {
         let dependencies = try await makeDependencies(in: directory)
         let app = buildApplication(dependencies: dependencies)
         try await app.test(.router) { client in
+            await waitUntilStarted(dependencies)
             try await client.execute(uri: "/api/health", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try #require(

@@ -12,6 +12,8 @@ public struct HealthCheck: Sendable {
     /// AI provider is configured; the check is reported only when `reportsMemory`.
     public var aiProvider: String?
     public var reportsMemory = false
+    /// Whether the server still serves the epoch published before it started (its start-up rebuild runs).
+    public var isStarting: @Sendable () -> Bool = { false }
 
     public init(system: SystemDatabase) {
         self.system = system
@@ -95,9 +97,26 @@ public struct HealthCheck: Sendable {
             }
             return HealthReport.Check(status: "ok", detail: "\(provider); last collection \(status) at \(when)")
         }
-        let services = await HealthReport.Services(
+        var services = await HealthReport.Services(
             duckdbState: state, data: data, users: users, corporateMemory: reportsMemory ? memory : nil)
-        return HealthReport(services: services, at: now)
+        let starting = isStarting()
+        if starting {
+            let detail = "starting: serving the data published before the server started until its start-up rebuild is done"
+            services.data.detail = services.data.detail.map { "\(detail); \($0)" } ?? detail
+        }
+        return HealthReport(services: services, starting: starting, at: now)
+    }
+
+    /// Whether the server should receive traffic: its start-up rebuild has published and the system database
+    /// answers (a bounded `SELECT 1`). `nil` when ready, otherwise why not.
+    public func readiness() async -> String? {
+        if isStarting() { return "starting: the start-up rebuild has not published yet (the last published data is served)" }
+        do {
+            _ = try await system.withConnection(timeout: timeout) { try $0.query("SELECT 1").scalar() }
+            return nil
+        } catch {
+            return "the system database does not answer: \(error)"
+        }
     }
 
     private func check(

@@ -4,7 +4,9 @@ import Foundation
 /// `{"status", "timestamp", "services": {"duckdb_state", "data", "users"}}`.
 public struct HealthReport: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable {
-        case healthy, degraded, unhealthy
+        /// `starting`: serving the epoch published before the start while the start-up rebuild runs (and no check
+        /// failed).
+        case healthy, degraded, unhealthy, starting
     }
 
     /// One check's outcome: `ok`, `warning` or `error` plus details.
@@ -85,11 +87,14 @@ public struct HealthReport: Codable, Sendable, Equatable {
     public var timestamp: String
     public var services: Services
 
-    /// Combines the checks: any `error` → unhealthy, else any `warning` → degraded, else healthy.
-    public init(services: Services, at date: Date) {
+    /// Combines the checks: any `error` → unhealthy, else `starting` while the start-up rebuild runs, else any
+    /// `warning` → degraded, else healthy.
+    public init(services: Services, starting: Bool = false, at date: Date) {
         let statuses = [services.duckdbState.status, services.data.status, services.users.status]
         if statuses.contains("error") {
             status = .unhealthy
+        } else if starting {
+            status = .starting
         } else if statuses.contains("warning") {
             status = .degraded
         } else {

@@ -17,6 +17,8 @@ public final class SyncJobs: Sendable {
     /// Callers waiting for a job to finish, by job id.
     private let waiters = Mutex<[String: [CheckedContinuation<SyncJob?, Never>]]>([:])
     private let queue: AsyncStream<String>.Continuation
+    /// The start-up rebuild's job, once queued, and whether its rebuild has run (successfully or not).
+    private let startup = Mutex<(id: String?, rebuilt: Bool)>((nil, false))
     private let pending: AsyncStream<String>
 
     /// - Parameters:
@@ -46,6 +48,10 @@ public final class SyncJobs: Sendable {
             id: UUID().uuidString.lowercased(), tables: tables, status: .queued, step: .queued, createdAt: Date(),
             errors: [:])
         job.profiles = profiles
+        return enqueue(job)
+    }
+
+    private func enqueue(_ job: SyncJob) -> SyncJob {
         let forgotten = jobs.withLock { jobs -> [CheckedContinuation<SyncJob?, Never>] in
             jobs.append(job)
             guard jobs.count > 100 else { return [] }
@@ -82,19 +88,26 @@ public final class SyncJobs: Sendable {
         }
     }
 
-    /// Profiles what the start-up rebuild left unprofiled, then runs queued jobs until the task is cancelled (the
-    /// server's lifetime).
+    /// Runs queued jobs one after another until the task is cancelled (the server's lifetime).
     public func run() async {
-        _ = await refreshProfiles()
         for await id in pending {
             await execute(id)
         }
     }
 
-    /// Publishes a rebuild made outside any job (at server start, before the query side opened); profiles follow
-    /// when the sync service starts.
-    public func announce(_ report: RebuildReport) async {
-        _ = await onPublished(report)
+    /// Queues the rebuild that follows a start: the server serves the epoch published before it (the last
+    /// `server.duckdb` and `sync_state`) until this job has published, then `isStarting` turns false. Call it once,
+    /// before any other job.
+    public func triggerStartup() -> SyncJob {
+        let job = SyncJob(
+            id: UUID().uuidString.lowercased(), tables: [], status: .queued, step: .queued, createdAt: Date(), errors: [:])
+        startup.withLock { $0.id = job.id }  // before it is queued, so its end cannot come first
+        return enqueue(job)
+    }
+
+    /// Whether the start-up rebuild has not published yet (see `triggerStartup`).
+    public var isStarting: Bool {
+        startup.withLock { $0.id != nil && !$0.rebuilt }
     }
 
     private func execute(_ id: String) async {
@@ -124,13 +137,20 @@ public final class SyncJobs: Sendable {
                 $0.report = report
                 Self.step(&$0, .profile, errors: errors)
             }
+            markRebuilt(id)
             if job.profiles { errors.merge(await refreshProfiles()) { first, _ in first } }
             finish(id, SyncJob.outcome(rebuildFailed: false, results: results, report: report, errors: errors), errors: errors)
         } catch {
             logger.error("sync job failed", metadata: ["job": "\(id)", "error": "\(error)"])
             errors["rebuild"] = "\(error)"
+            // A failed start-up rebuild leaves the last epoch served, as any failed rebuild does: starting is over.
+            markRebuilt(id)
             finish(id, .failed, errors: errors)
         }
+    }
+
+    private func markRebuilt(_ id: String) {
+        startup.withLock { if $0.id == id { $0.rebuilt = true } }
     }
 
     private static func start(_ job: inout SyncJob) {

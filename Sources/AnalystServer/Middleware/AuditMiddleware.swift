@@ -16,7 +16,9 @@ struct AuditMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard request.uri.path != "/api/health" else { return try await next(request, context) }
+        let path = request.uri.path
+        // Health probes (a load balancer's every few seconds) are not audited.
+        guard path != "/api/health" && !path.hasPrefix("/api/health/") else { return try await next(request, context) }
         let started = ContinuousClock.now
         var request = request
         var jsonBody: Data?

@@ -43,14 +43,15 @@ public final class ServerProcess: @unchecked Sendable {
         return components.url ?? URL(fileURLWithPath: "/")
     }
 
-    /// Waits until `/api/health` answers (or the process exits); throws with the server's output on failure.
+    /// Waits until `/api/health/ready` answers 200 — the start-up rebuild has published — (or the process exits);
+    /// throws with the server's output on failure.
     public func waitUntilHealthy(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning {
                 throw ServerProcessError.exited(status: process.terminationStatus, log: log)
             }
-            if let (_, status) = try? await HTTP.get(baseURL.appendingPathComponent("api/health")), status == 200 {
+            if let (_, status) = try? await HTTP.get(baseURL.appendingPathComponent("api/health/ready")), status == 200 {
                 return
             }
             try await Task.sleep(for: .milliseconds(50))
