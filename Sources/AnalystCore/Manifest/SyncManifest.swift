@@ -15,6 +15,8 @@ public final class SyncManifest: Sendable {
         var tables: [String: PublishedTable] = [:]
         var docsHash: String?
         var profilesHash: String?
+        /// +1 per change of the published tables (what `tablesJSON` renders).
+        var version: UInt64 = 0
     }
 
     private let snapshot = Mutex(Snapshot())
@@ -30,7 +32,10 @@ public final class SyncManifest: Sendable {
         }
         next.docsHash = docsHash
         next.profilesHash = profilesHash
-        snapshot.withLock { $0 = next }
+        snapshot.withLock {
+            next.version = $0.version &+ 1
+            $0 = next
+        }
     }
 
     /// Changes only the profiles hash (after profiling).
@@ -49,24 +54,39 @@ public final class SyncManifest: Sendable {
     }
 
     /// The manifest JSON for a user who may read `readable` tables (`nil`: every table, for admins), with the hash of
-    /// the corporate-memory rules that apply to them.
+    /// the corporate-memory rules that apply to them: `tablesJSON` followed by `tailJSON`.
     public func render(readable: Set<String>?, rulesHash: String? = nil, now: Date = Date()) -> String {
+        tablesJSON(readable: readable).json + tailJSON(rulesHash: rulesHash, now: now)
+    }
+
+    /// The start of the manifest, `{"tables":{…}`, for a user who may read `readable` tables (`nil`: every table), and
+    /// the version of the published tables it was rendered from (a cache of it is valid while `version` is equal).
+    public func tablesJSON(readable: Set<String>?) -> (version: UInt64, json: String) {
+        // Written by hand: a user's manifest is the join of entries rendered once per change (see docs/performance.md).
         let current = snapshot.withLock { $0 }
         var json = "{\"tables\":{"
+        json.reserveCapacity(current.entries.reduce(16) { $0 + $1.json.utf8.count + 1 })
         var first = true
         for entry in current.entries where readable?.contains(entry.id) ?? true {
             if !first { json += "," }
             json += entry.json
             first = false
         }
-        // Written by hand: a user's manifest is the join of entries rendered once per change (see docs/performance.md).
-        // An asset without a hash is null, as the contract declares.
-        func asset(_ hash: String?) -> String { hash.map { "{\"hash\":\(JSONText.quote($0))}" } ?? "null" }
-        json += "},\"assets\":{\"docs\":\(asset(current.docsHash)),\"profiles\":\(asset(current.profilesHash))"
-        json += ",\"rules\":\(asset(rulesHash))}"
-        json += ",\"server_time\":" + JSONText.quote(WireJSONEncoder.timestamp(now)) + "}"
-        return json
+        json += "}"
+        return (current.version, json)
     }
+
+    /// The end of the manifest: `,"assets":{…},"server_time":…}`. An asset without a hash is null, as the contract
+    /// declares.
+    public func tailJSON(rulesHash: String?, now: Date = Date()) -> String {
+        let (docsHash, profilesHash) = snapshot.withLock { ($0.docsHash, $0.profilesHash) }
+        func asset(_ hash: String?) -> String { hash.map { "{\"hash\":\(JSONText.quote($0))}" } ?? "null" }
+        return ",\"assets\":{\"docs\":\(asset(docsHash)),\"profiles\":\(asset(profilesHash)),\"rules\":\(asset(rulesHash))}"
+            + ",\"server_time\":" + JSONText.quote(WireJSONEncoder.timestamp(now)) + "}"
+    }
+
+    /// The version of the published tables (+1 per `update(tables:…)`).
+    public var version: UInt64 { snapshot.withLock { $0.version } }
 
     static func render(_ table: PublishedTable) -> String {
         let columns = table.columns.map { "{\"name\":\(JSONText.quote($0.name)),\"type\":\(JSONText.quote($0.type))}" }

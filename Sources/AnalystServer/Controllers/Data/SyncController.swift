@@ -16,15 +16,18 @@ struct SyncController {
     let system: SystemDatabase
     let directory: DataDirectory
     let knowledge: KnowledgeStore
+    /// The manifest's table lists as bytes, by reader, for the current published tables.
+    let bodies = ManifestBodies()
 
     func addRoutes(user: RouterGroup<AppRequestContext>, admin: RouterGroup<AppRequestContext>) {
         user.get("manifest") { _, context -> Response in
             let user = try context.requireUser()
             let readable = try await accessPolicy.accessibleTables(for: user)
             let rules = try await knowledge.rules(for: user).hash
+            let tables = bodies.tables(readable: readable, of: manifest)
             return Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: manifest.render(readable: readable, rulesHash: rules))))
+                body: .init(contentsOf: [tables, ByteBuffer(string: manifest.tailJSON(rulesHash: rules))]))
         }
         // The assets the manifest's `assets` hashes describe, for `da sync`.
         user.get("assets/docs") { _, _ -> WireResponse<Schemas.DocsBundle> in
