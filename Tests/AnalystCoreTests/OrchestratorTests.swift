@@ -114,6 +114,26 @@ struct OrchestratorTests {
         await setup.system.close()
     }
 
+    /// The views are created in one transaction; a view that does not bind (its file is gone) fails alone and names
+    /// its table, and every other view is still created and queryable.
+    @Test func aViewThatDoesNotBindFailsAloneAmongHundreds() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try Setup(temporary)
+        var tables: [String: Int] = [:]
+        for index in 0..<200 { tables["t\(index)"] = 1 }
+        try setup.writeSource("many", tables: tables)
+        try FileManager.default.removeItem(at: ExtractSource(name: "many", in: setup.directory.extracts).parquetFile(for: "t100"))
+
+        let report = try await setup.orchestrator.rebuild()
+        #expect(report.tableErrors.keys.sorted() == ["t100"])
+        #expect(report.tableCount == 199)
+        let analytics = try Database(path: setup.directory.analyticsDatabase.path).connect()
+        #expect(try analytics.query("SELECT count(*) FROM duckdb_views() WHERE NOT internal").scalar() == .bigint(199))
+        #expect(try analytics.query("SELECT count(*) FROM t199").scalar() == .bigint(1))
+        await setup.system.close()
+    }
+
     @Test func remoteAttachmentsAreCheckedBeforeAnythingLoads() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }

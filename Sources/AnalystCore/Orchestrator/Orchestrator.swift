@@ -114,17 +114,26 @@ public final class Orchestrator: Sendable {
                 }
             }
             let now = Date()
+            // The tables offered by exactly one source, with where their rows are (looked up once for view and hashes).
+            var chosen: [(name: String, source: ExtractSource, table: ExtractTable, local: LocalTableData)] = []
             for (name, sources) in offers.sorted(by: { $0.key < $1.key }) {
                 guard sources.count == 1, let (source, table) = sources.first else {
                     let names = sources.map(\.source.name).joined(separator: ", ")
                     report.tableErrors[name] = "table \(name) is published by several sources (\(names)); rename it in all but one"
                     continue
                 }
+                chosen.append((name, source, table, source.localData(for: name)))
+            }
+            let failures = Orchestrator.createViews(
+                chosen.map {
+                    (
+                        $0.name,
+                        "CREATE VIEW \(Identifier.quoted($0.name)) AS \(Orchestrator.viewBody($0.table, of: $0.source, local: $0.local))"
+                    )
+                }, on: connection)
+            report.tableErrors.merge(failures) { first, _ in first }
+            for (name, source, table, local) in chosen where failures[name] == nil {
                 do {
-                    // Where a local table's rows are (one file, or partition files), looked up once for the view and the hashes.
-                    let local = source.localData(for: name)
-                    try connection.execute(
-                        "CREATE VIEW \(Identifier.quoted(name)) AS \(Orchestrator.viewBody(table, of: source, local: local))")
                     var entry = PublishedTable(
                         id: name, source: source.name, queryMode: table.queryMode, description: table.description,
                         rows: table.rows, columns: [], fileSizeBytes: 0, hash: "", fileModifiedNanoseconds: nil,
@@ -181,6 +190,29 @@ public final class Orchestrator: Sendable {
             throw ExtractError("could not move the rebuilt analytics database into place: \(String(cString: strerror(errno)))")
         }
         return (report, published)
+    }
+
+    /// Runs every `CREATE VIEW` in one transaction: one write-ahead-log sync instead of one per view (10,000 views
+    /// spent ~40 s in `fsync`). When one fails, DuckDB aborts the transaction; it is rolled back and each view is then
+    /// created on its own, so the error names its table and the others are published. Failures by table name.
+    static func createViews(_ views: [(name: String, sql: String)], on connection: Connection) -> [String: String] {
+        do {
+            try connection.execute("BEGIN TRANSACTION")
+            for view in views { try connection.execute(view.sql) }
+            try connection.execute("COMMIT")
+            return [:]
+        } catch {
+            try? connection.execute("ROLLBACK")
+        }
+        var failures: [String: String] = [:]
+        for view in views {
+            do {
+                try connection.execute(view.sql)
+            } catch {
+                failures[view.name] = Orchestrator.message(error)
+            }
+        }
+        return failures
     }
 
     /// What a published view selects. A local table reads `local` (its parquet file, or its partition files) by the

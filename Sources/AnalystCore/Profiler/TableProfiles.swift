@@ -34,7 +34,12 @@ public struct TableProfiles: Sendable {
             logger.warning("a metric file could not be read", metadata: ["problem": "\(problem)"])
         }
         var errors: [String: String] = [:]
-        for table in due {
+        for (index, table) in due.enumerated() {
+            // A server stopping ends the pass here; the next start profiles what is left.
+            if Task.isCancelled {
+                logger.info("profiling stopped: the server is stopping", metadata: ["left": "\(due.count - index)"])
+                return errors
+            }
             guard let source = table.source else { continue }
             let registered = settings[table.id]
             let input = ProfileInput(
@@ -51,6 +56,8 @@ public struct TableProfiles: Sendable {
                     return String(decoding: try JSONEncoder().encode(profile), as: UTF8.self)
                 }
                 try await store(table.id, profile: json, sourceHash: table.hash)
+            } catch is CancellationError {
+                continue  // stopping: the check above ends the pass
             } catch {
                 logger.error("profiling failed", metadata: ["table": "\(table.id)", "error": "\(error)"])
                 errors[table.id] = "profiling failed: \(error)"
