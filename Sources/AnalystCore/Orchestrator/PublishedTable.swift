@@ -129,10 +129,8 @@ public struct SyncStateStore: Sendable {
         try await system.withConnection { connection in
             try connection.transaction {
                 let existing = Dictionary(uniqueKeysWithValues: try SyncStateStore.all(connection).map { ($0.id, $0) })
-                for table in published {
-                    try SyncStateStore.upsert(table, connection)
-                }
-                for (id, message) in failed.sorted(by: { $0.key < $1.key }) {
+                var rows = Dictionary(published.map { ($0.id, $0) }) { _, last in last }
+                for (id, message) in failed {
                     var row =
                         existing[id]
                         ?? PublishedTable(
@@ -140,39 +138,51 @@ public struct SyncStateStore: Sendable {
                             fileModifiedNanoseconds: nil, lastSync: nil)
                     row.status = "error"
                     row.error = message
-                    try SyncStateStore.upsert(row, connection)
+                    rows[id] = row
                 }
-                let keep = Set(published.map(\.id)).union(failed.keys)
-                for id in existing.keys where !keep.contains(id) {
-                    try connection.run("DELETE FROM sync_state WHERE table_id = ?", [.varchar(id)])
-                    try connection.run("DELETE FROM sync_partitions WHERE table_id = ?", [.varchar(id)])
-                }
+                try SyncStateStore.replaceAll(rows.values.sorted { $0.id < $1.id }, connection)
             }
         }
     }
 
-    private static func upsert(_ table: PublishedTable, _ connection: Connection) throws {
-        let columnList = (try? JSONEncoder().encode(table.columns)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    /// Makes `rows` the whole of `sync_state` and `sync_partitions` in four statements over column lists (one upsert
+    /// per table cost ~7 ms: 70 s for 10,000 tables).
+    private static func replaceAll(_ rows: [PublishedTable], _ connection: Connection) throws {
+        func column(_ value: (PublishedTable) -> Value) -> Value { .list(rows.map(value)) }
+        let columnLists = rows.map { table in
+            (try? JSONEncoder().encode(table.columns)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        }
         try connection.run(
             """
-            INSERT OR REPLACE INTO sync_state (\(columns), columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO sync_state (\(columns), columns)
+            SELECT unnest(?), unnest(?), unnest(?), unnest(?), CAST(unnest(?) AS BIGINT), unnest(?), CAST(unnest(?) AS BIGINT),
+                   unnest(?), CAST(unnest(?) AS BIGINT), CAST(unnest(?) AS TIMESTAMP), unnest(?), CAST(unnest(?) AS VARCHAR),
+                   CAST(unnest(?) AS INTEGER)
             """,
             [
-                .varchar(table.id), table.source.map(Value.varchar) ?? .null, .varchar(table.queryMode.rawValue),
-                table.description.map(Value.varchar) ?? .null, .bigint(table.rows), .varchar(columnList),
-                .bigint(table.fileSizeBytes), .varchar(table.hash), table.fileModifiedNanoseconds.map(Value.bigint) ?? .null,
-                table.lastSync.map { .timestamp(TimestampValue($0)) } ?? .null, .varchar(table.status),
-                table.error.map(Value.varchar) ?? .null, .integer(Int32(clamping: table.columns.count)),
+                column { .varchar($0.id) }, column { $0.source.map(Value.varchar) ?? .null },
+                column { .varchar($0.queryMode.rawValue) }, column { $0.description.map(Value.varchar) ?? .null },
+                column { .bigint($0.rows) }, .list(columnLists.map(Value.varchar)), column { .bigint($0.fileSizeBytes) },
+                column { .varchar($0.hash) }, column { $0.fileModifiedNanoseconds.map(Value.bigint) ?? .null },
+                column { $0.lastSync.map { .timestamp(TimestampValue($0)) } ?? .null }, column { .varchar($0.status) },
+                column { $0.error.map(Value.varchar) ?? .null }, column { .integer(Int32(clamping: $0.columns.count)) },
             ])
-        try connection.run("DELETE FROM sync_partitions WHERE table_id = ?", [.varchar(table.id)])
-        for partition in table.partitions {
-            try connection.run(
-                "INSERT INTO sync_partitions VALUES (?, ?, ?, ?, ?)",
-                [
-                    .varchar(table.id), .varchar(partition.name), .bigint(partition.sizeBytes), .varchar(partition.hash),
-                    partition.fileModifiedNanoseconds.map(Value.bigint) ?? .null,
-                ])
-        }
+        try connection.run("DELETE FROM sync_state WHERE NOT list_contains(?, table_id)", [column { .varchar($0.id) }])
+        let partitions = rows.flatMap { table in table.partitions.map { (table: table.id, partition: $0) } }
+        try connection.run(
+            "DELETE FROM sync_partitions WHERE NOT list_contains(?, table_id || '/' || partition_name)",
+            [.list(partitions.map { .varchar($0.table + "/" + $0.partition.name) })])
+        guard !partitions.isEmpty else { return }
+        try connection.run(
+            """
+            INSERT OR REPLACE INTO sync_partitions
+            SELECT unnest(?), unnest(?), CAST(unnest(?) AS BIGINT), unnest(?), CAST(unnest(?) AS BIGINT)
+            """,
+            [
+                .list(partitions.map { .varchar($0.table) }), .list(partitions.map { .varchar($0.partition.name) }),
+                .list(partitions.map { .bigint($0.partition.sizeBytes) }), .list(partitions.map { .varchar($0.partition.hash) }),
+                .list(partitions.map { $0.partition.fileModifiedNanoseconds.map(Value.bigint) ?? .null }),
+            ])
     }
 
     static func table(_ row: [Value]) -> PublishedTable? {
