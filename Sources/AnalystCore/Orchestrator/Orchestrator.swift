@@ -181,6 +181,8 @@ public final class Orchestrator: Sendable {
             for index in published.indices {
                 published[index].columns = columns[published[index].id] ?? []
             }
+            try Orchestrator.recordAttachedSources(
+                Set(chosen.filter { $0.table.queryMode == .remote && failures[$0.name] == nil }.map(\.source.name)), on: connection)
             try connection.execute("CHECKPOINT")
         } catch {
             try? FileManager.default.removeItem(at: temporary)
@@ -190,6 +192,20 @@ public final class Orchestrator: Sendable {
             throw ExtractError("could not move the rebuilt analytics database into place: \(String(cString: strerror(errno)))")
         }
         return (report, published)
+    }
+
+    /// Where the analytics database names the sources whose extracts its views read (remote tables select the
+    /// extract's own view); local tables read their parquet files by path and need no attachment.
+    static let attachedSourcesTable = "analyst_internal.attached_sources"
+
+    /// Records which sources the query side must attach (`AnalyticsDatabase` attaches only those: an extract's
+    /// catalogue costs ~5 KB of memory per table for as long as an epoch is open).
+    static func recordAttachedSources(_ sources: Set<String>, on connection: Connection) throws {
+        try connection.execute("CREATE SCHEMA analyst_internal")
+        try connection.execute("CREATE TABLE \(attachedSourcesTable) (source VARCHAR NOT NULL)")
+        guard !sources.isEmpty else { return }
+        try connection.run(
+            "INSERT INTO \(attachedSourcesTable) SELECT unnest(?)", [.list(sources.sorted().map(Value.varchar))])
     }
 
     /// Runs every `CREATE VIEW` in one transaction: one write-ahead-log sync instead of one per view (10,000 views

@@ -142,6 +142,10 @@ public struct SyncStateStore: Sendable {
                 }
                 try SyncStateStore.replaceAll(rows.values.sorted { $0.id < $1.id }, connection)
             }
+            // Folds the write-ahead log into the file now: after a `kill -9` the next start replays what the log
+            // holds before it can listen (a 10,000-table `sync_state` took ~0.8 s). Best effort: DuckDB refuses
+            // while another transaction runs, and then checkpoints on its own later.
+            try? connection.execute("CHECKPOINT")
         }
     }
 

@@ -5,7 +5,8 @@ import Synchronization
 
 /// `analytics/server.duckdb` opened read-only behind the query connection pool, in epochs.
 ///
-/// Each epoch is one open of the file with every source extract attached read-only (so the views resolve),
+/// Each epoch is one open of the file with the source extracts its remote tables need attached read-only (so those
+/// views resolve; local tables' views read their parquet files),
 /// file access limited to `extracts/`, external access off and the configuration locked. `reload()` opens a new
 /// epoch on the rebuilt file and swaps it in: new queries use it, queries already running finish on the old
 /// one, which closes when they are done. No query fails because of a swap. Replaced epochs are drained by
@@ -141,8 +142,11 @@ public final class AnalyticsDatabase: Sendable {
         do {
             database = try Database(path: path, configuration: readOnly)
             let setup = try database.connect()
+            // Only the sources whose remote tables the views select (a file from before this list existed: all).
+            let needed = try? Set(
+                setup.query("SELECT source FROM \(Orchestrator.attachedSourcesTable)").rows().compactMap { $0.first?.stringValue })
             for candidate in attacher.candidates() {
-                guard case .source(let source) = candidate else { continue }
+                guard case .source(let source) = candidate, needed?.contains(source.name) ?? true else { continue }
                 do {
                     _ = try attacher.attach(source, to: setup)
                 } catch {
