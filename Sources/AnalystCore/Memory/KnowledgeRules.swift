@@ -72,7 +72,12 @@ public struct KnowledgeRules: Sendable, Equatable {
 extension KnowledgeStore {
     /// The rules for `user`: approved and mandatory items whose audience names them (a km_admin's or admin's own
     /// rules follow the audience like anyone's; governing every item is not being its audience).
+    /// Kept in the system database's `rulesCache` until the next write to the knowledge tables.
     public func rules(for user: User) async throws -> KnowledgeRules {
+        let cache = system.rulesCache
+        let key = user.role.rawValue + " " + user.email
+        if let cached = cache.lookup(key) { return cached }
+        let generation = cache.generation
         let (audience, parameters) = KnowledgeStore.audienceCondition(email: user.email, role: user.role)
         let items = try await system.withConnection { connection in
             try connection.query(
@@ -82,6 +87,8 @@ extension KnowledgeStore {
                 """, parameters
             ).rows().compactMap(KnowledgeStore.item)
         }
-        return KnowledgeRules(items: items)
+        let rules = KnowledgeRules(items: items)
+        cache.store(rules, for: key, readAt: generation)
+        return rules
     }
 }

@@ -51,7 +51,7 @@ extension KnowledgeStore {
 
     /// Adds `emails` to an item's contributors (each once, in order); its text and governance stay as they are.
     func addContributors(_ emails: [String], to id: String) async throws {
-        try await system.withConnection { connection in
+        try await writing { connection in
             try KnowledgeStore.retryingConflicts {
                 try connection.transaction { try KnowledgeStore.addContributors(emails, to: id, on: connection) }
             }
@@ -60,7 +60,7 @@ extension KnowledgeStore {
 
     /// New text for the collector's pending revision of an approved item (never for anything else).
     func updateRevision(_ id: String, title: String, content: String, tags: [String], contributors: [String]) async throws {
-        try await system.withConnection { connection in
+        try await writing { connection in
             try KnowledgeStore.retryingConflicts {
                 try connection.transaction {
                     let updated = try connection.run(
@@ -91,7 +91,7 @@ extension KnowledgeStore {
         id: String, title: String, content: String, category: String, tags: [String], contributors: [String],
         status: KnowledgeItem.Status, sensitivity: String?, revisionOf: String?
     ) async throws -> KnowledgeItem {
-        try await system.withConnection { connection in
+        try await writing { connection in
             try connection.run(
                 """
                 INSERT INTO knowledge_items (id, title, content, category, tags, status, contributors, source_user, audience, source,

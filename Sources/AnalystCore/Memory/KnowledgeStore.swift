@@ -156,7 +156,7 @@ public struct KnowledgeStore: Sendable {
         source: String = "manual"
     ) async throws -> String {
         let id = UUID().uuidString.lowercased()
-        try await system.withConnection { connection in
+        try await writing { connection in
             try connection.run(
                 """
                 INSERT INTO knowledge_items (id, title, content, category, tags, status, contributors, source_user, audience, source,
@@ -176,7 +176,7 @@ public struct KnowledgeStore: Sendable {
     public func vote(_ vote: Int, on id: String, by user: User) async throws -> (upvotes: Int, downvotes: Int) {
         guard vote == 1 || vote == -1 else { throw KnowledgeError.invalid("Vote must be 1 or -1") }
         guard try await item(id, for: user) != nil else { throw KnowledgeError.notFound }
-        return try await system.withConnection { connection in
+        return try await writing { connection in
             // Two votes of one user on one item at once (two tabs): the second runs again on the first's row.
             _ = try KnowledgeStore.retryingConflicts {
                 try connection.run(
@@ -214,7 +214,7 @@ public struct KnowledgeStore: Sendable {
     public func apply(
         _ action: KnowledgeAction, to ids: [String], reason: String?, audience: KnowledgeAudience?, by admin: User
     ) async throws -> [(id: String, outcome: Outcome)] {
-        try await system.withConnection { connection in
+        try await writing { connection in
             try ids.map { id in
                 (
                     id,
@@ -279,7 +279,7 @@ public struct KnowledgeStore: Sendable {
         let changes = assignments.joined(separator: ", ")
         let values = parameters
         // Two edits of one item at once: DuckDB refuses the second, which then runs again on the first's result.
-        let updated = try await system.withConnection { connection in
+        let updated = try await writing { connection in
             try KnowledgeStore.retryingConflicts {
                 try connection.run(
                     "UPDATE knowledge_items SET \(changes.isEmpty ? "" : changes + ", ")edited_by = ?, edited_at = now(), updated_at = now() WHERE id = ?",
@@ -296,6 +296,13 @@ public struct KnowledgeStore: Sendable {
     /// A write refused because another transaction changed the same row first: an update conflict, or two
     /// inserts of one key meeting (an upsert's retry then updates the row the other inserted; a genuine duplicate
     /// fails again and is thrown after the retries).
+    /// Runs a write to the knowledge tables, then empties the rules cache (also when it fails: it may have been
+    /// committed before the error).
+    func writing<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        defer { system.rulesCache.invalidateAll() }
+        return try await system.withConnection(body)
+    }
+
     static func isConcurrentWrite(_ error: DuckDBError) -> Bool {
         let message = error.message
         return message.localizedCaseInsensitiveContains("conflict") || message.localizedCaseInsensitiveContains("duplicate key")

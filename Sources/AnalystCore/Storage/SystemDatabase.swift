@@ -10,6 +10,8 @@ public final class SystemDatabase: Sendable {
     public let path: String
     /// Recent token checks; emptied by every identity change made through the repositories.
     public let identityCache = IdentityCache()
+    /// Corporate-memory rules by audience; emptied by every write through `KnowledgeStore`.
+    public let rulesCache = KnowledgeRulesCache()
 
     /// Opens (creating if needed) and migrates the database. Throws `StorageError` with a message that says
     /// what to do when the file is locked, unreadable, or newer than this build.
