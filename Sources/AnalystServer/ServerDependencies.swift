@@ -247,7 +247,7 @@ public final class ServerDependencies: Sendable {
                 attacher: attacher, drainPeriod: configuration.query.timeout + .seconds(30), logger: logger)
         }
         // The query side opens what was published before the start (the last `server.duckdb`), so the server serves
-        // at once whatever the number of tables; the start-up job below rebuilds from the extracts, which may have
+        // at once whatever the number of tables; the start-up job (queued by `init`) rebuilds from the extracts, which may have
         // changed while it was down. Only a file that cannot be opened is rebuilt first.
         let analytics: AnalyticsDatabase
         do {
