@@ -15,10 +15,10 @@ struct HealthController<Context: RequestContext> {
             await check.report()
         }
         group.get("health/live") { _, _ in
-            WireResponse(Schemas.HealthProbe(status: .alive))
+            WireResponse(Schemas.HealthProbe(status: .alive, detail: nil))
         }
         group.get("health/ready") { _, _ in
-            guard let reason = await check.readiness() else { return WireResponse(Schemas.HealthProbe(status: .ready)) }
+            guard let reason = await check.readiness() else { return WireResponse(Schemas.HealthProbe(status: .ready, detail: nil)) }
             return WireResponse(
                 Schemas.HealthProbe(status: check.isStarting() ? .starting : .unavailable, detail: reason),
                 status: .serviceUnavailable)
