@@ -425,13 +425,17 @@ struct SyncSchedulerTests {
         defer { directory.remove() }
         let dependencies = try await makeDependencies(in: directory)
         let counts = Mutex((running: 0, most: 0, runs: 0))
+        // The first run holds until the test has seen it skipped, so "still running" does not depend on timing.
+        let released = Mutex(false)
         let slow = PeriodicPass(name: "slow", every: .milliseconds(10), startImmediately: true) {
             counts.withLock {
                 $0.running += 1
                 $0.most = max($0.most, $0.running)
                 $0.runs += 1
             }
-            try? await Task.sleep(for: .milliseconds(300))
+            while !released.withLock({ $0 }) && !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
             counts.withLock { $0.running -= 1 }
         }
         let later = PeriodicPass(name: "later", every: .seconds(3600)) {}
@@ -441,13 +445,13 @@ struct SyncSchedulerTests {
             registry: dependencies.stores.registry, history: dependencies.stores.syncHistory,
             jobs: dependencies.background.syncJobs, logger: log.logger(), interval: .milliseconds(25), passes: [slow, later])
         let running = Task { await scheduler.run() }
-        // Until the pass ran twice and was found still running at least once (a loaded machine may be slow to get there).
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline
-            && !(counts.withLock { $0.runs } >= 2 && log.lines.contains { $0.contains("skipping a periodic pass") })
-        {
-            try await Task.sleep(for: .milliseconds(20))
+        func waitFor(_ condition: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline && !condition() { try await Task.sleep(for: .milliseconds(20)) }
         }
+        try await waitFor { log.lines.contains { $0.contains("skipping a periodic pass") } }
+        released.withLock { $0 = true }
+        try await waitFor { counts.withLock { $0.runs } >= 2 }
         running.cancel()
         await running.value
         let seen = counts.withLock { $0 }
