@@ -127,7 +127,7 @@ public struct Diagnosis: Sendable, Encodable {
             do {
                 let me = try await client.get("/auth/me", as: Schemas.User.self)
                 diagnosis.add("token", .ok, "signed in as \(me.email) (\(me.role.rawValue))")
-                manifest = try? await client.get("/api/sync/manifest", as: Manifest.self, timeout: .seconds(30))
+                manifest = try? Manifest.decode(try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(30)))
             } catch let error as ClientError {
                 if case .server(401, _) = error {
                     diagnosis.add(

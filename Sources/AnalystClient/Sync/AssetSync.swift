@@ -1,17 +1,41 @@
 import AnalystAPI
 import Foundation
 
-/// The manifest's shared assets: docs (metric YAML, table docs) into `server/docs/` and the profiles of the tables
-/// this user may read into `server/metadata/profiles.json`. Each is fetched only when its hash (or, for profiles,
-/// the set of tables) changed.
+/// One shared asset as fetched: unchanged, or what to write.
+enum AssetUpdate<Value: Sendable>: Sendable {
+    case unchanged
+    case update(Value)
+}
+
+/// The shared assets a sync needs, fetched before anything is written, so the fetch runs beside the downloads.
+struct FetchedAssets: Sendable {
+    /// The docs bundle's files by relative path (empty: the server has no docs).
+    var docs: Result<AssetUpdate<[String: Data]>, any Error>
+    /// `profiles.json`'s bytes; `nil`: the server has no profiles (the local file goes).
+    var profiles: Result<AssetUpdate<Data?>, any Error>
+    /// The corporate-memory files for this user (empty: none apply).
+    var rules: Result<AssetUpdate<[Schemas.KnowledgeRulesFile]>, any Error>
+}
+
+/// The manifest's shared assets: docs (metric YAML, table docs) into `server/docs/`, the profiles of the tables
+/// this user may read into `server/metadata/profiles.json`, and the corporate-memory rules into `.claude/rules/`.
+/// Each is fetched only when its hash (or, for profiles, the set of tables) changed; `fetch` only reads the network,
+/// the `apply` methods write.
 struct AssetSync: Sendable {
     let client: APIClient
     let workspace: Workspace
 
-    /// Brings `server/docs/` in line with the server's docs bundle; returns whether anything was fetched.
-    func syncDocs(manifest: Manifest, state: inout LocalSyncState) async throws -> Bool {
+    /// Fetches every asset whose hash differs from `state`'s (or whose files are missing), all at once.
+    func fetch(manifest: Manifest, state: LocalSyncState) async -> FetchedAssets {
+        async let docs = Result(awaiting: { try await fetchDocs(manifest: manifest, state: state) })
+        async let profiles = Result(awaiting: { try await fetchProfiles(manifest: manifest, state: state) })
+        async let rules = Result(awaiting: { try await fetchRules(manifest: manifest, state: state) })
+        return FetchedAssets(docs: await docs, profiles: await profiles, rules: await rules)
+    }
+
+    private func fetchDocs(manifest: Manifest, state: LocalSyncState) async throws -> AssetUpdate<[String: Data]> {
         let remoteHash = manifest.assets?.docs?.hash
-        guard remoteHash != state.docs_hash || (remoteHash != nil && !hasFiles(workspace.docsDirectory)) else { return false }
+        guard remoteHash != state.docs_hash || (remoteHash != nil && !hasFiles(workspace.docsDirectory)) else { return .unchanged }
         var files: [String: Data] = [:]
         if remoteHash != nil {
             let bundle = try await client.get("/api/sync/assets/docs", as: Schemas.DocsBundle.self, timeout: .seconds(120))
@@ -19,48 +43,64 @@ struct AssetSync: Sendable {
                 files[file.path] = Data(file.content.utf8)
             }
         }
+        return .update(files)
+    }
+
+    private func fetchProfiles(manifest: Manifest, state: LocalSyncState) async throws -> AssetUpdate<Data?> {
+        let remoteHash = manifest.assets?.profiles?.hash
+        let present = FileManager.default.fileExists(atPath: workspace.profilesFile.path)
+        guard
+            remoteHash != state.profiles_hash || manifest.tables.keys.sorted() != (state.profiles_tables ?? [])
+                || (remoteHash != nil && !present)
+        else { return .unchanged }
+        guard remoteHash != nil else { return .update(nil) }
+        let body = try await client.send(.GET, "/api/sync/assets/profiles", timeout: .seconds(120))
+        // A cheap shape check instead of parsing megabytes that are only stored.
+        guard body.first == UInt8(ascii: "{"), body.last == UInt8(ascii: "}") else {
+            throw ClientError.server(status: 200, detail: "the server's profiles are not a JSON object")
+        }
+        return .update(body)
+    }
+
+    private func fetchRules(manifest: Manifest, state: LocalSyncState) async throws -> AssetUpdate<[Schemas.KnowledgeRulesFile]> {
+        let remoteHash = manifest.assets?.rules?.hash
+        let present = (state.rules_files ?? []).allSatisfy {
+            FileManager.default.fileExists(atPath: workspace.rulesDirectory.appendingPathComponent($0).path)
+        }
+        guard remoteHash != state.rules_hash || !present else { return .unchanged }
+        guard remoteHash != nil else { return .update([]) }
+        return .update(try await client.get("/api/memory/rules", as: Schemas.KnowledgeRules.self).files)
+    }
+
+    /// Brings `server/docs/` in line with the server's docs bundle; returns whether anything was fetched.
+    func applyDocs(_ update: AssetUpdate<[String: Data]>, manifest: Manifest, state: inout LocalSyncState) throws -> Bool {
+        guard case .update(let files) = update else { return false }
         try replaceDocs(with: files)
-        state.docs_hash = remoteHash
+        state.docs_hash = manifest.assets?.docs?.hash
         return true
     }
 
-    /// Refreshes `profiles.json` when the profiles changed or the readable tables did; returns whether it did.
-    func syncProfiles(manifest: Manifest, state: inout LocalSyncState) async throws -> Bool {
-        let remoteHash = manifest.assets?.profiles?.hash
-        let tables = manifest.tables.keys.sorted()
-        let present = FileManager.default.fileExists(atPath: workspace.profilesFile.path)
-        guard remoteHash != state.profiles_hash || tables != (state.profiles_tables ?? []) || (remoteHash != nil && !present) else {
-            return false
-        }
-        if remoteHash == nil {
-            try? FileManager.default.removeItem(at: workspace.profilesFile)
-        } else {
-            let body = try await client.send(.GET, "/api/sync/assets/profiles", timeout: .seconds(120))
-            // A cheap shape check instead of parsing megabytes that are only stored.
-            guard body.first == UInt8(ascii: "{"), body.last == UInt8(ascii: "}") else {
-                throw ClientError.server(status: 200, detail: "the server's profiles are not a JSON object")
-            }
+    /// Writes (or removes) `profiles.json` for the manifest's tables; returns whether it changed.
+    func applyProfiles(_ update: AssetUpdate<Data?>, manifest: Manifest, state: inout LocalSyncState) throws -> Bool {
+        guard case .update(let body) = update else { return false }
+        if let body {
             try Workspace.writeAtomically(body, to: workspace.profilesFile)
+        } else {
+            try? FileManager.default.removeItem(at: workspace.profilesFile)
         }
-        state.profiles_hash = remoteHash
-        state.profiles_tables = tables
+        state.profiles_hash = manifest.assets?.profiles?.hash
+        state.profiles_tables = manifest.tables.keys.sorted()
         return true
     }
 
     /// Brings the corporate-memory files in `.claude/rules/` in line with the rules for this user: writes the server's
     /// files, removes those it wrote before that are gone (a revoked item's category), and never touches a file it
     /// did not write — an analyst's file with the same name is left and reported. Returns whether anything changed.
-    func syncRules(manifest: Manifest, state: inout LocalSyncState) async throws -> Bool {
-        let remoteHash = manifest.assets?.rules?.hash
+    func applyRules(_ update: AssetUpdate<[Schemas.KnowledgeRulesFile]>, manifest: Manifest, state: inout LocalSyncState) throws
+        -> Bool
+    {
+        guard case .update(let files) = update else { return false }
         let written = Set(state.rules_files ?? [])
-        let present = written.allSatisfy {
-            FileManager.default.fileExists(atPath: workspace.rulesDirectory.appendingPathComponent($0).path)
-        }
-        guard remoteHash != state.rules_hash || !present else { return false }
-        var files: [Schemas.KnowledgeRulesFile] = []
-        if remoteHash != nil {
-            files = try await client.get("/api/memory/rules", as: Schemas.KnowledgeRules.self).files
-        }
         let directory = workspace.rulesDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var mine: [String] = []
@@ -78,7 +118,7 @@ struct AssetSync: Sendable {
         for name in written.subtracting(mine) where KnowledgeRulesName.isValid(name) {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
-        state.rules_hash = remoteHash
+        state.rules_hash = manifest.assets?.rules?.hash
         state.rules_files = mine.isEmpty ? nil : mine.sorted()
         if !skipped.isEmpty {
             throw ClientError.server(

@@ -22,13 +22,23 @@ public struct LocalDatabase: Sendable {
         self.workspace = workspace
     }
 
-    /// Makes the managed views exactly `tables` (each over `server/parquet/<id>.parquet`, or the partition files in
-    /// `server/parquet/<id>/`), in one transaction.
+    /// Opens (or creates) the database; a sync does it while the tables download.
     /// Blocking (DuckDB): run it off the cooperative pool.
-    public func rebuildViews(for tables: [String]) throws -> Report {
+    public func open() throws -> Database {
+        do {
+            return try Database(path: workspace.database.path)
+        } catch let error as DuckDBError {
+            throw workspace.databaseUnavailable(error)
+        }
+    }
+
+    /// Makes the managed views exactly `tables` (each over `server/parquet/<id>.parquet`, or the partition files in
+    /// `server/parquet/<id>/`), in one transaction, in `database` (from `open()`; by default opened here).
+    /// Blocking (DuckDB): run it off the cooperative pool.
+    public func rebuildViews(for tables: [String], in database: Database? = nil) throws -> Report {
         let connection: Connection
         do {
-            connection = try Database(path: workspace.database.path).connect()
+            connection = try (database ?? open()).connect()
         } catch let error as DuckDBError {
             throw workspace.databaseUnavailable(error)
         }

@@ -91,7 +91,8 @@ public struct SyncReport: Sendable {
     }
 }
 
-/// Runs a sync: manifest → plan → parallel verified downloads → removals → local views → assets → uploads, saving
+/// Runs a sync: manifest → plan → parallel verified downloads (the shared assets fetched beside them) → removals →
+/// local views → assets written → uploads, saving
 /// `server/sync_state.json` as tables are installed so an interrupted sync loses nothing it finished.
 public struct Syncer: Sendable {
     public let server: String
@@ -155,7 +156,7 @@ public struct Syncer: Sendable {
         }
         let manifest: Manifest
         do {
-            manifest = try JSONDecoder().decode(Manifest.self, from: body)
+            manifest = try Manifest.decode(body)
         } catch {
             throw ClientError.server(status: 200, detail: "Failed to fetch manifest: the answer is not a manifest (\(error))")
         }
@@ -177,13 +178,24 @@ public struct Syncer: Sendable {
         }
         try workspace.prepare()
         state.server = server
+        // The shared assets (docs, profiles, rules) are fetched beside the downloads and written after them.
+        let assets = AssetSync(client: client, workspace: workspace)
+        let stateBefore = state
+        async let fetchedAssets = assets.fetch(manifest: manifest, state: stateBefore)
+        // So is the analyst's database opened (creating it takes a few disk syncs), when the views will change.
+        let database = LocalDatabase(workspace: workspace)
+        let moved = state.workspace != workspace.root.path
+        let databaseMissing = !FileManager.default.fileExists(atPath: workspace.database.path)
+        let viewsMayChange = plan.changesTables || moved || databaseMissing || !(state.view_clashes ?? []).isEmpty
+        async let opened =
+            viewsMayChange ? await Result(awaiting: { try await BlockingExecutor.shared.run { try database.open() } }) : nil
         var changed = try await download(
             plan.download, manifest: manifest, options: options, jobs: jobs, httpClient: httpClient, state: &state, report: &report)
         // Tables the server republished while they were fetched (a Jira batch, a scheduled sync) are fetched again
         // from a fresh manifest, a few times, before they count as failed.
         var refreshed = false
         for _ in 0..<3 where !changed.isEmpty {
-            guard let fresh = try? JSONDecoder().decode(Manifest.self, from: try await client.send(.GET, "/api/sync/manifest")) else {
+            guard let fresh = try? Manifest.decode(try await client.send(.GET, "/api/sync/manifest")) else {
                 break
             }
             refreshed = true
@@ -205,27 +217,25 @@ public struct Syncer: Sendable {
         }
         try state.save(to: workspace.stateFile)
 
-        let moved = state.workspace != workspace.root.path
-        let databaseMissing = !FileManager.default.fileExists(atPath: workspace.database.path)
         if !report.downloaded.isEmpty || !report.removed.isEmpty || moved || databaseMissing || !(state.view_clashes ?? []).isEmpty {
-            let database = LocalDatabase(workspace: workspace)
             let installed = Array(state.tables.keys)
-            let views = try await BlockingExecutor.shared.run { try database.rebuildViews(for: installed) }
+            let open = try await opened?.get()
+            let views = try await BlockingExecutor.shared.run { try database.rebuildViews(for: installed, in: open) }
             report.views = views.views
             report.clashes = views.clashes
             state.view_clashes = views.clashes.isEmpty ? nil : views.clashes
             state.workspace = workspace.root.path
         }
 
-        let assets = AssetSync(client: client, workspace: workspace)
+        let fetched = await fetchedAssets
         do {
-            report.docsUpdated = try await assets.syncDocs(manifest: manifest, state: &state)
-            report.profilesUpdated = try await assets.syncProfiles(manifest: manifest, state: &state)
+            report.docsUpdated = try assets.applyDocs(try fetched.docs.get(), manifest: manifest, state: &state)
+            report.profilesUpdated = try assets.applyProfiles(try fetched.profiles.get(), manifest: manifest, state: &state)
         } catch {
             report.errors.append(("assets", "\(error)"))
         }
         do {
-            report.rulesUpdated = try await assets.syncRules(manifest: manifest, state: &state)
+            report.rulesUpdated = try assets.applyRules(try fetched.rules.get(), manifest: manifest, state: &state)
         } catch {
             report.errors.append(("rules", "\(error)"))
         }

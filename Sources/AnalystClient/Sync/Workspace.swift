@@ -166,14 +166,35 @@ public struct Workspace: Sendable {
     }
 
     /// Writes `data` to `url` through a temporary file and a rename, so a reader never sees half a file.
+    /// Not synced to disk: everything under `server/` is a copy of the server's data that the next sync checks and
+    /// fetches again (an fsync per file was a third of a cold sync on this machine's disk; see docs/performance.md).
     static func writeAtomically(_ data: Data, to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        try data.write(to: temporary)
-        guard rename(temporary.path, url.path) == 0 else {
+        func fail(_ path: String) -> ClientError {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
-            throw ClientError.badLocalFile(path: url.path, reason: reason)
+            return ClientError.badLocalFile(path: path, reason: reason)
         }
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw fail(temporary.path) }
+        let written = data.withUnsafeBytes { bytes -> Bool in
+            guard let base = bytes.baseAddress else { return true }  // nothing to write
+            var offset = 0
+            while offset < bytes.count {
+                let count = write(descriptor, base + offset, bytes.count - offset)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        guard written else {
+            let error = fail(temporary.path)
+            close(descriptor)
+            throw error
+        }
+        guard close(descriptor) == 0 else { throw fail(temporary.path) }
+        guard rename(temporary.path, url.path) == 0 else { throw fail(url.path) }
     }
 }
