@@ -85,6 +85,9 @@ public final class SyncManifest: Sendable {
             + ",\"server_time\":" + JSONText.quote(WireJSONEncoder.timestamp(now)) + "}"
     }
 
+    /// The hash of the stored profiles the manifest announces (`nil`: none).
+    public var profilesHash: String? { snapshot.withLock { $0.profilesHash } }
+
     /// The version of the published tables (+1 per `update(tables:…)`).
     public var version: UInt64 { snapshot.withLock { $0.version } }
 

@@ -17,14 +17,16 @@ struct SyncController {
     let directory: DataDirectory
     let knowledge: KnowledgeStore
     /// The manifest's table lists as bytes, by reader, for the current published tables.
-    let bodies = ManifestBodies()
+    let bodies = ReaderBodies<UInt64>()
+    /// The profiles bundles as bytes, by reader, for the current profiles hash.
+    let profiles = ReaderBodies<String?>()
 
     func addRoutes(user: RouterGroup<AppRequestContext>, admin: RouterGroup<AppRequestContext>) {
         user.get("manifest") { _, context -> Response in
             let user = try context.requireUser()
             let readable = try await accessPolicy.accessibleTables(for: user)
             let rules = try await knowledge.rules(for: user).hash
-            let tables = bodies.tables(readable: readable, of: manifest)
+            let tables = await bodies.tables(readable: readable, of: manifest)
             return Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                 body: .init(contentsOf: [tables, ByteBuffer(string: manifest.tailJSON(rulesHash: rules))]))
@@ -88,9 +90,18 @@ struct SyncController {
         return WireResponse(.init(hash: SyncManifest.hash(of: files), files: entries))
     }
 
-    /// `{"generated_at", "tables": {id: profile}}` for the tables the caller may read (the reference's profiles.json).
-    /// Written by hand: the stored profiles are JSON already and are copied into the answer as they are.
+    /// `{"generated_at", "tables": {id: profile}}` for the tables the caller may read (the reference's profiles.json),
+    /// kept per reader until the profiles hash changes (`generated_at` is when the kept answer was made).
     func profilesBundle(readable: Set<String>?) async throws -> Response {
+        let body = try await profiles.body(readable: readable, current: manifest.profilesHash) {
+            let hash = manifest.profilesHash
+            return (hash, ByteBuffer(string: try await renderProfiles(readable: readable)))
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+    }
+
+    /// Written by hand: the stored profiles are JSON already and are copied into the answer as they are.
+    private func renderProfiles(readable: Set<String>?) async throws -> String {
         let rows = try await system.withConnection { connection in
             try connection.query("SELECT table_id, profile FROM table_profiles ORDER BY table_id").rows()
         }
@@ -99,8 +110,7 @@ struct SyncController {
             guard let id = row[0].stringValue, let profile = row[1].stringValue, readable?.contains(id) ?? true else { continue }
             members.append(JSONText.quote(id) + ":" + profile)
         }
-        let json =
+        return
             "{\"generated_at\":\(JSONText.quote(WireJSONEncoder.timestamp(Date()))),\"version\":\"1.0\",\"tables\":{\(members.joined(separator: ","))}}"
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }

@@ -2,13 +2,13 @@ import AnalystCore
 import NIOCore
 import Synchronization
 
-/// The `{"tables":{…}` part of `GET /api/sync/manifest` as bytes, by the set of tables a reader may read, for the
-/// current version of the published tables: most requests send a stored buffer (shared, not copied) followed by
-/// their own small tail (asset hashes, server time).
+/// Answers that depend only on the set of tables a reader may read and on a version of the data behind them, kept
+/// as bytes: the manifest's table list (`{"tables":{…}`, by the version of the published tables) and the profiles
+/// bundle (by the profiles hash). Most requests send a stored buffer (shared, not copied).
 ///
 /// Bounded: at most `maxEntries` bodies and `maxBytes` in all (a full cache is emptied before the next one is kept);
-/// a new version of the published tables empties it. Readers with the same access share one body.
-final class ManifestBodies: Sendable {
+/// a body of another version empties it. Readers with the same access share one body.
+final class ReaderBodies<Version: Hashable & Sendable>: Sendable {
     /// Who a body is for: every table (admins) or exactly these tables.
     enum Readers: Hashable, Sendable {
         case everyone
@@ -16,7 +16,7 @@ final class ManifestBodies: Sendable {
     }
 
     private struct State {
-        var version: UInt64 = 0
+        var version: Version?
         var bodies: [Readers: ByteBuffer] = [:]
         var bytes = 0
     }
@@ -30,16 +30,16 @@ final class ManifestBodies: Sendable {
         self.maxBytes = maxBytes
     }
 
-    /// The stored body for `readable` (`nil`: every table) if it was rendered from the current version of `manifest`,
-    /// else a new one, kept for the next request.
-    func tables(readable: Set<String>?, of manifest: SyncManifest) -> ByteBuffer {
+    /// The stored body for `readable` (`nil`: every table) if it was rendered from `current`, else the one `render`
+    /// makes (with the version it was rendered from), kept for the next request.
+    func body(
+        readable: Set<String>?, current: Version, render: () async throws -> (version: Version, body: ByteBuffer)
+    ) async rethrows -> ByteBuffer {
         let readers = readable.map(Readers.only) ?? .everyone
-        let current = manifest.version
         if let stored = state.withLock({ $0.version == current ? $0.bodies[readers] : nil }) {
             return stored
         }
-        let (version, json) = manifest.tablesJSON(readable: readable)
-        let body = ByteBuffer(string: json)
+        let (version, body) = try await render()
         keep(body, for: readers, version: version)
         return body
     }
@@ -47,14 +47,10 @@ final class ManifestBodies: Sendable {
     /// How many bodies and bytes are kept (for tests and diagnostics).
     var stored: (entries: Int, bytes: Int) { state.withLock { ($0.bodies.count, $0.bytes) } }
 
-    private func keep(_ body: ByteBuffer, for readers: Readers, version: UInt64) {
+    private func keep(_ body: ByteBuffer, for readers: Readers, version: Version) {
         guard body.readableBytes <= maxBytes else { return }
         state.withLock { state in
-            if version != state.version {
-                // Only a newer version replaces what is kept; a body rendered from an older one is not kept.
-                guard version > state.version else { return }
-                state = State(version: version)
-            }
+            if version != state.version { state = State(version: version) }
             if state.bodies[readers] == nil
                 && (state.bodies.count >= maxEntries || state.bytes + body.readableBytes > maxBytes)
             {
@@ -63,6 +59,16 @@ final class ManifestBodies: Sendable {
             }
             state.bytes += body.readableBytes - (state.bodies[readers]?.readableBytes ?? 0)
             state.bodies[readers] = body
+        }
+    }
+}
+
+extension ReaderBodies where Version == UInt64 {
+    /// The manifest's `{"tables":{…}` for `readable`, for the current version of the published tables.
+    func tables(readable: Set<String>?, of manifest: SyncManifest) async -> ByteBuffer {
+        await body(readable: readable, current: manifest.version) {
+            let (version, json) = manifest.tablesJSON(readable: readable)
+            return (version, ByteBuffer(string: json))
         }
     }
 }
