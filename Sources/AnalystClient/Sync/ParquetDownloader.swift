@@ -170,47 +170,47 @@ public struct ParquetDownloader: Sendable {
         var offset = have
         var transferred: Int64 = 0
         if have < target.size || target.size == 0 {
-            var request = HTTPClientRequest(url: target.url)
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-            request.headers.add(name: "User-Agent", value: "da")
-            if have > 0 { request.headers.add(name: "Range", value: "bytes=\(have)-") }
-            let response: HTTPClientResponse
+            var headers = HTTPHeaders([("Authorization", "Bearer \(token)"), ("User-Agent", "da")])
+            if have > 0 { headers.add(name: "Range", value: "bytes=\(have)-") }
+            let file: FileSink
             do {
-                response = try await httpClient.execute(request, deadline: .now() + .hours(6))
-            } catch {
-                throw Failure.retryable("download failed: \(APIClient.describe(error))")
-            }
-            let status = Int(response.status.code)
-            guard status == 200 || status == 206 else {
-                let body = try? await response.body.collect(upTo: 1 << 20)
-                let detail = body.flatMap { APIClient.errorDetail(in: Data(buffer: $0)) }
-                let message = "\(detail ?? response.status.reasonPhrase) (HTTP \(status))"
-                throw status >= 500 ? Failure.retryable(message) : Failure.final(message)
-            }
-            if let etag = response.headers.first(name: "ETag") {
-                expectedHash = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/"))
-            }
-            if status == 200 {
-                // A whole file: start over (the server ignored the range or the file changed).
-                if offset > 0 { progress.restart(id) }
-                offset = 0
-                hasher = SHA256()
-                total = response.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? target.size
-            } else if let range = response.headers.first(name: "Content-Range"), let parsed = ParquetDownloader.contentRange(range),
-                parsed.start == have
-            {
-                total = parsed.total
-            } else {
-                throw Failure.retryable("the server answered the resume request with an unexpected range")
-            }
-            do {
-                transferred = try await write(response.body, to: partial, at: offset, hasher: &hasher, id: id)
+                file = try await FileSink.opening(partial.path)
             } catch let failure as Failure {
                 throw failure
             } catch {
-                throw Failure.retryable("download interrupted: \(APIClient.describe(error))")
+                throw Failure.final("cannot write \(partial.path): \(error)")
             }
-            offset += transferred
+            let receiver = FileDownload(
+                file: file, resumeAt: have, hasher: hasher, key: id, progress: progress, bytesPerSecond: bytesPerSecond)
+            let outcome: FileDownload.Outcome
+            do {
+                let request = try HTTPClient.Request(url: target.url, method: .GET, headers: headers)
+                outcome = try await httpClient.execute(request: request, delegate: receiver, deadline: .now() + .hours(6)).get()
+                (hasher, offset) = try await receiver.flush()
+                await file.closeFile()
+            } catch let failure as Failure {
+                await file.closeFile()
+                throw failure
+            } catch {
+                await file.closeFile()
+                throw Failure.retryable("download failed: \(APIClient.describe(error))")
+            }
+            let head = outcome.head
+            let status = Int(head.status.code)
+            guard status == 200 || status == 206 else {
+                let detail = outcome.errorBody.flatMap { APIClient.errorDetail(in: Data(buffer: $0)) }
+                let message = "\(detail ?? head.status.reasonPhrase) (HTTP \(status))"
+                throw status >= 500 ? Failure.retryable(message) : Failure.final(message)
+            }
+            if let etag = head.headers.first(name: "ETag") {
+                expectedHash = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/"))
+            }
+            if status == 200 {
+                total = head.headers.first(name: "Content-Length").flatMap { Int64($0) } ?? target.size
+            } else if let range = head.headers.first(name: "Content-Range"), let parsed = ParquetDownloader.contentRange(range) {
+                total = parsed.total
+            }
+            transferred = outcome.transferred
         }
         let hash = hasher.finalize().hexString
         guard offset == total else {
@@ -228,40 +228,6 @@ public struct ParquetDownloader: Sendable {
             throw Failure.final("cannot install \(target.final.path): \(String(cString: strerror(errno)))")
         }
         return Installed(hash: hash, size: total, transferred: transferred, resumed: offset > transferred)
-    }
-
-    /// Streams `body` into `file` from byte `offset` (truncating anything after it), hashing as it goes.
-    private func write(
-        _ body: HTTPClientResponse.Body, to file: URL, at offset: Int64, hasher: inout SHA256, id: String
-    ) async throws -> Int64 {
-        var written: Int64 = 0
-        let started = ContinuousClock.now
-        // Written in place (not created transactionally): what arrived before an interruption stays for resuming.
-        var options = OpenOptions.Write.modifyFile(createIfNecessary: true)
-        options.newFile?.transactionalCreation = false
-        var digest = hasher
-        do {
-            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(file.path), options: options) { handle in
-                try await handle.resize(to: ByteCount.bytes(offset))
-                var writer = handle.bufferedWriter(startingAtAbsoluteOffset: offset, capacity: .kibibytes(256))
-                for try await chunk in body {
-                    chunk.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
-                    try await writer.write(contentsOf: chunk)
-                    written += Int64(chunk.readableBytes)
-                    progress.received(id, bytes: Int64(chunk.readableBytes))
-                    if let rate = bytesPerSecond, rate > 0 {
-                        let due = started + .milliseconds(written * 1000 / rate)
-                        if due > .now { try await Task.sleep(until: due) }
-                    }
-                }
-                try await writer.flush()
-            }
-        } catch let error as FileSystemError {
-            hasher = digest
-            throw Failure.final("cannot write \(file.path): \(error.message)")
-        }
-        hasher = digest
-        return written
     }
 
     /// Feeds the first `length` bytes of `file` to `hasher`; returns how many it read.
