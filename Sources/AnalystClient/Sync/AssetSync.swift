@@ -1,4 +1,5 @@
 import AnalystAPI
+import Crypto
 import Foundation
 
 /// One shared asset as fetched: unchanged, or what to write.
@@ -7,12 +8,19 @@ enum AssetUpdate<Value: Sendable>: Sendable {
     case update(Value)
 }
 
+/// A new `profiles.json` and the readable tables it is for.
+struct ProfilesUpdate: Sendable {
+    /// The file's bytes; `nil`: the server has no profiles (the local file goes).
+    var body: Data?
+    /// `AssetSync.digest(ofTables:)` of the manifest's tables.
+    var tables: String
+}
+
 /// The shared assets a sync needs, fetched before anything is written, so the fetch runs beside the downloads.
 struct FetchedAssets: Sendable {
     /// The docs bundle's files by relative path (empty: the server has no docs).
     var docs: Result<AssetUpdate<[String: Data]>, any Error>
-    /// `profiles.json`'s bytes; `nil`: the server has no profiles (the local file goes).
-    var profiles: Result<AssetUpdate<Data?>, any Error>
+    var profiles: Result<AssetUpdate<ProfilesUpdate>, any Error>
     /// The corporate-memory files for this user (empty: none apply).
     var rules: Result<AssetUpdate<[Schemas.KnowledgeRulesFile]>, any Error>
 }
@@ -46,20 +54,30 @@ struct AssetSync: Sendable {
         return .update(files)
     }
 
-    private func fetchProfiles(manifest: Manifest, state: LocalSyncState) async throws -> AssetUpdate<Data?> {
+    private func fetchProfiles(manifest: Manifest, state: LocalSyncState) async throws -> AssetUpdate<ProfilesUpdate> {
         let remoteHash = manifest.assets?.profiles?.hash
+        let tables = AssetSync.digest(ofTables: manifest.tables.keys)
         let present = FileManager.default.fileExists(atPath: workspace.profilesFile.path)
-        guard
-            remoteHash != state.profiles_hash || manifest.tables.keys.sorted() != (state.profiles_tables ?? [])
-                || (remoteHash != nil && !present)
-        else { return .unchanged }
-        guard remoteHash != nil else { return .update(nil) }
+        guard remoteHash != state.profiles_hash || tables != state.profiles_tables_hash || (remoteHash != nil && !present) else {
+            return .unchanged
+        }
+        guard remoteHash != nil else { return .update(ProfilesUpdate(body: nil, tables: tables)) }
         let body = try await client.send(.GET, "/api/sync/assets/profiles", timeout: .seconds(120))
         // A cheap shape check instead of parsing megabytes that are only stored.
         guard body.first == UInt8(ascii: "{"), body.last == UInt8(ascii: "}") else {
             throw ClientError.server(status: 200, detail: "the server's profiles are not a JSON object")
         }
-        return .update(body)
+        return .update(ProfilesUpdate(body: body, tables: tables))
+    }
+
+    /// SHA-256 of the sorted table ids: which tables a `profiles.json` covers, in 64 characters at any table count.
+    static func digest(ofTables ids: some Collection<String>) -> String {
+        var hasher = SHA256()
+        for id in ids.sorted() {
+            hasher.update(data: Data(id.utf8))
+            hasher.update(data: Data([0]))
+        }
+        return hasher.finalize().hexString
     }
 
     private func fetchRules(manifest: Manifest, state: LocalSyncState) async throws -> AssetUpdate<[Schemas.KnowledgeRulesFile]> {
@@ -81,15 +99,15 @@ struct AssetSync: Sendable {
     }
 
     /// Writes (or removes) `profiles.json` for the manifest's tables; returns whether it changed.
-    func applyProfiles(_ update: AssetUpdate<Data?>, manifest: Manifest, state: inout LocalSyncState) throws -> Bool {
-        guard case .update(let body) = update else { return false }
-        if let body {
+    func applyProfiles(_ update: AssetUpdate<ProfilesUpdate>, manifest: Manifest, state: inout LocalSyncState) throws -> Bool {
+        guard case .update(let profiles) = update else { return false }
+        if let body = profiles.body {
             try Workspace.writeAtomically(body, to: workspace.profilesFile)
         } else {
             try? FileManager.default.removeItem(at: workspace.profilesFile)
         }
         state.profiles_hash = manifest.assets?.profiles?.hash
-        state.profiles_tables = manifest.tables.keys.sorted()
+        state.profiles_tables_hash = profiles.tables
         return true
     }
 

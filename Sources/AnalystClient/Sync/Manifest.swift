@@ -131,8 +131,9 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
     public var workspace: String?
     public var docs_hash: String?
     public var profiles_hash: String?
-    /// The table ids the local `profiles.json` covers.
-    public var profiles_tables: [String]?
+    /// Which tables the local `profiles.json` covers (`AssetSync.digest(ofTables:)`; a list of ids before, which a
+    /// newer `da` ignores and replaces on its next sync).
+    public var profiles_tables_hash: String?
     /// The fingerprint of the manifest the last complete sync applied (see `Manifest.fingerprint`).
     public var manifest_fingerprint: String?
     /// The remote tables the manifest offered (reported by a sync that stops early).

@@ -20,7 +20,11 @@ public struct SyncPlan: Sendable, Equatable {
         var plan = SyncPlan()
         guard includeTables else { return plan }
         let selected = only.isEmpty ? nil : Set(only)
-        for (id, table) in manifest.tables.sorted(by: { $0.key < $1.key }) where selected?.contains(id) ?? true {
+        // With `--table`, only the named tables are looked at (not every table of the manifest).
+        let offered =
+            selected.map { ids in ids.sorted().compactMap { id in manifest.tables[id].map { (key: id, value: $0) } } }
+            ?? manifest.tables.sorted(by: { $0.key < $1.key })
+        for (id, table) in offered {
             if table.isRemote {
                 plan.remote.append(id)
             } else if let local = state.tables[id], local.hash == table.hash, workspace.parquetSize(id) == table.size_bytes,
