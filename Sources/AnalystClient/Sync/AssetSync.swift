@@ -16,29 +16,52 @@ struct ProfilesUpdate: Sendable {
     var tables: String
 }
 
-/// The shared assets a sync needs, fetched before anything is written, so the fetch runs beside the downloads.
-struct FetchedAssets: Sendable {
-    /// The docs bundle's files by relative path (empty: the server has no docs).
-    var docs: Result<AssetUpdate<[String: Data]>, any Error>
-    var profiles: Result<AssetUpdate<ProfilesUpdate>, any Error>
-    /// The corporate-memory files for this user (empty: none apply).
-    var rules: Result<AssetUpdate<[Schemas.KnowledgeRulesFile]>, any Error>
+/// What syncing the shared assets did.
+struct AssetOutcome: Sendable {
+    var docsUpdated = false
+    var profilesUpdated = false
+    var rulesUpdated = false
+    /// What failed, by asset (`assets` for docs and profiles, `rules`), as the sync report lists errors.
+    var errors: [(name: String, error: String)] = []
+    /// The sync state the assets were synced from, with their fields brought up to date.
+    var state: LocalSyncState
+
+    /// Copies the asset fields into `target` (the sync's state, which the downloads changed meanwhile).
+    func merge(into target: inout LocalSyncState) {
+        target.docs_hash = state.docs_hash
+        target.profiles_hash = state.profiles_hash
+        target.profiles_tables_hash = state.profiles_tables_hash
+        target.rules_hash = state.rules_hash
+        target.rules_files = state.rules_files
+    }
 }
 
 /// The manifest's shared assets: docs (metric YAML, table docs) into `server/docs/`, the profiles of the tables
 /// this user may read into `server/metadata/profiles.json`, and the corporate-memory rules into `.claude/rules/`.
-/// Each is fetched only when its hash (or, for profiles, the set of tables) changed; `fetch` only reads the network,
-/// the `apply` methods write.
+/// Each is fetched only when its hash (or, for profiles, the set of tables) changed. A sync runs this beside the
+/// table downloads: the assets do not depend on them.
 struct AssetSync: Sendable {
     let client: APIClient
     let workspace: Workspace
 
-    /// Fetches every asset whose hash differs from `state`'s (or whose files are missing), all at once.
-    func fetch(manifest: Manifest, state: LocalSyncState) async -> FetchedAssets {
+    /// Fetches (all at once) and writes every asset whose hash differs from `state`'s or whose files are missing.
+    func sync(manifest: Manifest, state: LocalSyncState) async -> AssetOutcome {
         async let docs = Result(awaiting: { try await fetchDocs(manifest: manifest, state: state) })
         async let profiles = Result(awaiting: { try await fetchProfiles(manifest: manifest, state: state) })
         async let rules = Result(awaiting: { try await fetchRules(manifest: manifest, state: state) })
-        return FetchedAssets(docs: await docs, profiles: await profiles, rules: await rules)
+        var outcome = AssetOutcome(state: state)
+        do {
+            outcome.docsUpdated = try applyDocs(try await docs.get(), manifest: manifest, state: &outcome.state)
+            outcome.profilesUpdated = try applyProfiles(try await profiles.get(), manifest: manifest, state: &outcome.state)
+        } catch {
+            outcome.errors.append(("assets", "\(error)"))
+        }
+        do {
+            outcome.rulesUpdated = try applyRules(try await rules.get(), manifest: manifest, state: &outcome.state)
+        } catch {
+            outcome.errors.append(("rules", "\(error)"))
+        }
+        return outcome
     }
 
     private func fetchDocs(manifest: Manifest, state: LocalSyncState) async throws -> AssetUpdate<[String: Data]> {
@@ -91,7 +114,7 @@ struct AssetSync: Sendable {
     }
 
     /// Brings `server/docs/` in line with the server's docs bundle; returns whether anything was fetched.
-    func applyDocs(_ update: AssetUpdate<[String: Data]>, manifest: Manifest, state: inout LocalSyncState) throws -> Bool {
+    private func applyDocs(_ update: AssetUpdate<[String: Data]>, manifest: Manifest, state: inout LocalSyncState) throws -> Bool {
         guard case .update(let files) = update else { return false }
         try replaceDocs(with: files)
         state.docs_hash = manifest.assets?.docs?.hash
@@ -99,7 +122,7 @@ struct AssetSync: Sendable {
     }
 
     /// Writes (or removes) `profiles.json` for the manifest's tables; returns whether it changed.
-    func applyProfiles(_ update: AssetUpdate<ProfilesUpdate>, manifest: Manifest, state: inout LocalSyncState) throws -> Bool {
+    private func applyProfiles(_ update: AssetUpdate<ProfilesUpdate>, manifest: Manifest, state: inout LocalSyncState) throws -> Bool {
         guard case .update(let profiles) = update else { return false }
         if let body = profiles.body {
             try Workspace.writeAtomically(body, to: workspace.profilesFile)
@@ -114,7 +137,7 @@ struct AssetSync: Sendable {
     /// Brings the corporate-memory files in `.claude/rules/` in line with the rules for this user: writes the server's
     /// files, removes those it wrote before that are gone (a revoked item's category), and never touches a file it
     /// did not write — an analyst's file with the same name is left and reported. Returns whether anything changed.
-    func applyRules(_ update: AssetUpdate<[Schemas.KnowledgeRulesFile]>, manifest: Manifest, state: inout LocalSyncState) throws
+    private func applyRules(_ update: AssetUpdate<[Schemas.KnowledgeRulesFile]>, manifest: Manifest, state: inout LocalSyncState) throws
         -> Bool
     {
         guard case .update(let files) = update else { return false }

@@ -169,22 +169,34 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
     /// shape (then the whole file goes through JSONDecoder).
     static func splitTables(_ data: Data) -> ([String: Table], Data)? {
         let bytes = [UInt8](data)
-        let opening = Array(#""tables":{"#.utf8) + [UInt8(ascii: "\n")]
-        guard let start = bytes.firstRange(of: opening) else { return nil }
+        guard let start = bytes.firstRange(of: Marks.opening) else { return nil }
         var reader = ByteReader(bytes: bytes, position: start.upperBound)
         var tables: [String: Table] = [:]
         // Lines like `  "orders":{"hash":"ab…","rows":12,"size_bytes":345},` up to a line `}`.
-        while !reader.skip("}") {
-            guard reader.skip(#"  ""#), let id = reader.read(until: UInt8(ascii: "\"")), reader.skip(#":{"hash":""#),
-                let hash = reader.read(until: UInt8(ascii: "\"")), reader.skip(#","rows":"#), let rows = reader.integer(),
-                reader.skip(#","size_bytes":"#), let size = reader.integer(), reader.skip("}")
+        while !reader.skip(Marks.close) {
+            guard reader.skip(Marks.indent), let id = reader.read(until: UInt8(ascii: "\"")), reader.skip(Marks.hash),
+                let hash = reader.read(until: UInt8(ascii: "\"")), reader.skip(Marks.rows), let rows = reader.integer(),
+                reader.skip(Marks.size), let size = reader.integer(), reader.skip(Marks.close)
             else { return nil }
-            _ = reader.skip(",")
-            guard reader.skip("\n") else { return nil }
+            _ = reader.skip(Marks.comma)
+            guard reader.skip(Marks.newline) else { return nil }
             tables[id] = Table(hash: hash, rows: rows, size_bytes: size)
         }
-        let rest = bytes[..<start.lowerBound] + Array(#""tables":{}"#.utf8) + bytes[reader.position...]
+        let rest = bytes[..<start.lowerBound] + Marks.empty + bytes[reader.position...]
         return (tables, Data(rest))
+    }
+
+    /// The fixed parts of the tables block, as bytes.
+    private enum Marks {
+        static let opening = Array(#""tables":{"#.utf8) + [UInt8(ascii: "\n")]
+        static let empty = Array(#""tables":{}"#.utf8)
+        static let indent = Array(#"  ""#.utf8)
+        static let hash = Array(#":{"hash":""#.utf8)
+        static let rows = Array(#","rows":"#.utf8)
+        static let size = Array(#","size_bytes":"#.utf8)
+        static let close = Array("}".utf8)
+        static let comma = Array(",".utf8)
+        static let newline = Array("\n".utf8)
     }
 
     /// A cursor over UTF-8 bytes for `splitTables`.
@@ -192,9 +204,8 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
         let bytes: [UInt8]
         var position: Int
 
-        /// Consumes `text` if the bytes continue with it.
-        mutating func skip(_ text: String) -> Bool {
-            let expected = Array(text.utf8)
+        /// Consumes `expected` if the bytes continue with it.
+        mutating func skip(_ expected: [UInt8]) -> Bool {
             guard bytes.count - position >= expected.count,
                 bytes[position..<position + expected.count].elementsEqual(expected)
             else { return false }
@@ -232,11 +243,18 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
         copy.tables = [:]
         var json = String(decoding: try encoder.encode(copy), as: UTF8.self)
         // The tables are written by hand: for thousands of them JSONEncoder is most of a no-change sync's time.
-        let rows = tables.sorted { $0.key < $1.key }.map { id, table in
-            "\n  \(JSONText.quote(id)):{\"hash\":\(JSONText.quote(table.hash)),\"rows\":\(table.rows),\"size_bytes\":\(table.size_bytes)}"
+        var block = "\"tables\":{"
+        block.reserveCapacity(tables.count * 128 + 16)
+        for (index, id) in tables.keys.sorted().enumerated() {
+            guard let table = tables[id] else { continue }
+            block += index == 0 ? "\n  " : ",\n  "
+            block +=
+                JSONText.quote(id) + ":{\"hash\":" + JSONText.quote(table.hash) + ",\"rows\":" + String(table.rows)
+                + ",\"size_bytes\":" + String(table.size_bytes) + "}"
         }
+        block += tables.isEmpty ? "}" : "\n}"
         if let range = json.range(of: #""tables":{}"#) {
-            json.replaceSubrange(range, with: "\"tables\":{" + rows.joined(separator: ",") + (rows.isEmpty ? "}" : "\n}"))
+            json.replaceSubrange(range, with: block)
         }
         try Workspace.writeAtomically(Data(json.utf8), to: url)
     }

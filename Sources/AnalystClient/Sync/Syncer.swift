@@ -91,8 +91,8 @@ public struct SyncReport: Sendable {
     }
 }
 
-/// Runs a sync: manifest → plan → parallel verified downloads (the shared assets fetched beside them) → removals →
-/// local views → assets written → uploads, saving
+/// Runs a sync: manifest → plan → parallel verified downloads (the shared assets synced beside them) → removals →
+/// local views → uploads, saving
 /// `server/sync_state.json` as tables are installed so an interrupted sync loses nothing it finished.
 public struct Syncer: Sendable {
     public let server: String
@@ -178,10 +178,9 @@ public struct Syncer: Sendable {
         }
         try workspace.prepare()
         state.server = server
-        // The shared assets (docs, profiles, rules) are fetched beside the downloads and written after them.
-        let assets = AssetSync(client: client, workspace: workspace)
+        // The shared assets (docs, profiles, rules) are fetched and written beside the downloads.
         let stateBefore = state
-        async let fetchedAssets = assets.fetch(manifest: manifest, state: stateBefore)
+        async let assets = AssetSync(client: client, workspace: workspace).sync(manifest: manifest, state: stateBefore)
         // So is the analyst's database opened (creating it takes a few disk syncs), when the views will change.
         let database = LocalDatabase(workspace: workspace)
         let moved = state.workspace != workspace.root.path
@@ -227,18 +226,12 @@ public struct Syncer: Sendable {
             state.workspace = workspace.root.path
         }
 
-        let fetched = await fetchedAssets
-        do {
-            report.docsUpdated = try assets.applyDocs(try fetched.docs.get(), manifest: manifest, state: &state)
-            report.profilesUpdated = try assets.applyProfiles(try fetched.profiles.get(), manifest: manifest, state: &state)
-        } catch {
-            report.errors.append(("assets", "\(error)"))
-        }
-        do {
-            report.rulesUpdated = try assets.applyRules(try fetched.rules.get(), manifest: manifest, state: &state)
-        } catch {
-            report.errors.append(("rules", "\(error)"))
-        }
+        let synced = await assets
+        synced.merge(into: &state)
+        report.docsUpdated = synced.docsUpdated
+        report.profilesUpdated = synced.profilesUpdated
+        report.rulesUpdated = synced.rulesUpdated
+        report.errors += synced.errors.map { ($0.name, $0.error) }
         if !options.noUpload && fullSync {
             try await upload(client: client, state: &state, report: &report, dryRun: false)
         }
