@@ -187,8 +187,14 @@ struct FileSink: Sendable {
         return FileSink(descriptor: descriptor, path: path)
     }
 
+    /// Cuts the file to `size` bytes. Nothing is done when it already has that size: on ext4 a truncation to zero
+    /// makes the close start writing the whole file to disk, and the next `fsync` anywhere (the analyst database's
+    /// commit) then waits for it — 45 ms for 100 MB on this machine.
     func truncate(to size: Int64, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { [self] in
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else { throw FileSink.error(path) }
+            guard Int64(info.st_size) != size else { return }
             guard ftruncate(descriptor, off_t(size)) == 0 else { throw FileSink.error(path) }
         }
     }

@@ -83,8 +83,11 @@ public struct Workspace: Sendable {
         }
     }
 
-    /// Removes table `id`'s partitions: the link, its versions and its pool.
+    /// Removes table `id`'s partitions: the link, its versions and its pool. Nothing to do (and no listing of a
+    /// folder of thousands of files) when the table has neither link nor pool.
     func removePartitions(_ id: String) {
+        var info = stat()
+        guard lstat(partitionDirectory(id).path, &info) == 0 || lstat(partitionPool(id).path, &info) == 0 else { return }
         let fileManager = FileManager.default
         try? fileManager.removeItem(at: partitionDirectory(id))
         for name in (try? fileManager.contentsOfDirectory(atPath: parquetDirectory.path)) ?? [] where name.hasPrefix(".\(id).") {
