@@ -91,8 +91,8 @@ public struct SyncReport: Sendable {
     }
 }
 
-/// Runs a sync: manifest → plan → parallel verified downloads (the shared assets synced beside them) → removals →
-/// local views → uploads, saving
+/// Runs a sync: manifest → plan → parallel verified downloads (the shared assets synced and each table's view made
+/// beside them) → removals → views committed → uploads, saving
 /// `server/sync_state.json` as tables are installed so an interrupted sync loses nothing it finished.
 public struct Syncer: Sendable {
     public let server: String
@@ -181,15 +181,22 @@ public struct Syncer: Sendable {
         // The shared assets (docs, profiles, rules) are fetched and written beside the downloads.
         let stateBefore = state
         async let assets = AssetSync(client: client, workspace: workspace).sync(manifest: manifest, state: stateBefore)
-        // So is the analyst's database opened (creating it takes a few disk syncs), when the views will change.
-        let database = LocalDatabase(workspace: workspace)
+        // Each table's view is made as soon as its file is installed, while the others download; all views change in
+        // one transaction, committed after the downloads.
         let moved = state.workspace != workspace.root.path
         let databaseMissing = !FileManager.default.fileExists(atPath: workspace.database.path)
-        let viewsMayChange = plan.changesTables || moved || databaseMissing || !(state.view_clashes ?? []).isEmpty
-        async let opened =
-            viewsMayChange ? await Result(awaiting: { try await BlockingExecutor.shared.run { try database.open() } }) : nil
+        let views = ViewSession(database: LocalDatabase(workspace: workspace))
+        let (installed, installing) = AsyncStream.makeStream(of: String.self)
+        async let viewsMade: Void = {
+            for await id in installed { _ = try? await BlockingExecutor.shared.run { views.make(id) } }
+        }()
+        if plan.changesTables {
+            // Until the views are committed, the next sync (should this one stop) makes every view again.
+            state.workspace = nil
+        }
         var changed = try await download(
-            plan.download, manifest: manifest, options: options, jobs: jobs, httpClient: httpClient, state: &state, report: &report)
+            plan.download, manifest: manifest, options: options, jobs: jobs, httpClient: httpClient, installing: installing,
+            state: &state, report: &report)
         // Tables the server republished while they were fetched (a Jira batch, a scheduled sync) are fetched again
         // from a fresh manifest, a few times, before they count as failed.
         var refreshed = false
@@ -200,7 +207,7 @@ public struct Syncer: Sendable {
             refreshed = true
             changed = try await download(
                 changed.keys.filter { fresh.tables[$0] != nil }.sorted(), manifest: fresh, options: options, jobs: jobs,
-                httpClient: httpClient, state: &state, report: &report)
+                httpClient: httpClient, installing: installing, state: &state, report: &report)
         }
         for (id, message) in changed.sorted(by: { $0.key < $1.key }) {
             report.errors.append((id, message))
@@ -216,15 +223,16 @@ public struct Syncer: Sendable {
         }
         try state.save(to: workspace.stateFile)
 
+        installing.finish()
+        await viewsMade
         if !report.downloaded.isEmpty || !report.removed.isEmpty || moved || databaseMissing || !(state.view_clashes ?? []).isEmpty {
-            let installed = Array(state.tables.keys)
-            let open = try await opened?.get()
-            let views = try await BlockingExecutor.shared.run { try database.rebuildViews(for: installed, in: open) }
-            report.views = views.views
-            report.clashes = views.clashes
-            state.view_clashes = views.clashes.isEmpty ? nil : views.clashes
-            state.workspace = workspace.root.path
+            let tables = Array(state.tables.keys)
+            let made = try await BlockingExecutor.shared.run { try views.finish(tables: tables, remakeAll: moved) }
+            report.views = made.views
+            report.clashes = made.clashes
+            state.view_clashes = made.clashes.isEmpty ? nil : made.clashes
         }
+        state.workspace = workspace.root.path
 
         let synced = await assets
         synced.merge(into: &state)
@@ -267,8 +275,8 @@ public struct Syncer: Sendable {
     /// (saved at least once a second, so an interrupted sync keeps what it finished).
     /// Returns the tables that changed on the server while they were fetched, with the message (not yet reported).
     private func download(
-        _ ids: [String], manifest: Manifest, options: SyncOptions, jobs: Int, httpClient: HTTPClient, state: inout LocalSyncState,
-        report: inout SyncReport
+        _ ids: [String], manifest: Manifest, options: SyncOptions, jobs: Int, httpClient: HTTPClient,
+        installing: AsyncStream<String>.Continuation, state: inout LocalSyncState, report: inout SyncReport
     ) async throws -> [String: String] {
         guard !ids.isEmpty else { return [:] }
         var changed: [String: String] = [:]
@@ -302,6 +310,7 @@ public struct Syncer: Sendable {
                     let rows = manifest.tables[id]?.rows ?? 0
                     state.tables[id] = LocalSyncState.Table(hash: installed.hash, rows: rows, size_bytes: installed.size)
                     report.downloaded.append(id)
+                    installing.yield(id)
                     report.bytesDownloaded += installed.transferred
                     onEvent(.downloaded(id, bytes: installed.size, resumed: installed.resumed))
                 case .failure(.changed(let message)):
