@@ -100,12 +100,24 @@ struct LocalSyncStateTests {
         let data = try Data(contentsOf: file)
         #expect(LocalSyncState.splitTables(data)?.0 == state.tables, "the quick path reads what save writes")
 
+        // A sync that changed no table copies the tables block and changes the rest.
+        var touched = try LocalSyncState.load(from: file)
+        touched.last_sync = "2026-11-23T06:00:00.000Z"
+        touched.sessions = nil
+        try touched.saveKeepingTables(at: file)
+        #expect(try LocalSyncState.load(from: file) == touched)
+        #expect(try Data(contentsOf: file).count < data.count, "the sessions are gone, the tables kept")
+
         // Another shape (pretty-printed by anyone else) still loads, through JSONDecoder.
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted]
         try encoder.encode(state).write(to: file)
         #expect(LocalSyncState.splitTables(try Data(contentsOf: file)) == nil)
         #expect(try LocalSyncState.load(from: file) == state)
+        // …and keeping its tables writes them again (there is no block to copy).
+        try state.saveKeepingTables(at: file)
+        #expect(try LocalSyncState.load(from: file) == state)
+        #expect(LocalSyncState.splitTables(try Data(contentsOf: file))?.0 == state.tables)
 
         var empty = LocalSyncState()
         empty.last_sync = "x"

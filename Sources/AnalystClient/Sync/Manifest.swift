@@ -187,7 +187,7 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
     }
 
     /// The fixed parts of the tables block, as bytes.
-    private enum Marks {
+    fileprivate enum Marks {
         static let opening = Array(#""tables":{"#.utf8) + [UInt8(ascii: "\n")]
         static let empty = Array(#""tables":{}"#.utf8)
         static let indent = Array(#"  ""#.utf8)
@@ -197,6 +197,7 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
         static let close = Array("}".utf8)
         static let comma = Array(",".utf8)
         static let newline = Array("\n".utf8)
+        static let blockEnd = Array("\n}".utf8)
     }
 
     /// A cursor over UTF-8 bytes for `splitTables`.
@@ -237,11 +238,37 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
 
     /// Writes the state atomically (sorted keys, one table per line).
     public func save(to url: URL) throws {
+        try Workspace.writeAtomically(Data(try json(tablesBlock: tablesBlock()).utf8), to: url)
+    }
+
+    /// Writes the state atomically with the tables block of the file at `url` copied byte for byte: for a sync that
+    /// changed no table (at 10,000 tables, writing them again was a third of a no-change sync). When the file has
+    /// no block of the shape `save` writes, the tables are written again.
+    public func saveKeepingTables(at url: URL) throws {
+        guard let bytes = FileManager.default.contents(atPath: url.path).map(Array.init),
+            let start = bytes.firstRange(of: Marks.opening),
+            let end = bytes[start.upperBound...].firstRange(of: Marks.blockEnd)
+        else { return try save(to: url) }
+        // A table's line never holds a raw newline (ids are JSON-quoted), so the first "\n}" ends the block.
+        let block = String(decoding: bytes[start.lowerBound..<end.upperBound], as: UTF8.self)
+        try Workspace.writeAtomically(Data(try json(tablesBlock: block).utf8), to: url)
+    }
+
+    /// The state as JSON with `block` as its `"tables":{…}` member.
+    private func json(tablesBlock block: String) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var copy = self
         copy.tables = [:]
         var json = String(decoding: try encoder.encode(copy), as: UTF8.self)
+        if let range = json.range(of: #""tables":{}"#) {
+            json.replaceSubrange(range, with: block)
+        }
+        return json
+    }
+
+    /// `"tables":{…}`, one table per line, sorted by id.
+    private func tablesBlock() -> String {
         // The tables are written by hand: for thousands of them JSONEncoder is most of a no-change sync's time.
         var block = "\"tables\":{"
         block.reserveCapacity(tables.count * 128 + 16)
@@ -253,9 +280,6 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
                 + ",\"size_bytes\":" + String(table.size_bytes) + "}"
         }
         block += tables.isEmpty ? "}" : "\n}"
-        if let range = json.range(of: #""tables":{}"#) {
-            json.replaceSubrange(range, with: block)
-        }
-        try Workspace.writeAtomically(Data(json.utf8), to: url)
+        return block
     }
 }

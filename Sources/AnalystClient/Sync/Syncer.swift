@@ -151,7 +151,7 @@ public struct Syncer: Sendable {
             report.remote = state.remote_tables ?? []
             if !options.noUpload { try await upload(client: client, state: &state, report: &report, dryRun: false) }
             state.last_sync = WireJSONEncoder.timestamp(Date())
-            try state.save(to: workspace.stateFile)
+            try state.saveKeepingTables(at: workspace.stateFile)
             return report
         }
         let manifest: Manifest
