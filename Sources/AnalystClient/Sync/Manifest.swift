@@ -197,7 +197,6 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
         static let close = Array("}".utf8)
         static let comma = Array(",".utf8)
         static let newline = Array("\n".utf8)
-        static let blockEnd = Array("\n}".utf8)
     }
 
     /// A cursor over UTF-8 bytes for `splitTables`.
@@ -246,11 +245,13 @@ public struct LocalSyncState: Codable, Sendable, Equatable {
     /// no block of the shape `save` writes, the tables are written again.
     public func saveKeepingTables(at url: URL) throws {
         guard let bytes = FileManager.default.contents(atPath: url.path).map(Array.init),
-            let start = bytes.firstRange(of: Marks.opening),
-            let end = bytes[start.upperBound...].firstRange(of: Marks.blockEnd)
+            let start = bytes.firstRange(of: Marks.opening)
         else { return try save(to: url) }
         // A table's line never holds a raw newline (ids are JSON-quoted), so the first "\n}" ends the block.
-        let block = String(decoding: bytes[start.lowerBound..<end.upperBound], as: UTF8.self)
+        var end = start.upperBound
+        while end + 1 < bytes.count && !(bytes[end] == UInt8(ascii: "\n") && bytes[end + 1] == UInt8(ascii: "}")) { end += 1 }
+        guard end + 1 < bytes.count else { return try save(to: url) }
+        let block = String(decoding: bytes[start.lowerBound...(end + 1)], as: UTF8.self)
         try Workspace.writeAtomically(Data(try json(tablesBlock: block).utf8), to: url)
     }
 
