@@ -33,8 +33,9 @@ each figure next to its limit, measured in the same run on the same machine, wit
                 da-server to a receive-only client
   da sync cold  11 tables (~107 MB: the 9 sample tables, events_1m and wide_100mb) into an empty workspace, best of
                 3, next to receiving and SHA-256-hashing the same files over loopback from a minimal threaded
-                sendfile server with 4 connections, largest file first, best of 3 (goal ≤ 1.5 × that); and next to
-                the reference's cold sync in the same run (goal ≥ 4 × faster)
+                sendfile server with 4 connections, largest file first, best of 3 (goal ≤ 1.5 × that); and, like
+                the reference's cold sync in the same run (goal ≥ 4 × faster), from a server holding only those 11
+                tables (the reference's `da sync` takes one --table, so its cold sync is measured that way)
   no-change     `da sync` of every table (10,000+) with nothing changed, median of 10   goal ≤ 100 ms
   da --version  median of 20, next to spawning `true`                                     goal ≤ 20 ms
   reference     with REFERENCE_DIR set (a checkout of keboola/agnes-the-ai-analyst), after our server has stopped:
@@ -322,14 +323,14 @@ def proc_status_kb(pid, field):
 
 
 class Server:
-    """The release da-server on DATA; the same port at every start, stderr appended to WORK/server.log."""
+    """The release da-server on `data` (DATA); the same port at every start, stderr appended to WORK/<log>."""
 
-    def __init__(self):
+    def __init__(self, data=DATA, log="server.log"):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, JWT_SECRET_KEY=SECRET, DATA_DIR=DATA, PORT=str(self.port),
+        self.env = dict(os.environ, JWT_SECRET_KEY=SECRET, DATA_DIR=data, PORT=str(self.port),
                         LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"))
-        self.log_path = os.path.join(WORK, "server.log")
+        self.log_path = os.path.join(WORK, log)
         self.process = None
         self.spawned_at = None
 
@@ -788,6 +789,25 @@ def cold_syncs(env, runs=3):
     return min(times), downloaded
 
 
+def cold_syncs_on_eleven():
+    """Best seconds of cold syncs of the 11 tables from a second server whose data holds only them: the data the
+    reference's cold sync is measured on (see bench_reference)."""
+    server = Server(subset_data_dir(os.path.join(WORK, "data-eleven"), 0), log="server-eleven.log")
+    try:
+        token = first_start(server, quiet=True)
+        # The start-up job profiles the 11 tables (seconds of CPU): measured once it is done.
+        deadline = time.perf_counter() + 600
+        while json.loads(manifest(server, token))["assets"]["profiles"] is None:
+            if time.perf_counter() > deadline:
+                raise RuntimeError("the 11-table server did not finish profiling within 10 minutes")
+            time.sleep(0.2)
+        env = dict(cli_env(server, token), DA_CONFIG_DIR=os.path.join(WORK, "da-config-eleven"),
+                   DA_LOCAL_DIR=os.path.join(WORK, "workspace-eleven"))
+        return cold_syncs(env)[0]
+    finally:
+        server.stop()
+
+
 def no_change_syncs(env, tables, runs=10):
     """Median ms of `runs` syncs of every table with nothing changed (after one sync that fetches everything)."""
     da_sync(env)
@@ -868,16 +888,20 @@ def add_reference_rows(summary, ours, reference):
             ("start to healthy vs reference", f"{ours['health_s']:.3f} s (ready {ours['ready_s']:.2f} s)"),
             ("rebuild vs reference", f"{ours['rebuild_s']:.2f} s")]
     if reference is None:
-        summary.add("da sync cold vs the reference", f"{ours['cold_s'] * 1000:.0f} ms", NOT_MEASURED, "≥ 4× faster",
-                    None)
+        summary.add("da sync cold vs the reference", f"{ours['cold_eleven_s'] * 1000:.0f} ms", NOT_MEASURED,
+                    "≥ 4× faster", None)
         for name, measured in rows:
             summary.add(name, measured, NOT_MEASURED, "–", None)
         return
-    ratio = reference["cold_sync_s"] / ours["cold_s"]
-    log(f"da sync, cold: ours {ours['cold_s'] * 1000:.0f} ms vs reference {reference['cold_sync_s'] * 1000:.0f} ms "
-        f"({reference['cold_sync_bytes'] / 1e6:.0f} MB) = {ratio:.1f}× faster   goal ≥ 4×")
-    summary.add("da sync cold vs the reference", f"{ours['cold_s'] * 1000:.0f} ms = {ratio:.1f}× faster",
-                f"reference {reference['cold_sync_s'] * 1000:.0f} ms", "≥ 4× faster", ratio >= 4)
+    # Like for like: both from a server holding only the 11 tables (with 10,012 published, ours is cold_s).
+    ratio = reference["cold_sync_s"] / ours["cold_eleven_s"]
+    log(f"da sync, cold, from a server of the 11 tables: ours {ours['cold_eleven_s'] * 1000:.0f} ms vs reference "
+        f"{reference['cold_sync_s'] * 1000:.0f} ms ({reference['cold_sync_bytes'] / 1e6:.0f} MB) = {ratio:.1f}× faster"
+        f"   goal ≥ 4×   (ours with {ours['tables']:,} tables published: {ours['cold_s'] * 1000:.0f} ms = "
+        f"{reference['cold_sync_s'] / ours['cold_s']:.1f}×)")
+    summary.add("da sync cold vs the reference", f"{ours['cold_eleven_s'] * 1000:.0f} ms = {ratio:.1f}× faster",
+                f"reference {reference['cold_sync_s'] * 1000:.0f} ms (same 11-table server)", "≥ 4× faster",
+                ratio >= 4)
     tables = f"reference, {reference['manifest_tables']:,} tables"
     theirs = [f"{tables}: {reference['manifest_rps_32']:.1f} req/s ({reference['manifest_bytes'] / 1e6:.2f} MB)",
               f"{tables}: {reference['manifest_p99_ms_1']:.2f} ms",
@@ -914,14 +938,15 @@ def yes_no(value):
 # ---- the phases of a run: each measures, prints its figures, adds its goals to the summary and keeps in `ours`
 # what later phases and the reference's comparison need ----
 
-def first_start(server):
+def first_start(server, quiet=False):
     """Starts the server on the new data (no published epoch: it rebuilds before it listens); the admin's token."""
     server.spawn()
     first_ready = server.wait_ready()
     status, body = request(server.port, "POST", "/auth/bootstrap",
                            body={"email": "bench@example.com", "password": "bench-password-123"})
     assert status == 200, (status, body[:500])
-    log(f"first start (no published epoch): ready after {first_ready:.1f} s")
+    if not quiet:
+        log(f"first start (no published epoch): ready after {first_ready:.1f} s")
     return json.loads(body)["access_token"]
 
 
@@ -1050,6 +1075,9 @@ def cli_phase(server, token, summary, ours):
         f"{limit_s * 1000:.0f} ms = {cold_s / limit_s:.2f}×   goal ≤ 1.5×")
     summary.add("da sync cold, 11 tables", f"{cold_s * 1000:.0f} ms = {cold_s / limit_s:.2f}× limit",
                 f"receive + SHA-256 {limit_s * 1000:.0f} ms", "≤ 1.5× limit", cold_s <= 1.5 * limit_s)
+    ours["cold_eleven_s"] = cold_syncs_on_eleven()
+    log(f"da sync, cold, from a server of only those 11 tables (as the reference's is measured): "
+        f"{ours['cold_eleven_s'] * 1000:.0f} ms")
     nochange_ms = no_change_syncs(env, ours["tables"])
     log(f"da sync, no change ({ours['tables']:,} tables): median {nochange_ms:.1f} ms   goal ≤ 100 ms")
     summary.add(f"da sync, no change, {ours['tables']:,} tables", f"{nochange_ms:.1f} ms", "–", "≤ 100 ms",
