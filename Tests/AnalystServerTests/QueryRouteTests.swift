@@ -111,7 +111,8 @@ struct QueryRouteTests {
                 client, [.authorization: "Bearer \(token)"], "SELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = 3")
             #expect(slow.status == .badRequest)
             #expect(try detail(slow) == "Query timed out after 1 s")
-            #expect(started.duration(to: .now) < .seconds(10))
+            // The query would run for hours: well under a minute means it was interrupted (a loaded CI took 10.3 s).
+            #expect(started.duration(to: .now) < .seconds(60))
             let after = try await query(client, [.authorization: "Bearer \(token)"], "SELECT 42 AS answer")
             #expect(after.status == .ok, "the connection is usable after the interrupt")
         }

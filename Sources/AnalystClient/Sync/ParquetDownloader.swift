@@ -188,12 +188,11 @@ public struct ParquetDownloader: Sendable {
                 outcome = try await httpClient.execute(request: request, delegate: receiver, deadline: .now() + .hours(6)).get()
                 (hasher, offset) = try await receiver.flush()
                 await file.closeFile()
-            } catch let failure as Failure {
-                await file.closeFile()
-                throw failure
             } catch {
+                // What arrived is written (kept for resuming) and no write is left running when the file is closed.
+                _ = try? await receiver.flush()
                 await file.closeFile()
-                throw Failure.retryable("download failed: \(APIClient.describe(error))")
+                throw error as? Failure ?? Failure.retryable("download failed: \(APIClient.describe(error))")
             }
             let head = outcome.head
             let status = Int(head.status.code)
