@@ -25,57 +25,60 @@ struct ViewSessionTests {
         return views
     }
 
-    @Test func viewsChangeOnlyWhenCommittedAndOnlyWhereNeeded() throws {
+    /// A prepared workspace in a temporary directory and its analyst database.
+    static func withWorkspace(_ body: (Workspace, LocalDatabase) throws -> Void) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let workspace = Workspace(path: directory.path)
         try workspace.prepare()
-        let database = LocalDatabase(workspace: workspace)
-        try Self.write("SELECT 1 AS x", to: workspace.parquet("a"))
-        try Self.write("SELECT 2 AS y", to: workspace.parquet("b"))
-        try Self.write("SELECT 3 AS z", to: workspace.parquet("mine"))
-        try Database(path: workspace.database.path).connect().execute("CREATE TABLE mine AS SELECT 'analyst' AS note")
+        try body(workspace, LocalDatabase(workspace: workspace))
+    }
 
-        // A first sync: "a" arrives first, "b" is made at the end; the analyst's own table is a clash, left alone.
-        let first = ViewSession(database: database)
-        first.make("a")
-        let report = try first.finish(tables: ["a", "b", "mine"], remakeAll: false)
-        #expect(report.views == 2 && report.clashes == ["mine"])
-        #expect(try Self.views(workspace) == ["a": ["x"], "b": ["y"]])
-        #expect(
-            try Database(path: workspace.database.path).connect().query("SELECT note FROM mine").rows().first?[0].stringValue
-                == "analyst")
+    @Test func viewsChangeOnlyWhenCommittedAndOnlyWhereNeeded() throws {
+        try Self.withWorkspace { workspace, database in
+            try Self.write("SELECT 1 AS x", to: workspace.parquet("a"))
+            try Self.write("SELECT 2 AS y", to: workspace.parquet("b"))
+            try Self.write("SELECT 3 AS z", to: workspace.parquet("mine"))
+            try Database(path: workspace.database.path).connect().execute("CREATE TABLE mine AS SELECT 'analyst' AS note")
 
-        // A sync that stops before its end changes no view.
-        try Self.write("SELECT 4 AS c", to: workspace.parquet("c"))
-        do {
-            let stopped = ViewSession(database: database)
-            stopped.make("c")
+            // A first sync: "a" arrives first, "b" is made at the end; the analyst's own table is a clash, left alone.
+            let first = ViewSession(database: database)
+            first.make("a")
+            let report = try first.finish(tables: ["a", "b", "mine"], remakeAll: false)
+            #expect(report.views == 2 && report.clashes == ["mine"])
+            #expect(try Self.views(workspace) == ["a": ["x"], "b": ["y"]])
+            #expect(
+                try Database(path: workspace.database.path).connect().query("SELECT note FROM mine").rows().first?[0].stringValue
+                    == "analyst")
+
+            // A sync that stops before its end changes no view.
+            try Self.write("SELECT 4 AS c", to: workspace.parquet("c"))
+            do {
+                let stopped = ViewSession(database: database)
+                stopped.make("c")
+            }
+            #expect(try Self.views(workspace).keys.sorted() == ["a", "b"])
+
+            // The next one makes what changed ("b" has a new column) and what is missing ("c"), drops what went ("a").
+            try Self.write("SELECT 5 AS y, 6 AS w", to: workspace.parquet("b"))
+            let next = ViewSession(database: database)
+            next.make("b")
+            let after = try next.finish(tables: ["b", "c"], remakeAll: false)
+            #expect(after.views == 2 && after.dropped == ["a"])
+            #expect(try Self.views(workspace) == ["b": ["y", "w"], "c": ["c"]])
         }
-        #expect(try Self.views(workspace).keys.sorted() == ["a", "b"])
-
-        // The next one makes what changed ("b" has a new column) and what is missing ("c"), drops what went ("a").
-        try Self.write("SELECT 5 AS y, 6 AS w", to: workspace.parquet("b"))
-        let next = ViewSession(database: database)
-        next.make("b")
-        let after = try next.finish(tables: ["b", "c"], remakeAll: false)
-        #expect(after.views == 2 && after.dropped == ["a"])
-        #expect(try Self.views(workspace) == ["b": ["y", "w"], "c": ["c"]])
     }
 
     @Test func aViewThatCannotBeMadeFailsTheCommitAndChangesNothing() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let workspace = Workspace(path: directory.path)
-        try workspace.prepare()
-        let database = LocalDatabase(workspace: workspace)
-        try Self.write("SELECT 1 AS x", to: workspace.parquet("a"))
-        _ = try ViewSession(database: database).finish(tables: ["a"], remakeAll: false)
+        try Self.withWorkspace { workspace, database in
+            try Self.write("SELECT 1 AS x", to: workspace.parquet("a"))
+            _ = try ViewSession(database: database).finish(tables: ["a"], remakeAll: false)
 
-        try Data("not parquet".utf8).write(to: workspace.parquet("broken"))
-        let session = ViewSession(database: database)
-        session.make("broken")
-        #expect(throws: (any Error).self) { try session.finish(tables: ["a", "broken"], remakeAll: true) }
-        #expect(try Self.views(workspace) == ["a": ["x"]])
+            try Data("not parquet".utf8).write(to: workspace.parquet("broken"))
+            let session = ViewSession(database: database)
+            session.make("broken")
+            #expect(throws: (any Error).self) { try session.finish(tables: ["a", "broken"], remakeAll: true) }
+            #expect(try Self.views(workspace) == ["a": ["x"]])
+        }
     }
 }

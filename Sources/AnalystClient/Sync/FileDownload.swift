@@ -207,15 +207,8 @@ struct FileSink: Sendable {
     func writeNow(_ parts: [ByteBuffer], at offset: Int64) throws {
         var position = offset
         for part in parts {
-            try part.withUnsafeReadableBytes { bytes in
-                guard let base = bytes.baseAddress else { return }
-                var done = 0
-                while done < bytes.count {
-                    let count = pwrite(descriptor, base + done, bytes.count - done, off_t(position) + off_t(done))
-                    if count < 0 && errno == EINTR { continue }
-                    guard count > 0 else { throw FileSink.error(path) }
-                    done += count
-                }
+            guard part.withUnsafeReadableBytes({ Workspace.writeAll($0, to: descriptor, at: position) }) else {
+                throw FileSink.error(path)
             }
             position += Int64(part.readableBytes)
         }

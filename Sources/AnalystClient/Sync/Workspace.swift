@@ -168,6 +168,20 @@ public struct Workspace: Sendable {
         return Int64(info.st_size)
     }
 
+    /// Writes all of `bytes` at `offset` of an open file, through short writes and interrupts; false on an error
+    /// (`errno` says which). Blocking.
+    static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, at offset: Int64) -> Bool {
+        guard let base = bytes.baseAddress else { return true }  // nothing to write
+        var done = 0
+        while done < bytes.count {
+            let count = pwrite(descriptor, base + done, bytes.count - done, off_t(offset) + off_t(done))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            done += count
+        }
+        return true
+    }
+
     /// Writes `data` to `url` through a temporary file and a rename, so a reader never sees half a file.
     /// Not synced to disk: everything under `server/` is a copy of the server's data that the next sync checks and
     /// fetches again (an fsync per file was a third of a cold sync on this machine's disk; see docs/performance.md).
@@ -181,18 +195,7 @@ public struct Workspace: Sendable {
         }
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw fail(temporary.path) }
-        let written = data.withUnsafeBytes { bytes -> Bool in
-            guard let base = bytes.baseAddress else { return true }  // nothing to write
-            var offset = 0
-            while offset < bytes.count {
-                let count = write(descriptor, base + offset, bytes.count - offset)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                offset += count
-            }
-            return true
-        }
-        guard written else {
+        guard data.withUnsafeBytes({ Workspace.writeAll($0, to: descriptor, at: 0) }) else {
             let error = fail(temporary.path)
             close(descriptor)
             throw error

@@ -93,9 +93,10 @@ struct SyncController {
     /// `{"generated_at", "tables": {id: profile}}` for the tables the caller may read (the reference's profiles.json),
     /// kept per reader until the profiles hash changes (`generated_at` is when the kept answer was made).
     func profilesBundle(readable: Set<String>?) async throws -> Response {
-        let body = try await profiles.body(readable: readable, current: manifest.profilesHash) {
-            let hash = manifest.profilesHash
-            return (hash, ByteBuffer(string: try await renderProfiles(readable: readable)))
+        // The hash is read before the profiles: a body is never kept under a newer hash than its contents.
+        let hash = manifest.profilesHash
+        let body = try await profiles.body(readable: readable, current: hash) {
+            (hash, ByteBuffer(string: try await renderProfiles(readable: readable)))
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
