@@ -49,4 +49,46 @@ struct AccessPolicyTests {
         #expect(try await policy.accessibleTables(for: admin) == nil)
         await system.close()
     }
+
+    /// Concurrent reviews of one request: exactly one takes effect, the others are told it is no longer pending
+    /// (never a database error); concurrent grants of one dataset all succeed.
+    @Test func concurrentReviewsAndGrantsDoNotFail() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let system = try SystemDatabase(path: directory.appending("system.duckdb"), logger: LogCapture().logger())
+        let users = UserRepository(system: system)
+        let admin = try await users.create(email: "admin@example.com", name: nil, role: .admin, passwordHash: nil)
+        let ana = try await users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let permissions = Permissions(system: system)
+        let request = try await permissions.request(user: ana, tableID: "orders", reason: "reporting")
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    do {
+                        if index.isMultiple(of: 2) {
+                            try await permissions.approve(requestID: request.id, reviewer: admin)
+                        } else {
+                            try await permissions.deny(requestID: request.id, reviewer: admin)
+                        }
+                        return "reviewed"
+                    } catch Permissions.PermissionError.requestNotPending {
+                        return "not pending"
+                    } catch {
+                        return "failed: \(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == "reviewed" }.count == 1, "\(outcomes)")
+        #expect(outcomes.filter { $0 == "not pending" }.count == 11, "\(outcomes)")
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<12 {
+                group.addTask { try await permissions.grant(userID: ana.id, dataset: "in.c-hr.*", access: .read) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await permissions.grants(userID: ana.id).filter { $0.dataset == "in.c-hr.*" }.count == 1)
+    }
 }

@@ -47,7 +47,10 @@ public struct Permissions: Sendable {
     /// Sets (inserts or replaces) a user's access to a dataset.
     public func grant(userID: String, dataset: String, access: Access) async throws {
         try await system.withConnection { connection in
-            try Permissions.upsert(connection, userID: userID, dataset: dataset, access: access)
+            // Two grants of one dataset at once: the second retries and replaces the first.
+            try KnowledgeStore.retryingConflicts {
+                try Permissions.upsert(connection, userID: userID, dataset: dataset, access: access)
+            }
         }
     }
 
@@ -123,20 +126,28 @@ public struct Permissions: Sendable {
 
     private func review(requestID: String, reviewer: User, status: String) async throws {
         try await system.withConnection { connection in
-            try connection.transaction {
-                let rows = try connection.query(
-                    "SELECT user_id, table_id FROM access_requests WHERE id = ? AND status = 'pending'",
-                    [.varchar(requestID)]
-                ).rows()
-                guard let row = rows.first, case .varchar(let userID) = row[0], case .varchar(let tableID) = row[1] else {
-                    throw PermissionError.requestNotPending
-                }
-                try connection.run(
-                    "UPDATE access_requests SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?",
-                    [.varchar(status), .varchar(reviewer.email), .timestamp(TimestampValue(Date())), .varchar(requestID)])
-                if status == "approved" {
-                    try Permissions.upsert(connection, userID: userID, dataset: tableID, access: .read)
-                }
+            // Two reviews of one request at once: DuckDB refuses the second's update, and its retry finds the request
+            // no longer pending (it was a 500 before; the contract fuzzer found it).
+            try KnowledgeStore.retryingConflicts {
+                try reviewPending(requestID: requestID, reviewer: reviewer, status: status, on: connection)
+            }
+        }
+    }
+
+    private func reviewPending(requestID: String, reviewer: User, status: String, on connection: Connection) throws {
+        try connection.transaction {
+            let rows = try connection.query(
+                "SELECT user_id, table_id FROM access_requests WHERE id = ? AND status = 'pending'",
+                [.varchar(requestID)]
+            ).rows()
+            guard let row = rows.first, case .varchar(let userID) = row[0], case .varchar(let tableID) = row[1] else {
+                throw PermissionError.requestNotPending
+            }
+            try connection.run(
+                "UPDATE access_requests SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?",
+                [.varchar(status), .varchar(reviewer.email), .timestamp(TimestampValue(Date())), .varchar(requestID)])
+            if status == "approved" {
+                try Permissions.upsert(connection, userID: userID, dataset: tableID, access: .read)
             }
         }
     }
