@@ -19,7 +19,11 @@ from urllib.parse import urlsplit
 os.environ["SE_OFFLINE"] = "true"
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
@@ -216,6 +220,10 @@ def wait_for(predicate, timeout=10, message=None):
                 return value
         except (NoSuchElementException, StaleElementReferenceException):
             pass
+        except WebDriverException as error:
+            # Chromium reports an element replaced by a navigation this way instead of as a stale element.
+            if "does not belong to the document" not in str(error):
+                raise
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout} s: {message or getattr(predicate, '__name__', 'condition')}")
         time.sleep(0.05)
