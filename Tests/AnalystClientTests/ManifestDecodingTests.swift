@@ -64,6 +64,18 @@ struct ManifestDecodingTests {
             ("{\"tables\":{\"a\u{01}\":{}}}", "a control character in a string"),
             (#"{"tables":{"a":{"hash":"\q","size_bytes":1,"rows":1}}}"#, "a bad escape"),
             (#"{"tables":{"a":{"hash":"h","size_bytes":-,"rows":1}}}"#, "a lone minus"),
+            // Inside members that are skipped, not read (the tables' columns): the same checks.
+            (#"{"tables":{"a":{"hash":"h","size_bytes":1,"rows":1,"columns":[{"name":"\q"}]}}}"#, "a bad escape in a skipped value"),
+            (
+                "{\"tables\":{\"a\":{\"hash\":\"h\",\"size_bytes\":1,\"rows\":1,\"x\":\"a\u{01}\"}}}",
+                "a control character in a skipped value"
+            ),
+            (#"{"tables":{"a":{"hash":"h","size_bytes":1,"rows":1,"x":{1:2}}}}"#, "a key that is not a string in a skipped object"),
+            (#"{"tables":{"a":{"hash":"h","size_bytes":1,"rows":1,"x":{"k" 2}}}}"#, "no colon in a skipped object"),
+            (
+                #"{"tables":{"a":{"hash":"h","size_bytes":1,"rows":1,"x":"unterminated \"}}}}"#,
+                "an escaped quote that leaves a skipped string open"
+            ),
         ]
         for (text, why) in refused {
             #expect(throws: (any Error).self, "\(why)") { try Manifest.decode(Data(text.utf8)) }

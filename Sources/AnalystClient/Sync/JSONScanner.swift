@@ -36,6 +36,32 @@ struct JSONScanner {
 
     /// Reads a string.
     mutating func string() throws -> String {
+        let (start, escaped) = try scanString()
+        defer { position += 1 }
+        guard escaped else { return String(decoding: bytes[start..<position], as: UTF8.self) }
+        // Escapes are rare here (ids and hashes are plain): Foundation decodes them.
+        do {
+            return try JSONDecoder().decode(String.self, from: Data(bytes[(start - 1)...position]))
+        } catch {
+            throw Malformed(offset: start, expected: "a string with valid escapes")
+        }
+    }
+
+    /// Moves past a string without making it (a skipped value's strings are most of what the manifest holds).
+    private mutating func skipString() throws {
+        let (start, escaped) = try scanString()
+        position += 1
+        // Escapes are checked as `string()` would: decoded, and the result dropped.
+        if escaped {
+            guard (try? JSONDecoder().decode(String.self, from: Data(bytes[(start - 1)..<position]))) != nil else {
+                throw Malformed(offset: start, expected: "a string with valid escapes")
+            }
+        }
+    }
+
+    /// Finds the end of the string that starts here: returns where its text starts and whether it has escapes,
+    /// leaving `position` at the closing quote.
+    private mutating func scanString() throws -> (start: Int, escaped: Bool) {
         try expect(UInt8(ascii: "\""))
         let start = position
         var escaped = false
@@ -50,14 +76,7 @@ struct JSONScanner {
             }
             position += 1
         }
-        defer { position += 1 }
-        guard escaped else { return String(decoding: bytes[start..<position], as: UTF8.self) }
-        // Escapes are rare here (ids and hashes are plain): Foundation decodes them.
-        do {
-            return try JSONDecoder().decode(String.self, from: Data(bytes[(start - 1)...position]))
-        } catch {
-            throw Malformed(offset: start, expected: "a string with valid escapes")
-        }
+        return (start, escaped)
     }
 
     /// Reads a string, or `null` as `nil`.
@@ -119,14 +138,21 @@ struct JSONScanner {
         guard position < bytes.count else { throw malformed("a value") }
         switch bytes[position] {
         case UInt8(ascii: "{"):
-            try object { scanner, _ in try scanner.skipValue(depth: depth + 1) }
+            position += 1
+            if try consume(UInt8(ascii: "}")) { return }
+            repeat {
+                try skipString()
+                try expect(UInt8(ascii: ":"))
+                try skipValue(depth: depth + 1)
+            } while try consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "}"))
         case UInt8(ascii: "["):
             position += 1
             if try consume(UInt8(ascii: "]")) { return }
             repeat { try skipValue(depth: depth + 1) } while try consume(UInt8(ascii: ","))
             try expect(UInt8(ascii: "]"))
         case UInt8(ascii: "\""):
-            _ = try string()
+            try skipString()
         case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
             guard let literal = [Self.true, Self.false, Self.null].first(where: { bytes[position...].starts(with: $0) }) else {
                 throw malformed("true, false or null")

@@ -73,6 +73,18 @@ public final class ViewSession: @unchecked Sendable {
         self.database = database
     }
 
+    /// Opens the database and begins the transaction now, so that DuckDB's load overlaps other work. A failure is
+    /// kept for `finish`.
+    public func open() {
+        lock.withLock {
+            do {
+                _ = try session()
+            } catch {
+                failure = failure ?? error
+            }
+        }
+    }
+
     /// Makes (or replaces) the view of table `id`, whose file was just installed. A failure is kept for `finish`.
     public func make(_ id: String) {
         lock.withLock {

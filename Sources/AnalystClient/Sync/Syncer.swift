@@ -142,8 +142,39 @@ public struct Syncer: Sendable {
             if !options.dryRun { try state.save(to: workspace.stateFile) }
             return report
         }
-        let body = try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(60))
         let fullSync = options.tables.isEmpty && !options.docsOnly
+        // When the sync will likely change tables (a first sync, tables asked for that are not here), the analyst
+        // database opens while the manifest is fetched: DuckDB's load and open then overlap the network and the
+        // manifest's reading instead of the downloads.
+        let databaseMissing = !FileManager.default.fileExists(atPath: workspace.database.path)
+        let views = ViewSession(database: LocalDatabase(workspace: workspace))
+        var opening: Task<Void, Never>?
+        let likelyChangesTables = fullSync ? state.manifest_fingerprint == nil : options.tables.contains { state.tables[$0] == nil }
+        if !options.dryRun && !options.docsOnly && likelyChangesTables {
+            try workspace.prepare()
+            opening = Task { _ = try? await BlockingExecutor.shared.run { views.open() } }
+        }
+        do {
+            let synced = try await sync(
+                options, fullSync: fullSync, jobs: jobs, httpClient: httpClient, client: client, state: state, report: report,
+                views: views, databaseMissing: databaseMissing)
+            await opening?.value
+            return synced
+        } catch {
+            // No DuckDB work is left running when the command ends.
+            await opening?.value
+            throw error
+        }
+    }
+
+    /// The sync after the upload-only case: manifest, plan, downloads, views, assets, uploads.
+    private func sync(
+        _ options: SyncOptions, fullSync: Bool, jobs: Int, httpClient: HTTPClient, client: APIClient, state: LocalSyncState,
+        report: SyncReport, views: ViewSession, databaseMissing: Bool
+    ) async throws -> SyncReport {
+        var state = state
+        var report = report
+        let body = try await client.send(.GET, "/api/sync/manifest", timeout: .seconds(60))
         let fingerprint = Manifest.fingerprint(of: body)
         if fullSync && !options.dryRun && fingerprint == state.manifest_fingerprint && isIntact(state) {
             // The manifest is the one the last complete sync applied and every file is in place: nothing to fetch.
@@ -184,8 +215,6 @@ public struct Syncer: Sendable {
         // Each table's view is made as soon as its file is installed, while the others download; all views change in
         // one transaction, committed after the downloads.
         let moved = state.workspace != workspace.root.path
-        let databaseMissing = !FileManager.default.fileExists(atPath: workspace.database.path)
-        let views = ViewSession(database: LocalDatabase(workspace: workspace))
         let (installed, installing) = AsyncStream.makeStream(of: String.self)
         async let viewsMade: Void = {
             for await id in installed { _ = try? await BlockingExecutor.shared.run { views.make(id) } }
