@@ -85,6 +85,7 @@ public enum ServerLauncher {
 
     /// Opens everything and serves until a graceful shutdown completes.
     public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
+        HeapSettings.apply()
         for warning in configuration.instance.warnings {
             logger.warning("\(warning)")
         }
