@@ -32,6 +32,7 @@ public func buildApplication(dependencies: ServerDependencies) -> some Applicati
     ]
     if let catalog = background.catalog { services.append(CatalogService(enricher: catalog)) }
     services.append(JiraService(processor: background.jira, registry: dependencies.stores.registry, logger: logger))
+    services.append(BodyReleaseService(bodies: dependencies.syncBodies))
     if let telegram = background.telegram {
         if let webhook = telegram.webhook {
             services.append(webhook)
@@ -159,7 +160,8 @@ public func buildRouter(dependencies: ServerDependencies) -> Router<AppRequestCo
             kmAdmin: signedIn.group("api/memory/admin").add(middleware: RoleMiddleware(minimum: .kmAdmin)))
     SyncController(
         manifest: stores.manifest, accessPolicy: stores.accessPolicy, registry: stores.registry, jobs: background.syncJobs,
-        history: stores.syncHistory, system: stores.system, directory: directory, knowledge: knowledge
+        history: stores.syncHistory, system: stores.system, directory: directory, knowledge: knowledge,
+        bodies: dependencies.syncBodies
     )
     .addRoutes(user: signedIn.group("api/sync"), admin: admin.group("api/sync"))
     DataController(

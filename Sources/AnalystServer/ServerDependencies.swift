@@ -105,6 +105,8 @@ public final class ServerDependencies: Sendable {
     /// The rebuild queued at start; until it has published, the server serves the epoch published before the start
     /// (`syncJobs.isStarting`, health `starting`, `/api/health/ready` 503).
     public let startupJob: SyncJob
+    /// The manifests and profiles bundles the sync routes keep as bytes (emptied when unused: `BodyReleaseService`).
+    let syncBodies = SyncBodies()
 
     private init(
         configuration: ServerConfiguration, stores: DataStores, tokens: TokenService, web: WebUI, logger: Logger

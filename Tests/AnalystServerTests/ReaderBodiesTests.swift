@@ -82,4 +82,38 @@ struct ReaderBodiesTests {
         }
         #expect(bodies.stored.entries == 1)
     }
+
+    /// Bodies nobody asks for are given back: a cache unused for the idle period is emptied, one in use is kept, and
+    /// the next request renders again.
+    @Test func unusedBodiesAreReleased() async {
+        let manifest = SyncManifest()
+        manifest.update(tables: Self.tables(["a", "b"]), docsHash: nil, profilesHash: nil)
+        let bodies = SyncBodies()
+        _ = await bodies.manifests.tables(readable: ["a"], of: manifest)
+        let later = ContinuousClock.now + .seconds(31)
+        #expect(!bodies.release(ifUnusedFor: .seconds(30)), "asked for just now: kept")
+        #expect(bodies.manifests.stored.entries == 1)
+        #expect(bodies.release(ifUnusedFor: .seconds(30), now: later))
+        #expect(bodies.manifests.stored.entries == 0 && bodies.manifests.stored.bytes == 0)
+        #expect(!bodies.release(ifUnusedFor: .seconds(30), now: later), "nothing left to drop")
+        let again = String(buffer: await bodies.manifests.tables(readable: ["a"], of: manifest))
+        #expect(again.contains(#""a":"#) && !again.contains(#""b":"#))
+        #expect(bodies.manifests.stored.entries == 1)
+    }
+
+    @Test func theReleaseServiceEmptiesUnusedBodiesUntilCancelled() async throws {
+        let manifest = SyncManifest()
+        manifest.update(tables: Self.tables(["a"]), docsHash: nil, profilesHash: nil)
+        let bodies = SyncBodies()
+        _ = await bodies.manifests.tables(readable: nil, of: manifest)
+        let service = BodyReleaseService(bodies: bodies, idle: .milliseconds(50), interval: .milliseconds(20))
+        let running = Task { try await service.run() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while bodies.manifests.stored.entries > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(bodies.manifests.stored.entries == 0, "released after being unused")
+        running.cancel()
+        try await running.value
+    }
 }

@@ -7,7 +7,8 @@ import Synchronization
 /// bundle (by the profiles hash). Most requests send a stored buffer (shared, not copied).
 ///
 /// Bounded: at most `maxEntries` bodies and `maxBytes` in all (a full cache is emptied before the next one is kept);
-/// a body of another version empties it. Readers with the same access share one body.
+/// a body of another version empties it, and `release(ifUnusedFor:)` empties one nobody asked for a while. Readers
+/// with the same access share one body.
 final class ReaderBodies<Version: Hashable & Sendable>: Sendable {
     /// Who a body is for: every table (admins) or exactly these tables.
     enum Readers: Hashable, Sendable {
@@ -19,6 +20,8 @@ final class ReaderBodies<Version: Hashable & Sendable>: Sendable {
         var version: Version?
         var bodies: [Readers: ByteBuffer] = [:]
         var bytes = 0
+        /// When a body was last asked for.
+        var lastUse = ContinuousClock.now
     }
 
     let maxEntries: Int
@@ -36,12 +39,24 @@ final class ReaderBodies<Version: Hashable & Sendable>: Sendable {
         readable: Set<String>?, current: Version, render: () async throws -> (version: Version, body: ByteBuffer)
     ) async rethrows -> ByteBuffer {
         let readers = readable.map(Readers.only) ?? .everyone
-        if let stored = state.withLock({ $0.version == current ? $0.bodies[readers] : nil }) {
-            return stored
+        let stored = state.withLock { state in
+            state.lastUse = .now
+            return state.version == current ? state.bodies[readers] : nil
         }
+        if let stored { return stored }
         let (version, body) = try await render()
         keep(body, for: readers, version: version)
         return body
+    }
+
+    /// Empties the cache if no body was asked for during `idle` (up to `now`); whether it dropped any.
+    @discardableResult
+    func release(ifUnusedFor idle: Duration, now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { state in
+            guard !state.bodies.isEmpty, now - state.lastUse >= idle else { return false }
+            state = State()
+            return true
+        }
     }
 
     /// How many bodies and bytes are kept (for tests and diagnostics).
@@ -70,5 +85,20 @@ extension ReaderBodies where Version == UInt64 {
             let (version, json) = manifest.tablesJSON(readable: readable)
             return (version, ByteBuffer(string: json))
         }
+    }
+}
+
+/// The bodies the sync routes keep: manifests' table lists by the published tables' version, profiles bundles by the
+/// profiles hash. Shared by `SyncController` and `BodyReleaseService`, which empties them when they go unused.
+final class SyncBodies: Sendable {
+    let manifests = ReaderBodies<UInt64>()
+    let profiles = ReaderBodies<String?>()
+
+    /// Empties each cache nobody asked during `idle`; whether any body was dropped.
+    @discardableResult
+    func release(ifUnusedFor idle: Duration, now: ContinuousClock.Instant = .now) -> Bool {
+        let manifests = manifests.release(ifUnusedFor: idle, now: now)
+        let profiles = profiles.release(ifUnusedFor: idle, now: now)
+        return manifests || profiles
     }
 }

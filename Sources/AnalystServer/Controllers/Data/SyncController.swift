@@ -16,17 +16,15 @@ struct SyncController {
     let system: SystemDatabase
     let directory: DataDirectory
     let knowledge: KnowledgeStore
-    /// The manifest's table lists as bytes, by reader, for the current published tables.
-    let bodies = ReaderBodies<UInt64>()
-    /// The profiles bundles as bytes, by reader, for the current profiles hash.
-    let profiles = ReaderBodies<String?>()
+    /// The manifests' table lists and the profiles bundles as bytes, by reader.
+    let bodies: SyncBodies
 
     func addRoutes(user: RouterGroup<AppRequestContext>, admin: RouterGroup<AppRequestContext>) {
         user.get("manifest") { _, context -> Response in
             let user = try context.requireUser()
             let readable = try await accessPolicy.accessibleTables(for: user)
             let rules = try await knowledge.rules(for: user).hash
-            let tables = await bodies.tables(readable: readable, of: manifest)
+            let tables = await bodies.manifests.tables(readable: readable, of: manifest)
             return Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                 body: .init(contentsOf: [tables, ByteBuffer(string: manifest.tailJSON(rulesHash: rules))]))
@@ -95,7 +93,7 @@ struct SyncController {
     func profilesBundle(readable: Set<String>?) async throws -> Response {
         // The hash is read before the profiles: a body is never kept under a newer hash than its contents.
         let hash = manifest.profilesHash
-        let body = try await profiles.body(readable: readable, current: hash) {
+        let body = try await bodies.profiles.body(readable: readable, current: hash) {
             (hash, ByteBuffer(string: try await renderProfiles(readable: readable)))
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
