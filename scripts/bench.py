@@ -33,12 +33,12 @@ each figure next to its limit, measured in the same run on the same machine, wit
                 da-server to a receive-only client
   da sync cold  11 tables (~107 MB: the 9 sample tables, events_1m and wide_100mb) into an empty workspace, best of
                 3, next to receiving and SHA-256-hashing the same files over loopback from a minimal threaded
-                sendfile server with 4 connections, largest file first, best of 3 (goal ≤ 1.5 × that; the same
-                also writing the files, as da sync must, is printed beside it, and the floor no da sync can go
-                below here: the same client also fetching and writing the manifest and asset bundles, plus the
-                start of the da process, its --version); and, like
-                the reference's cold sync in the same run (goal ≥ 4 × faster), from a server holding only those 11
-                tables (the reference's `da sync` takes one --table, so its cold sync is measured that way)
+                sendfile server with 4 connections, largest file first, best of 3 (goal ≤ 1.5 × that; printed
+                beside it: the same also writing the files, as da sync must, and the floor no da sync can go below
+                here, the same client also fetching and writing the manifest and asset bundles, plus the start of
+                the da process, its --version); and, from a server holding only those 11 tables, next to the
+                reference's cold sync in the same run (goal ≥ 4 × faster; the reference's `da sync` takes one
+                --table, so its cold sync is measured that way)
   no-change     `da sync` of every table (10,000+) with nothing changed, median of 10   goal ≤ 100 ms
   da --version  median of 20, next to spawning `true`                                     goal ≤ 20 ms
   reference     with REFERENCE_DIR set (a checkout of keboola/agnes-the-ai-analyst), after our server has stopped:
@@ -776,18 +776,18 @@ def receive_and_hash_limit(tables, extra, runs=3):
             files[url] = everything[url]
     written = os.path.join(WORK, "limit-files")
 
-    def best_written(wanted):
+    def best_written(port, wanted):
         times = []
         for _ in range(runs):
             shutil.rmtree(written, ignore_errors=True)
             os.makedirs(written)
-            times.append(receive_and_hash(static.port, wanted, write_dir=written))
+            times.append(receive_and_hash(port, wanted, write_dir=written))
         return min(times)
 
     with SendfileServer({**paths, **extra}) as static:
         best = min(receive_and_hash(static.port, files) for _ in range(runs))
-        with_writes = best_written(files)
-        with_everything = best_written(everything)
+        with_writes = best_written(static.port, files)
+        with_everything = best_written(static.port, everything)
     shutil.rmtree(written, ignore_errors=True)
     return best, with_writes, with_everything, sum(size for size, _ in files.values())
 

@@ -5,13 +5,21 @@ import TestSupport
 import Testing
 
 struct AccessPolicyTests {
-    @Test func everyRuleInOrder() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+    /// A system database in `directory` with an admin and an analyst (Ana).
+    static func adminAndAnalyst(in directory: TemporaryDirectory) async throws
+        -> (system: SystemDatabase, users: UserRepository, admin: User, ana: User)
+    {
         let system = try SystemDatabase(path: directory.appending("system.duckdb"), logger: LogCapture().logger())
         let users = UserRepository(system: system)
         let admin = try await users.create(email: "admin@example.com", name: nil, role: .admin, passwordHash: nil)
         let ana = try await users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        return (system, users, admin, ana)
+    }
+
+    @Test func everyRuleInOrder() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (system, users, admin, ana) = try await Self.adminAndAnalyst(in: directory)
         let km = try await users.create(email: "km@example.com", name: nil, role: .kmAdmin, passwordHash: nil)
         try await system.withConnection { connection in
             try connection.execute(
@@ -55,10 +63,7 @@ struct AccessPolicyTests {
     @Test func concurrentReviewsAndGrantsDoNotFail() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let system = try SystemDatabase(path: directory.appending("system.duckdb"), logger: LogCapture().logger())
-        let users = UserRepository(system: system)
-        let admin = try await users.create(email: "admin@example.com", name: nil, role: .admin, passwordHash: nil)
-        let ana = try await users.create(email: "ana@example.com", name: nil, role: .analyst, passwordHash: nil)
+        let (system, _, admin, ana) = try await Self.adminAndAnalyst(in: directory)
         let permissions = Permissions(system: system)
         let request = try await permissions.request(user: ana, tableID: "orders", reason: "reporting")
         let outcomes = await withTaskGroup(of: String.self) { group in
@@ -90,5 +95,6 @@ struct AccessPolicyTests {
             try await group.waitForAll()
         }
         #expect(try await permissions.grants(userID: ana.id).filter { $0.dataset == "in.c-hr.*" }.count == 1)
+        await system.close()
     }
 }

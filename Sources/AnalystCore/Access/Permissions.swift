@@ -48,7 +48,7 @@ public struct Permissions: Sendable {
     public func grant(userID: String, dataset: String, access: Access) async throws {
         try await system.withConnection { connection in
             // Two grants of one dataset at once: the second retries and replaces the first.
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try Permissions.upsert(connection, userID: userID, dataset: dataset, access: access)
             }
         }
@@ -128,7 +128,7 @@ public struct Permissions: Sendable {
         try await system.withConnection { connection in
             // Two reviews of one request at once: DuckDB refuses the second's update, and its retry finds the request
             // no longer pending (it was a 500 before; the contract fuzzer found it).
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try reviewPending(requestID: requestID, reviewer: reviewer, status: status, on: connection)
             }
         }

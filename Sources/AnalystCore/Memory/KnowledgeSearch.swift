@@ -80,7 +80,7 @@ enum KnowledgeSearch {
     static func refresh(_ connection: Connection) -> Bool {
         do {
             try connection.execute("LOAD fts")
-            return try KnowledgeStore.retryingConflicts {
+            return try SystemDatabase.retryingConflicts {
                 try connection.transaction {
                     let now = try connection.query(
                         "SELECT count(*), coalesce(bit_xor(hash(id, title, content, tags)), 0) FROM knowledge_items"

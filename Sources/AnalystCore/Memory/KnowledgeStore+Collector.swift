@@ -52,7 +52,7 @@ extension KnowledgeStore {
     /// Adds `emails` to an item's contributors (each once, in order); its text and governance stay as they are.
     func addContributors(_ emails: [String], to id: String) async throws {
         try await writing { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.transaction { try KnowledgeStore.addContributors(emails, to: id, on: connection) }
             }
         }
@@ -61,7 +61,7 @@ extension KnowledgeStore {
     /// New text for the collector's pending revision of an approved item (never for anything else).
     func updateRevision(_ id: String, title: String, content: String, tags: [String], contributors: [String]) async throws {
         try await writing { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.transaction {
                     let updated = try connection.run(
                         """

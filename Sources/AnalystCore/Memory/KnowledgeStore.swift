@@ -178,7 +178,7 @@ public struct KnowledgeStore: Sendable {
         guard try await item(id, for: user) != nil else { throw KnowledgeError.notFound }
         return try await writing { connection in
             // Two votes of one user on one item at once (two tabs): the second runs again on the first's row.
-            _ = try KnowledgeStore.retryingConflicts {
+            _ = try SystemDatabase.retryingConflicts {
                 try connection.run(
                     """
                     INSERT INTO knowledge_votes (item_id, user_id, vote, voted_at) VALUES (?, ?, ?, now())
@@ -190,7 +190,7 @@ public struct KnowledgeStore: Sendable {
             ).rows().first
             let counts = (upvotes: Int(row?[0].int64Value ?? 0), downvotes: Int(row?[1].int64Value ?? 0))
             if let threshold = approvingUpvotes, counts.upvotes >= threshold {
-                _ = try KnowledgeStore.retryingConflicts {
+                _ = try SystemDatabase.retryingConflicts {
                     try connection.run(
                         """
                         UPDATE knowledge_items SET status = 'approved', approved_by = 'threshold', approved_at = now(), updated_at = now(),
@@ -218,7 +218,7 @@ public struct KnowledgeStore: Sendable {
             try ids.map { id in
                 (
                     id,
-                    try KnowledgeStore.retryingConflicts { try KnowledgeStore.transition(connection, id, action, reason, audience, admin) }
+                    try SystemDatabase.retryingConflicts { try KnowledgeStore.transition(connection, id, action, reason, audience, admin) }
                 )
             }
         }
@@ -280,7 +280,7 @@ public struct KnowledgeStore: Sendable {
         let values = parameters
         // Two edits of one item at once: DuckDB refuses the second, which then runs again on the first's result.
         let updated = try await writing { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.run(
                     "UPDATE knowledge_items SET \(changes.isEmpty ? "" : changes + ", ")edited_by = ?, edited_at = now(), updated_at = now() WHERE id = ?",
                     values + [.varchar(admin.email), .varchar(id)])
@@ -292,34 +292,11 @@ public struct KnowledgeStore: Sendable {
 
     // MARK: - Rows
 
-    /// DuckDB refuses the second of two transactions changing one row at once; the retry then sees the new status.
-    /// A write refused because another transaction changed the same row first: an update conflict, or two
-    /// inserts of one key meeting (an upsert's retry then updates the row the other inserted; a genuine duplicate
-    /// fails again and is thrown after the retries).
     /// Runs a write to the knowledge tables, then empties the rules cache (also when it fails: it may have been
     /// committed before the error).
     func writing<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         defer { system.rulesCache.invalidateAll() }
         return try await system.withConnection(body)
-    }
-
-    static func isConcurrentWrite(_ error: DuckDBError) -> Bool {
-        let message = error.message
-        return message.localizedCaseInsensitiveContains("conflict") || message.localizedCaseInsensitiveContains("duplicate key")
-    }
-
-    static func retryingConflicts<T>(_ body: () throws -> T) throws -> T {
-        for attempt in 0..<8 {
-            do {
-                return try body()
-            } catch let error as DuckDBError where KnowledgeStore.isConcurrentWrite(error) {
-                // A short, growing, jittered pause (this runs on a pool thread, never the cooperative pool) lets
-                // the other transaction commit first.
-                usleep(useconds_t.random(in: 500...2_000) << attempt)
-                continue
-            }
-        }
-        return try body()
     }
 
     static func item(_ row: [Value]) -> KnowledgeItem? {

@@ -43,7 +43,7 @@ public struct TelegramLinks: Sendable {
         let now = self.now()
         let cutoff = expiryCutoff(now)
         return try await system.withConnection { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.transaction {
                     try connection.run(
                         "DELETE FROM telegram_codes WHERE created_at < ? OR chat_id = ?",
@@ -72,7 +72,7 @@ public struct TelegramLinks: Sendable {
         let now = self.now()
         let cutoff = expiryCutoff(now)
         return try await system.withConnection { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.transaction { () -> Int64? in
                     guard
                         let row = try connection.query(
@@ -100,7 +100,7 @@ public struct TelegramLinks: Sendable {
     @discardableResult
     public func unlink(userID: String) async throws -> Bool {
         try await system.withConnection { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.run("DELETE FROM telegram_links WHERE user_id = ?", [.varchar(userID)]) > 0
             }
         }
@@ -110,7 +110,7 @@ public struct TelegramLinks: Sendable {
     @discardableResult
     public func unlink(chatID: Int64) async throws -> Bool {
         try await system.withConnection { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.run("DELETE FROM telegram_links WHERE chat_id = ?", [.bigint(chatID)]) > 0
             }
         }

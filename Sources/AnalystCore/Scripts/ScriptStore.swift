@@ -152,7 +152,7 @@ public struct ScriptStore: Sendable {
     /// Scheduled scripts due at `now`, each moved to its next time in the same step, so one is never started twice.
     public func claimDue(now: Date = Date()) async throws -> [Script] {
         try await system.withConnection { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.transaction {
                     let due = try connection.query(
                         """
@@ -220,7 +220,7 @@ public struct ScriptStore: Sendable {
     public func claimCooldown(scriptID: String, userID: String, cooldown: Duration, now: Date = Date()) async throws -> Bool {
         let seconds = Double(cooldown.components.seconds)
         return try await system.withConnection { connection in
-            try KnowledgeStore.retryingConflicts {
+            try SystemDatabase.retryingConflicts {
                 try connection.transaction {
                     if case .timestamp(let last)? = try connection.query(
                         "SELECT last_sent_at FROM notification_cooldowns WHERE script_id = ? AND user_id = ?",

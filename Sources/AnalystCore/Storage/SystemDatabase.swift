@@ -44,3 +44,28 @@ public final class SystemDatabase: Sendable {
         await pool.shutdown(gracePeriod: gracePeriod)
     }
 }
+
+extension SystemDatabase {
+    /// Whether DuckDB refused a write because another transaction changed the same row first: an update conflict, or
+    /// two inserts of one key meeting.
+    static func isConcurrentWrite(_ error: DuckDBError) -> Bool {
+        let message = error.message
+        return message.localizedCaseInsensitiveContains("conflict") || message.localizedCaseInsensitiveContains("duplicate key")
+    }
+
+    /// Runs `body`, running it again (up to 8 times, after a short, growing, jittered pause) while DuckDB refuses it as
+    /// a concurrent write: the retry sees what the other transaction committed (an upsert's retry updates the row the
+    /// other inserted; a genuine duplicate fails again and is thrown). Blocking: on a pool thread, never the
+    /// cooperative pool.
+    static func retryingConflicts<T>(_ body: () throws -> T) throws -> T {
+        for attempt in 0..<8 {
+            do {
+                return try body()
+            } catch let error as DuckDBError where isConcurrentWrite(error) {
+                usleep(useconds_t.random(in: 500...2_000) << attempt)
+                continue
+            }
+        }
+        return try body()
+    }
+}
