@@ -1,0 +1,50 @@
+import DuckDB
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AnalystCore
+
+struct TableProfilesTests {
+    /// One pass profiles every changed table on one database; a table whose file cannot be read fails alone (the
+    /// tables after it are still profiled), and only it is tried again by the next pass.
+    @Test func aPassProfilesEveryTableAndAnUnreadableFileFailsAlone() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try OrchestratorTests.Setup(temporary)
+        try setup.writeSource("shop", tables: ["a_orders": 12, "b_broken": 3, "c_customers": 5, "d_leads": 7])
+        _ = try await setup.orchestrator.rebuild()
+        // The published file of b_broken is damaged after its publication.
+        let broken = ExtractSource(name: "shop", in: setup.directory.extracts).parquetFile(for: "b_broken")
+        try Data("not a parquet file".utf8).write(to: broken)
+
+        let profiles = TableProfiles(
+            system: setup.system, directory: setup.directory, options: ProfilerOptions(), logger: LogCapture().logger())
+        let published = try await SyncStateStore(system: setup.system).all()
+        #expect(published.map(\.id).sorted() == ["a_orders", "b_broken", "c_customers", "d_leads"])
+        let errors = try await profiles.refresh(published: published, registry: [])
+        #expect(Array(errors.keys) == ["b_broken"])
+        #expect(errors["b_broken"]?.contains("profiling failed") == true)
+        #expect(try await storedRowCounts(setup.system) == ["a_orders": 12, "c_customers": 5, "d_leads": 7])
+
+        // The next pass tries the failed table again, and only it.
+        try setup.writeSource("shop", tables: ["b_broken": 4])
+        let again = try await profiles.refresh(published: published, registry: [])
+        #expect(again.isEmpty)
+        #expect(try await storedRowCounts(setup.system) == ["a_orders": 12, "b_broken": 4, "c_customers": 5, "d_leads": 7])
+        await setup.system.close()
+    }
+
+    /// Each stored profile's `row_count`, by table.
+    private func storedRowCounts(_ system: SystemDatabase) async throws -> [String: Int] {
+        try await system.withConnection { connection in
+            var counts: [String: Int] = [:]
+            for row in try connection.query(
+                "SELECT table_id, CAST(json_extract(profile, '$.row_count') AS BIGINT) FROM table_profiles"
+            ).rows() {
+                if let id = row[0].stringValue, let count = row[1].int64Value { counts[id] = Int(count) }
+            }
+            return counts
+        }
+    }
+}
