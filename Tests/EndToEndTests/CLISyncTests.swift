@@ -114,6 +114,11 @@ struct CLISyncTests {
         for id in CLISyncTests.sampleTables {
             #expect(try CLISyncTests.sha256(setup.parquet(id)) == manifest[id]?["hash"] as? String, "\(id) matches the manifest's SHA-256")
         }
+        // Each file came in one request, whole: a download that needed a second attempt (a short or corrupt first
+        // one, then a resume) would count fewer bytes.
+        let sizes = CLISyncTests.sampleTables.compactMap { manifest[$0]?["size_bytes"] as? Int }
+        #expect(sizes.count == CLISyncTests.sampleTables.count)
+        #expect(first["bytes_downloaded"] as? Int == sizes.reduce(0, +))
         let count = try await CLIProcess.run(
             ["query", "--format", "csv", "SELECT count(*) AS n FROM customers"], environment: setup.environment)
         #expect(count.stdout == "n\r\n50\n", "\(count.stderr)")

@@ -156,7 +156,7 @@ public struct KnowledgeStore: Sendable {
         source: String = "manual"
     ) async throws -> String {
         let id = UUID().uuidString.lowercased()
-        try await writing { connection in
+        _ = try await writing { connection in
             try connection.run(
                 """
                 INSERT INTO knowledge_items (id, title, content, category, tags, status, contributors, source_user, audience, source,
