@@ -8,7 +8,7 @@ each figure next to its limit, measured in the same run on the same machine, wit
 
   first start   for information: the first start has no published epoch and rebuilds before it listens; its
                 start-up job then profiles every new table, and the first sync job below queues behind that (about
-                ten minutes with 10,000 tables on the 2-core machine: most of the run's time)
+                three minutes with 10,000 tables on the 2-core machine: the longest wait of the run)
   start-up      stop the server (SIGTERM; then again with SIGKILL) and start it on the same data: seconds from the
                 spawn until GET /api/health/live and GET /api/health first answer 200 (goal ≤ 1 s) and until
                 GET /api/health/ready answers 200, i.e. the start-up rebuild of 10,000+ tables has published (goal
