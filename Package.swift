@@ -193,6 +193,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "AnalystCore",
+                "DuckDB",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -26,20 +26,7 @@ struct OrchestratorTests {
         func writeSource(
             _ name: String, tables: [String: Int], remote: [String: String] = [:], attachments: [RemoteAttachment] = []
         ) throws {
-            let source = ExtractSource(name: name, in: directory.extracts)
-            try FileManager.default.createDirectory(at: source.dataDirectory, withIntermediateDirectories: true)
-            let connection = try Database().connect()
-            var entries: [ExtractTable] = []
-            for (table, rows) in tables.sorted(by: { $0.key < $1.key }) {
-                try connection.execute(
-                    "COPY (SELECT range AS id, 'row ' || range AS label FROM range(\(rows))) TO '\(source.parquetFile(for: table).path)' (FORMAT parquet)"
-                )
-                entries.append(ExtractTable(name: table, rows: Int64(rows), sizeBytes: 0))
-            }
-            for table in remote.keys.sorted() {
-                entries.append(ExtractTable(name: table, rows: 0, sizeBytes: 0, queryMode: .remote))
-            }
-            try ExtractContract.write(source, tables: entries, attachments: attachments, remoteViews: remote)
+            try ExtractFixtures.write(name, tables: tables, in: directory.extracts, remote: remote, attachments: attachments)
         }
     }
 

@@ -13,15 +13,7 @@ import Testing
 struct StartupTests {
     /// Writes source `name` with one table per entry (`rows` rows each), replacing what the source held.
     static func writeSource(_ name: String, tables: [String: Int], in directory: TemporaryDirectory) throws {
-        let source = ExtractSource(name: name, in: URL(fileURLWithPath: directory.appending("data/extracts")))
-        try FileManager.default.createDirectory(at: source.dataDirectory, withIntermediateDirectories: true)
-        let connection = try Database().connect()
-        for (table, rows) in tables {
-            try connection.execute(
-                "COPY (SELECT range AS id FROM range(\(rows))) TO '\(source.parquetFile(for: table).path)' (FORMAT parquet)")
-        }
-        try ExtractContract.write(
-            source, tables: tables.keys.sorted().map { ExtractTable(name: $0, rows: Int64(tables[$0] ?? 0), sizeBytes: 0) })
+        try ExtractFixtures.write(name, tables: tables, in: URL(fileURLWithPath: directory.appending("data/extracts")))
     }
 
     /// Opens the dependencies and runs their start-up rebuild (as a server's sync service does), then closes them.
