@@ -291,6 +291,8 @@ import Testing
             fake.enqueue(.truncated)
             let failed = try await collect(client, fixture)
             #expect(failed["status"] as? String == "failed" && (failed["error"] as? String)?.isEmpty == false)
+            // Health says `starting` until the start-up rebuild has published (slow on a busy machine).
+            await waitUntilStarted(fixture.dependencies)
             let health = try jsonObject(try await client.execute(uri: "/api/health", method: .get))
             let memory = try #require((health["services"] as? [String: Any])?["corporate_memory"] as? [String: Any])
             #expect(memory["status"] as? String == "warning" && health["status"] as? String == "healthy")
