@@ -104,7 +104,7 @@ public struct TableProfiles: Sendable {
 }
 
 /// The in-memory DuckDB of one profiling pass, opened at its first table. `@unchecked Sendable`: it is only touched
-/// inside `executor.run`, whose one thread runs one closure at a time.
+/// inside the profiler's `executor.run`, a serial executor (one closure at a time, each after the one before).
 private final class PassDatabase: @unchecked Sendable {
     var database: Database?
 
