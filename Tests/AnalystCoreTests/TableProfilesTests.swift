@@ -6,6 +6,11 @@ import Testing
 @testable import AnalystCore
 
 struct TableProfilesTests {
+    struct Stored: Equatable, Sendable {
+        var rows: Int
+        var profiledAt: String
+    }
+
     /// One pass profiles every changed table on one database; a table whose file cannot be read fails alone (the
     /// tables after it are still profiled), and only it is tried again by the next pass.
     @Test func aPassProfilesEveryTableAndAnUnreadableFileFailsAlone() async throws {
@@ -25,26 +30,31 @@ struct TableProfilesTests {
         let errors = try await profiles.refresh(published: published, registry: [])
         #expect(Array(errors.keys) == ["b_broken"])
         #expect(errors["b_broken"]?.contains("profiling failed") == true)
-        #expect(try await storedRowCounts(setup.system) == ["a_orders": 12, "c_customers": 5, "d_leads": 7])
+        #expect(try await stored(setup.system).mapValues(\.rows) == ["a_orders": 12, "c_customers": 5, "d_leads": 7])
+        let before = try await stored(setup.system)
 
         // The next pass tries the failed table again, and only it.
         try setup.writeSource("shop", tables: ["b_broken": 4])
         let again = try await profiles.refresh(published: published, registry: [])
         #expect(again.isEmpty)
-        #expect(try await storedRowCounts(setup.system) == ["a_orders": 12, "b_broken": 4, "c_customers": 5, "d_leads": 7])
+        let after = try await stored(setup.system)
+        #expect(after.mapValues(\.rows) == ["a_orders": 12, "b_broken": 4, "c_customers": 5, "d_leads": 7])
+        #expect(after.filter { $0.key != "b_broken" } == before, "the profiled tables were not profiled again")
         await setup.system.close()
     }
 
-    /// Each stored profile's `row_count`, by table.
-    private func storedRowCounts(_ system: SystemDatabase) async throws -> [String: Int] {
+    /// Each stored profile's `row_count` and when it was made, by table.
+    private func stored(_ system: SystemDatabase) async throws -> [String: Stored] {
         try await system.withConnection { connection in
-            var counts: [String: Int] = [:]
+            var profiles: [String: Stored] = [:]
             for row in try connection.query(
-                "SELECT table_id, CAST(json_extract(profile, '$.row_count') AS BIGINT) FROM table_profiles"
+                "SELECT table_id, CAST(json_extract(profile, '$.row_count') AS BIGINT), CAST(profiled_at AS VARCHAR) FROM table_profiles"
             ).rows() {
-                if let id = row[0].stringValue, let count = row[1].int64Value { counts[id] = Int(count) }
+                if let id = row[0].stringValue, let count = row[1].int64Value, let at = row[2].stringValue {
+                    profiles[id] = Stored(rows: Int(count), profiledAt: at)
+                }
             }
-            return counts
+            return profiles
         }
     }
 }
