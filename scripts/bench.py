@@ -316,17 +316,12 @@ def generate_data():
 
 # ---- the server ----
 
-def memory_split(pid):
-    """(VmRSS, RssAnon, RssFile) of a process in MB: all resident pages, its own (anonymous) ones, mapped files'."""
-    return tuple(proc_status_kb(pid, field) / 1024 for field in ("VmRSS", "RssAnon", "RssFile"))
-
-
 def describe_memory(split):
     return f"{split[0]:.1f} MB = {split[1]:.1f} MB anonymous + {split[2]:.1f} MB mapped files"
 
 
 def idle_floor():
-    """memory_split of a da-server on an empty data directory, 5 s after ready: what any idle da-server holds."""
+    """Server.memory_split of a da-server on an empty data directory, 5 s after ready: what any idle da-server holds."""
     empty = os.path.join(WORK, "data-empty")
     shutil.rmtree(empty, ignore_errors=True)
     os.makedirs(empty)
@@ -335,7 +330,7 @@ def idle_floor():
         server.spawn()
         server.wait_ready()
         time.sleep(5)
-        return memory_split(server.process.pid)
+        return server.memory_split()
     finally:
         server.stop()
 
@@ -398,6 +393,10 @@ class Server:
 
     def memory_mb(self, field="VmRSS"):
         return proc_status_kb(self.process.pid, field) / 1024
+
+    def memory_split(self):
+        """(VmRSS, RssAnon, RssFile) in MB: all resident pages, its own (anonymous) ones, the mapped files'."""
+        return tuple(self.memory_mb(field) for field in ("VmRSS", "RssAnon", "RssFile"))
 
     def reset_peak(self):
         """Resets VmHWM to the current RSS (clear_refs 5); False where the kernel does not allow it."""
@@ -1047,8 +1046,7 @@ def startup_phase(server, token, summary, ours):
         figures = measure_restart(server, token, how, "t0000")
         ready_at = server.spawned_at + figures["ready"]
         time.sleep(max(0.0, 5 - (time.perf_counter() - ready_at)))
-        figures["memory"] = memory_split(server.process.pid)
-        figures["rss_mb"] = figures["memory"][0]
+        figures["memory"] = server.memory_split()
         log("  " + describe_restart(f"start after {name}", figures) + f"; VmRSS 5 s after ready "
             f"{describe_memory(figures['memory'])}")
         summary.add(f"start-up after {name}: live, health", f"{figures['live']:.3f} s, {figures['health']:.3f} s",
@@ -1061,7 +1059,7 @@ def startup_phase(server, token, summary, ours):
                     "–", "200 before ready", served_while_starting(figures))
         if name == "SIGTERM":
             ours["health_s"], ours["ready_s"] = figures["health"], figures["ready"]
-    ours["idle_mb"] = figures["rss_mb"]
+    ours["idle_mb"] = figures["memory"][0]
     floor = idle_floor()
     log(f"  the floor, a da-server on an empty data directory 5 s after ready: {describe_memory(floor)}")
     summary.add("idle RSS, 5 s after ready", describe_memory(figures["memory"]),
