@@ -115,9 +115,75 @@ struct OrchestratorTests {
         let report = try await setup.orchestrator.rebuild()
         #expect(report.tableErrors.keys.sorted() == ["t100"])
         #expect(report.tableCount == 199)
-        let analytics = try Database(path: setup.directory.analyticsDatabase.path).connect()
-        #expect(try analytics.query("SELECT count(*) FROM duckdb_views() WHERE NOT internal").scalar() == .bigint(199))
-        #expect(try analytics.query("SELECT count(*) FROM t199").scalar() == .bigint(1))
+        let file = try Database(path: setup.directory.analyticsDatabase.path).connect()
+        #expect(try file.query("SELECT count(*) FROM \(Orchestrator.localFilesTable)").scalar() == .bigint(199))
+        #expect(try file.query("SELECT count(*) FROM \(Orchestrator.localFilesTable) WHERE name = 't100'").scalar() == .bigint(0))
+        let analytics = try AnalyticsDatabase(
+            path: setup.directory.analyticsDatabase.path, poolSize: 1, attacher: setup.attacher, logger: LogCapture().logger())
+        #expect(try await analytics.withConnection { try $0.query("SELECT count(*) FROM t199").scalar() } == .bigint(1))
+        await analytics.close()
+        await setup.system.close()
+    }
+
+    /// A local table of one file is read by name through the query epoch's replacement scan, not a view kept in the
+    /// file (~5 KB of memory each while an epoch is open); remote and partitioned tables keep their views. Names
+    /// resolve as DuckDB's own do (any case, quoted, aliased, `main.`), and a name nobody published stays unknown.
+    @Test func localTablesAreReadByNameWithoutAViewEach() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try Setup(temporary)
+        try setup.writeSource("shop", tables: ["orders": 10, "customers": 5])
+        try setup.writeSource("crm", tables: [:], remote: ["live_calls": "SELECT 42 AS answer"])
+        let report = try await setup.orchestrator.rebuild()
+        #expect(report.published == ["shop": ["customers", "orders"], "crm": ["live_calls"]])
+        let state = Dictionary(uniqueKeysWithValues: try await SyncStateStore(system: setup.system).all().map { ($0.id, $0) })
+        #expect(state["orders"]?.columns.map(\.name) == ["id", "label"], "columns come from the rebuild's check")
+
+        let file = try Database(path: setup.directory.analyticsDatabase.path).connect()
+        let views = try file.query("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").rows()
+        #expect(views == [[.varchar("live_calls")]])
+        let listed = try file.query("SELECT name, path FROM \(Orchestrator.localFilesTable) ORDER BY name").rows()
+        let orders = ExtractSource(name: "shop", in: setup.directory.extracts).parquetFile(for: "orders").path
+        #expect(listed.count == 2)
+        #expect(listed.last == [.varchar("orders"), .varchar(orders)])
+
+        let analytics = try AnalyticsDatabase(
+            path: setup.directory.analyticsDatabase.path, poolSize: 1, attacher: setup.attacher, logger: LogCapture().logger())
+        for sql in [
+            "SELECT count(*) FROM orders", "SELECT count(*) FROM ORDERS", "SELECT count(*) FROM \"Orders\" AS o WHERE o.id >= 0",
+            "SELECT count(*) FROM main.orders", "SELECT count(*) FROM server.main.orders",
+            "SELECT count(*) FROM orders JOIN customers USING (id)",
+        ] {
+            let count = try await analytics.withConnection { try $0.query(sql).scalar() }
+            #expect(count == .bigint(sql.contains("JOIN") ? 5 : 10), "\(sql)")
+        }
+        let described = try await analytics.withConnection { try $0.query("DESCRIBE orders").rows().map { $0.first } }
+        #expect(described == [.varchar("id"), .varchar("label")])
+        #expect(try await analytics.withConnection { try $0.query("SELECT answer FROM live_calls").scalar() } == .integer(42))
+        let unknown = await #expect(throws: DuckDBError.self) {
+            try await analytics.withConnection { try $0.query("SELECT * FROM not_published").rows() }
+        }
+        #expect(unknown?.message.contains("not_published does not exist") == true)
+        await analytics.close()
+        await setup.system.close()
+    }
+
+    /// A `server.duckdb` written before the list of local files (a view per table) is still served: a start serves
+    /// the last epoch until its rebuild publishes.
+    @Test func anAnalyticsFileWithAViewPerTableIsStillServed() async throws {
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let setup = try Setup(temporary)
+        try setup.writeSource("shop", tables: ["orders": 10])
+        let parquet = ExtractSource(name: "shop", in: setup.directory.extracts).parquetFile(for: "orders").path
+        do {
+            let old = try Database(path: setup.directory.analyticsDatabase.path).connect()
+            try old.execute("CREATE VIEW orders AS SELECT * FROM read_parquet(\(Identifier.literal(parquet)))")
+        }
+        let analytics = try AnalyticsDatabase(
+            path: setup.directory.analyticsDatabase.path, poolSize: 1, attacher: setup.attacher, logger: LogCapture().logger())
+        #expect(try await analytics.withConnection { try $0.query("SELECT count(*) FROM orders").scalar() } == .bigint(10))
+        await analytics.close()
         await setup.system.close()
     }
 

@@ -1,4 +1,3 @@
-import AnalystCore
 import DuckDB
 import Foundation
 import Hummingbird
@@ -6,6 +5,7 @@ import HummingbirdTesting
 import TestSupport
 import Testing
 
+@testable import AnalystCore
 @testable import AnalystServer
 
 /// A server serves what was published before it started at once, and rebuilds from the extracts in the
@@ -25,10 +25,14 @@ struct StartupTests {
         await dependencies.close()
     }
 
+    /// The tables the epoch serves: its views and the local files it reads by name.
     static func tableNames(_ analytics: AnalyticsDatabase) async throws -> [String] {
         try await analytics.withConnection { connection in
             try connection.query(
-                "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal ORDER BY view_name"
+                """
+                SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
+                UNION ALL SELECT name FROM \(Orchestrator.localFilesTable) ORDER BY 1
+                """
             ).rows()
                 .compactMap { $0.first?.stringValue }
         }

@@ -20,7 +20,9 @@ public struct RebuildReport: Sendable, Equatable {
 }
 
 /// Builds `analytics/server.duckdb` from every source's extract: attaches each `extract.duckdb` read-only,
-/// creates one view per published table in a temporary file and renames it over the old one, then records
+/// checks that every published table binds, writes in a temporary file a view per remote or partitioned table and
+/// the list of the other local tables' parquet files (read by name through a replacement scan), renames it over the
+/// old one, then records
 /// `sync_state` (rows, columns, size, SHA-256 of the parquet file — computed only when size or mtime changed).
 ///
 /// A failing source is skipped and reported; the others still publish. Two sources publishing one table name is
@@ -125,13 +127,10 @@ public final class Orchestrator: Sendable {
                 chosen.append((name, source, table, source.localData(for: name)))
             }
             let failures = Orchestrator.createViews(
-                chosen.map {
-                    (
-                        $0.name,
-                        "CREATE VIEW \(Identifier.quoted($0.name)) AS \(Orchestrator.viewBody($0.table, of: $0.source, local: $0.local))"
-                    )
-                }, on: connection)
+                chosen.map { ($0.name, Orchestrator.viewStatement($0.name, $0.table, of: $0.source, local: $0.local)) },
+                on: connection)
             report.tableErrors.merge(failures) { first, _ in first }
+            var localFiles: [(name: String, path: String)] = []
             for (name, source, table, local) in chosen where failures[name] == nil {
                 do {
                     var entry = PublishedTable(
@@ -162,6 +161,7 @@ public final class Orchestrator: Sendable {
                     }
                     published.append(entry)
                     report.published[source.name, default: []].append(name)
+                    if let file = Orchestrator.localFile(table, local) { localFiles.append((name, file.path)) }
                 } catch {
                     report.tableErrors[name] = Orchestrator.message(error)
                 }
@@ -171,7 +171,7 @@ public final class Orchestrator: Sendable {
             let rows = try connection.query(
                 """
                 SELECT table_name, column_name, data_type FROM duckdb_columns()
-                WHERE database_name = current_database() ORDER BY table_name, column_index
+                WHERE database_name IN (current_database(), 'temp') ORDER BY table_name, column_index
                 """
             ).rows()
             for row in rows {
@@ -181,8 +181,9 @@ public final class Orchestrator: Sendable {
             for index in published.indices {
                 published[index].columns = columns[published[index].id] ?? []
             }
-            try Orchestrator.recordAttachedSources(
-                Set(chosen.filter { $0.table.queryMode == .remote && failures[$0.name] == nil }.map(\.source.name)), on: connection)
+            try Orchestrator.recordInternalTables(
+                attachedSources: Set(chosen.filter { $0.table.queryMode == .remote && failures[$0.name] == nil }.map(\.source.name)),
+                localFiles: localFiles, on: connection)
             try connection.execute("CHECKPOINT")
         } catch {
             try? FileManager.default.removeItem(at: temporary)
@@ -198,14 +199,28 @@ public final class Orchestrator: Sendable {
     /// extract's own view); local tables read their parquet files by path and need no attachment.
     static let attachedSourcesTable = "analyst_internal.attached_sources"
 
+    /// Where the analytics database lists the local tables of one parquet file, by name, with their files' paths:
+    /// queries read them through a replacement scan (`AnalyticsDatabase`), not a view. DuckDB keeps ~5 KB of
+    /// catalogue per view for as long as an epoch is open — 50 MB at 10,000 tables.
+    static let localFilesTable = "analyst_internal.local_files"
+
     /// Records which sources the query side must attach (`AnalyticsDatabase` attaches only those: an extract's
-    /// catalogue costs ~5 KB of memory per table for as long as an epoch is open).
-    static func recordAttachedSources(_ sources: Set<String>, on connection: Connection) throws {
+    /// catalogue costs ~5 KB of memory per table for as long as an epoch is open) and which files it reads by name.
+    static func recordInternalTables(
+        attachedSources: Set<String>, localFiles: [(name: String, path: String)], on connection: Connection
+    ) throws {
         try connection.execute("CREATE SCHEMA analyst_internal")
         try connection.execute("CREATE TABLE \(attachedSourcesTable) (source VARCHAR NOT NULL)")
-        guard !sources.isEmpty else { return }
-        try connection.run(
-            "INSERT INTO \(attachedSourcesTable) SELECT unnest(?)", [.list(sources.sorted().map(Value.varchar))])
+        try connection.execute("CREATE TABLE \(localFilesTable) (name VARCHAR NOT NULL, path VARCHAR NOT NULL)")
+        if !attachedSources.isEmpty {
+            try connection.run(
+                "INSERT INTO \(attachedSourcesTable) SELECT unnest(?)", [.list(attachedSources.sorted().map(Value.varchar))])
+        }
+        if !localFiles.isEmpty {
+            try connection.run(
+                "INSERT INTO \(localFilesTable) SELECT unnest(?), unnest(?)",
+                [.list(localFiles.map { .varchar($0.name) }), .list(localFiles.map { .varchar($0.path) })])
+        }
     }
 
     /// Runs every `CREATE VIEW` in one transaction: one write-ahead-log sync instead of one per view (10,000 views
@@ -231,16 +246,27 @@ public final class Orchestrator: Sendable {
         return failures
     }
 
-    /// What a published view selects. A local table reads `local` (its parquet file, or its partition files) by the
-    /// path it has now, so a data directory that was moved or restored elsewhere serves its files after the rebuild
-    /// that every start runs; a remote table selects the extract's own view, which reads the attached remote database.
-    static func viewBody(_ table: ExtractTable, of source: ExtractSource, local: LocalTableData) -> String {
+    /// The statement that publishes a table, run when the rebuild checks that it binds. A local table of one parquet
+    /// file gets a temporary view (its columns are read from it; it is not kept: queries read the file through
+    /// `localFilesTable`); a partitioned table gets a view over its partition files (a replacement scan cannot pass
+    /// `union_by_name`); a remote table a view of the extract's own view, which reads the attached remote database.
+    static func viewStatement(_ name: String, _ table: ExtractTable, of source: ExtractSource, local: LocalTableData) -> String {
+        let quoted = Identifier.quoted(name)
         switch table.queryMode {
         case .local:
-            "SELECT * FROM \(local.relation)"
+            if localFile(table, local) != nil { return "CREATE TEMP VIEW \(quoted) AS SELECT * FROM \(local.relation)" }
+            return "CREATE VIEW \(quoted) AS SELECT * FROM \(local.relation)"
         case .remote:
-            "SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(table.name))"
+            return "CREATE VIEW \(quoted) AS SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(table.name))"
         }
+    }
+
+    /// The parquet file queries read a local table from by name (absolute, as the data directory is now, so a data
+    /// directory moved or restored elsewhere serves its files after the rebuild every start runs); `nil` for a
+    /// partitioned or remote table, which keeps a view.
+    static func localFile(_ table: ExtractTable, _ local: LocalTableData) -> URL? {
+        guard table.queryMode == .local, case .file(let file) = local else { return nil }
+        return file
     }
 
     /// The partition files `names` of a folder with their identities and hashes, hashing only the files whose size

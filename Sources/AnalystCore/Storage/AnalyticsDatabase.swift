@@ -6,7 +6,8 @@ import Synchronization
 /// `analytics/server.duckdb` opened read-only behind the query connection pool, in epochs.
 ///
 /// Each epoch is one open of the file with the source extracts its remote tables need attached read-only (so those
-/// views resolve; local tables' views read their parquet files),
+/// views resolve; partitioned tables' views read their parquet files), a replacement scan that makes every other
+/// local table's name read its parquet file (no catalogue entry per table: ~5 KB of memory each),
 /// file access limited to `extracts/`, external access off and the configuration locked. `reload()` opens a new
 /// epoch on the rebuilt file and swaps it in: new queries use it, queries already running finish on the old
 /// one, which closes when they are done. No query fails because of a swap. Replaced epochs are drained by
@@ -154,6 +155,12 @@ public final class AnalyticsDatabase: Sendable {
                         "a source could not be attached for queries", metadata: ["source": "\(source.name)", "error": "\(error)"])
                 }
             }
+            let files = try localFiles(on: setup)
+            if !files.isEmpty {
+                database.addReplacementScan { name in
+                    files[SandboxRules.foldCase(name)].map { TableReplacement(function: "read_parquet", arguments: [.varchar($0)]) }
+                }
+            }
             // Only the extracts may be read, nothing can be reconfigured by a query afterwards.
             let extracts = attacher.extracts.path.hasSuffix("/") ? attacher.extracts.path : attacher.extracts.path + "/"
             // An epoch's parquet files never change under it (a rebuild opens a new epoch), so their footers
@@ -166,5 +173,21 @@ public final class AnalyticsDatabase: Sendable {
             throw StorageError.cannotOpenDatabase(path: path, reason: error.message)
         }
         return Epoch(number: number, pool: ConnectionPool(database: database, size: poolSize, name: "query-\(number)"))
+    }
+
+    /// The local tables read by name, by their names as DuckDB compares them, with their parquet files' paths
+    /// (empty for a file written before the list existed: its views read the files).
+    private static func localFiles(on connection: Connection) throws -> [String: String] {
+        let exists = try connection.query(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name || '.' || table_name = ?",
+            [.varchar(Orchestrator.localFilesTable)]
+        ).scalar()
+        guard exists == .bigint(1) else { return [:] }
+        var files: [String: String] = [:]
+        for row in try connection.query("SELECT name, path FROM \(Orchestrator.localFilesTable)").rows() {
+            guard row.count == 2, let name = row[0].stringValue, let path = row[1].stringValue else { continue }
+            files[SandboxRules.foldCase(name)] = path
+        }
+        return files
     }
 }
