@@ -86,9 +86,19 @@ import Testing
                 let refused = try await collect(port: port, first: first, until: { !$0.isEmpty })
                 #expect(refused == [#"{"type":"auth_error","message":"\#(expected)"}"#], "\(first)")
             }
-            let crossSite = try await collect(
-                port: port, headers: [.cookie: "access_token=\(token)", .origin: "https://evil.example"], until: { !$0.isEmpty })
-            #expect(crossSite.first?.contains("Cross-site WebSocket refused") == true)
+            // A cross-site cookie is refused before the client says anything (the refusal may arrive with the
+            // upgrade's answer); under a loaded suite the test client has twice returned no message at all. The
+            // refusal must be seen within three tries, and no try may be signed in.
+            var crossSite: [[String]] = []
+            for _ in 0..<3 {
+                crossSite.append(
+                    try await collect(
+                        port: port, headers: [.cookie: "access_token=\(token)", .origin: "https://evil.example"],
+                        until: { !$0.isEmpty }))
+                if crossSite.last?.isEmpty == false { break }
+            }
+            #expect(crossSite.contains { $0.first?.contains("Cross-site WebSocket refused") == true }, "\(crossSite)")
+            #expect(!crossSite.joined().contains { $0.contains("auth_ok") })
         }
         await fixture.dependencies.close()
     }
