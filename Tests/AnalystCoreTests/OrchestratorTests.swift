@@ -126,22 +126,23 @@ struct OrchestratorTests {
     }
 
     /// A local table of one file is read by name through the query epoch's replacement scan, not a view kept in the
-    /// file (~5 KB of memory each while an epoch is open); remote and partitioned tables keep their views. Names
-    /// resolve as DuckDB's own do (any case, quoted, aliased, `main.`), and a name nobody published stays unknown.
+    /// file (~5 KB of memory each while an epoch is open); remote and partitioned tables keep their views, and so does
+    /// a table named like one of DuckDB's catalogue views (DuckDB would list its catalogue instead). Names resolve as
+    /// DuckDB's own do (any case, quoted, aliased, `main.`), and a name nobody published stays unknown.
     @Test func localTablesAreReadByNameWithoutAViewEach() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         let setup = try Setup(temporary)
-        try setup.writeSource("shop", tables: ["orders": 10, "customers": 5])
+        try setup.writeSource("shop", tables: ["orders": 10, "customers": 5, "sqlite_master": 2, "pg_tables": 3])
         try setup.writeSource("crm", tables: [:], remote: ["live_calls": "SELECT 42 AS answer"])
         let report = try await setup.orchestrator.rebuild()
-        #expect(report.published == ["shop": ["customers", "orders"], "crm": ["live_calls"]])
+        #expect(report.published == ["shop": ["customers", "orders", "pg_tables", "sqlite_master"], "crm": ["live_calls"]])
         let state = Dictionary(uniqueKeysWithValues: try await SyncStateStore(system: setup.system).all().map { ($0.id, $0) })
         #expect(state["orders"]?.columns.map(\.name) == ["id", "label"], "columns come from the rebuild's check")
 
         let file = try Database(path: setup.directory.analyticsDatabase.path).connect()
         let views = try file.query("SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").rows()
-        #expect(views == [[.varchar("live_calls")]])
+        #expect(views == [[.varchar("live_calls")], [.varchar("pg_tables")], [.varchar("sqlite_master")]])
         let listed = try file.query("SELECT name, path FROM \(Orchestrator.localFilesTable) ORDER BY name").rows()
         let orders = ExtractSource(name: "shop", in: setup.directory.extracts).parquetFile(for: "orders").path
         #expect(listed.count == 2)
@@ -159,6 +160,10 @@ struct OrchestratorTests {
         }
         let described = try await analytics.withConnection { try $0.query("DESCRIBE orders").rows().map { $0.first } }
         #expect(described == [.varchar("id"), .varchar("label")])
+        for (name, rows) in [("sqlite_master", 2), ("pg_tables", 3)] {
+            let read = try await analytics.withConnection { try $0.query("SELECT count(*), min(label) FROM \(name)").rows() }
+            #expect(read == [[.bigint(Int64(rows)), .varchar("row 0")]], "the table, not DuckDB's catalogue: \(name)")
+        }
         #expect(try await analytics.withConnection { try $0.query("SELECT answer FROM live_calls").scalar() } == .integer(42))
         let unknown = await #expect(throws: DuckDBError.self) {
             try await analytics.withConnection { try $0.query("SELECT * FROM not_published").rows() }

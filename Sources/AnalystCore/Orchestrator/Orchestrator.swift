@@ -126,9 +126,11 @@ public final class Orchestrator: Sendable {
                 }
                 chosen.append((name, source, table, source.localData(for: name)))
             }
+            let systemNames = try Orchestrator.systemViewNames(on: connection)
             let failures = Orchestrator.createViews(
-                chosen.map { ($0.name, Orchestrator.viewStatement($0.name, $0.table, of: $0.source, local: $0.local)) },
-                on: connection)
+                chosen.map {
+                    ($0.name, Orchestrator.viewStatement($0.name, $0.table, of: $0.source, local: $0.local, systemNames: systemNames))
+                }, on: connection)
             report.tableErrors.merge(failures) { first, _ in first }
             var localFiles: [(name: String, path: String)] = []
             for (name, source, table, local) in chosen where failures[name] == nil {
@@ -161,7 +163,9 @@ public final class Orchestrator: Sendable {
                     }
                     published.append(entry)
                     report.published[source.name, default: []].append(name)
-                    if let file = Orchestrator.localFile(table, local) { localFiles.append((name, file.path)) }
+                    if let file = Orchestrator.fileReadByName(name, table, local, systemNames: systemNames) {
+                        localFiles.append((name, file.path))
+                    }
                 } catch {
                     report.tableErrors[name] = Orchestrator.message(error)
                 }
@@ -250,23 +254,38 @@ public final class Orchestrator: Sendable {
     /// file gets a temporary view (its columns are read from it; it is not kept: queries read the file through
     /// `localFilesTable`); a partitioned table gets a view over its partition files (a replacement scan cannot pass
     /// `union_by_name`); a remote table a view of the extract's own view, which reads the attached remote database.
-    static func viewStatement(_ name: String, _ table: ExtractTable, of source: ExtractSource, local: LocalTableData) -> String {
+    static func viewStatement(
+        _ name: String, _ table: ExtractTable, of source: ExtractSource, local: LocalTableData, systemNames: Set<String>
+    ) -> String {
         let quoted = Identifier.quoted(name)
         switch table.queryMode {
         case .local:
-            if localFile(table, local) != nil { return "CREATE TEMP VIEW \(quoted) AS SELECT * FROM \(local.relation)" }
-            return "CREATE VIEW \(quoted) AS SELECT * FROM \(local.relation)"
+            let kind = fileReadByName(name, table, local, systemNames: systemNames) == nil ? "VIEW" : "TEMP VIEW"
+            return "CREATE \(kind) \(quoted) AS SELECT * FROM \(local.relation)"
         case .remote:
             return "CREATE VIEW \(quoted) AS SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(table.name))"
         }
     }
 
     /// The parquet file queries read a local table from by name (absolute, as the data directory is now, so a data
-    /// directory moved or restored elsewhere serves its files after the rebuild every start runs); `nil` for a
-    /// partitioned or remote table, which keeps a view.
-    static func localFile(_ table: ExtractTable, _ local: LocalTableData) -> URL? {
-        guard table.queryMode == .local, case .file(let file) = local else { return nil }
+    /// directory moved or restored elsewhere serves its files after the rebuild every start runs); `nil` when the
+    /// table keeps a view: a partitioned or remote table, or one named like a view of DuckDB's own catalogue
+    /// (`systemNames`: `sqlite_master`, `pg_tables`…), which DuckDB would resolve before asking the replacement scan
+    /// and which only a view in `main` hides.
+    static func fileReadByName(_ name: String, _ table: ExtractTable, _ local: LocalTableData, systemNames: Set<String>) -> URL? {
+        guard table.queryMode == .local, case .file(let file) = local, !systemNames.contains(SandboxRules.foldCase(name)) else {
+            return nil
+        }
         return file
+    }
+
+    /// The names of DuckDB's own views an unqualified name resolves to (the system catalogue's `main` and
+    /// `pg_catalog`, on the search path after the database's own `main`), as DuckDB compares names.
+    static func systemViewNames(on connection: Connection) throws -> Set<String> {
+        let rows = try connection.query(
+            "SELECT view_name FROM duckdb_views() WHERE database_name = 'system' AND schema_name IN ('main', 'pg_catalog')"
+        ).rows()
+        return Set(rows.compactMap { $0.first?.stringValue.map(SandboxRules.foldCase) })
     }
 
     /// The partition files `names` of a folder with their identities and hashes, hashing only the files whose size
