@@ -146,6 +146,10 @@ struct CLISyncTests {
         try FileManager.default.removeItem(atPath: setup.parquet("campaigns"))
         let (restored, _) = try await setup.sync()
         #expect(restored["downloaded"] as? [String] == ["campaigns"])
+        // So does a file another program rewrote (every file still there, one of another size).
+        try Data("not parquet".utf8).write(to: URL(fileURLWithPath: setup.parquet("campaigns")))
+        let (rewritten, _) = try await setup.sync()
+        #expect(rewritten["downloaded"] as? [String] == ["campaigns"])
 
         // The analyst's own tables: one unrelated, one with the name of a table the server will publish.
         do {

@@ -297,7 +297,7 @@ public struct Syncer: Sendable {
         }
         let files = names.filter { $0.hasSuffix(".parquet") || (!$0.contains(".") && workspace.isPartitionDirectory($0)) }
         guard files.count == state.tables.count else { return false }
-        return state.tables.allSatisfy { id, table in workspace.parquetSize(id) == table.size_bytes }
+        return workspace.withParquetSizes { size in state.tables.allSatisfy { id, table in size(id) == table.size_bytes } }
     }
 
     /// Downloads `ids` with at most `jobs` at a time, largest first; records each installed table in `state`

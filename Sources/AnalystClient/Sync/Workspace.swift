@@ -124,6 +124,20 @@ public struct Workspace: Sendable {
     }
 
     /// The sum of the `*.parquet` files in table `id`'s partition folder, `nil` when it has none.
+    /// Calls `body` with a function that answers as `parquetSize` does, looking each file up relative to the open
+    /// `server/parquet` folder: one path component instead of the whole path (for 10,000 tables, the path walks were
+    /// most of the kernel's share of a no-change sync). Blocking.
+    func withParquetSizes<T>(_ body: ((String) -> Int64?) -> T) -> T {
+        let folder = open(parquetPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard folder >= 0 else { return body(parquetSize) }
+        defer { close(folder) }
+        return body { id in
+            var info = stat()
+            if fstatat(folder, id + ".parquet", &info, 0) == 0, (info.st_mode & S_IFMT) == S_IFREG { return Int64(info.st_size) }
+            return partitionsSize(id)
+        }
+    }
+
     private func partitionsSize(_ id: String) -> Int64? {
         let folder = parquetPath + id
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
