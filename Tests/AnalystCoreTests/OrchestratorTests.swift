@@ -22,6 +22,12 @@ struct OrchestratorTests {
                 directory: directory, system: system, attacher: attacher, extensionDirectory: nil, logger: LogCapture().logger())
         }
 
+        /// A query side on the rebuilt `server.duckdb`, as the server opens it.
+        func queryEpoch(poolSize: Int = 1) throws -> AnalyticsDatabase {
+            try AnalyticsDatabase(
+                path: directory.analyticsDatabase.path, poolSize: poolSize, attacher: attacher, logger: LogCapture().logger())
+        }
+
         /// Writes source `name` with tables of `rows` rows each (parquet via DuckDB).
         func writeSource(
             _ name: String, tables: [String: Int], remote: [String: String] = [:], attachments: [RemoteAttachment] = []
@@ -52,8 +58,7 @@ struct OrchestratorTests {
         #expect(second.changedTables.isEmpty, "unchanged files are not hashed again")
 
         // The views resolve through a query epoch, which attaches the extracts.
-        let analytics = try AnalyticsDatabase(
-            path: setup.directory.analyticsDatabase.path, poolSize: 1, attacher: setup.attacher, logger: LogCapture().logger())
+        let analytics = try setup.queryEpoch()
         let count = try await analytics.withConnection { try $0.query("SELECT count(*) FROM orders").scalar() }
         #expect(count == .bigint(10))
         let answer = try await analytics.withConnection { try $0.query("SELECT answer FROM live_calls").scalar() }
@@ -118,8 +123,7 @@ struct OrchestratorTests {
         let file = try Database(path: setup.directory.analyticsDatabase.path).connect()
         #expect(try file.query("SELECT count(*) FROM \(Orchestrator.localFilesTable)").scalar() == .bigint(199))
         #expect(try file.query("SELECT count(*) FROM \(Orchestrator.localFilesTable) WHERE name = 't100'").scalar() == .bigint(0))
-        let analytics = try AnalyticsDatabase(
-            path: setup.directory.analyticsDatabase.path, poolSize: 1, attacher: setup.attacher, logger: LogCapture().logger())
+        let analytics = try setup.queryEpoch()
         #expect(try await analytics.withConnection { try $0.query("SELECT count(*) FROM t199").scalar() } == .bigint(1))
         await analytics.close()
         await setup.system.close()
@@ -148,8 +152,7 @@ struct OrchestratorTests {
         #expect(listed.count == 2)
         #expect(listed.last == [.varchar("orders"), .varchar(orders)])
 
-        let analytics = try AnalyticsDatabase(
-            path: setup.directory.analyticsDatabase.path, poolSize: 1, attacher: setup.attacher, logger: LogCapture().logger())
+        let analytics = try setup.queryEpoch()
         for sql in [
             "SELECT count(*) FROM orders", "SELECT count(*) FROM ORDERS", "SELECT count(*) FROM \"Orders\" AS o WHERE o.id >= 0",
             "SELECT count(*) FROM main.orders", "SELECT count(*) FROM server.main.orders",
@@ -185,8 +188,7 @@ struct OrchestratorTests {
             let old = try Database(path: setup.directory.analyticsDatabase.path).connect()
             try old.execute("CREATE VIEW orders AS SELECT * FROM read_parquet(\(Identifier.literal(parquet)))")
         }
-        let analytics = try AnalyticsDatabase(
-            path: setup.directory.analyticsDatabase.path, poolSize: 1, attacher: setup.attacher, logger: LogCapture().logger())
+        let analytics = try setup.queryEpoch()
         #expect(try await analytics.withConnection { try $0.query("SELECT count(*) FROM orders").scalar() } == .bigint(10))
         await analytics.close()
         await setup.system.close()
@@ -257,8 +259,7 @@ struct OrchestratorTests {
         let setup = try Setup(temporary)
         try setup.writeSource("shop", tables: ["orders": 50_000])
         _ = try await setup.orchestrator.rebuild()
-        let analytics = try AnalyticsDatabase(
-            path: setup.directory.analyticsDatabase.path, poolSize: 2, attacher: setup.attacher, logger: LogCapture().logger())
+        let analytics = try setup.queryEpoch(poolSize: 2)
         let failures = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<3 {
                 group.addTask {

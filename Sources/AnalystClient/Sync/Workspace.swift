@@ -123,7 +123,6 @@ public struct Workspace: Sendable {
         return FileManager.default.fileExists(atPath: parquetPath + name, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
-    /// The sum of the `*.parquet` files in table `id`'s partition folder, `nil` when it has none.
     /// Calls `body` with a function that answers as `parquetSize` does, looking each file up relative to the open
     /// `server/parquet` folder: one path component instead of the whole path (for 10,000 tables, the path walks were
     /// most of the kernel's share of a no-change sync). Blocking.
@@ -131,13 +130,10 @@ public struct Workspace: Sendable {
         let folder = open(parquetPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard folder >= 0 else { return body(parquetSize) }
         defer { close(folder) }
-        return body { id in
-            var info = stat()
-            if fstatat(folder, id + ".parquet", &info, 0) == 0, (info.st_mode & S_IFMT) == S_IFREG { return Int64(info.st_size) }
-            return partitionsSize(id)
-        }
+        return body { id in Workspace.fileSize(atPath: id + ".parquet", relativeTo: folder) ?? partitionsSize(id) }
     }
 
+    /// The sum of the `*.parquet` files in table `id`'s partition folder, `nil` when it has none.
     private func partitionsSize(_ id: String) -> Int64? {
         let folder = parquetPath + id
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
@@ -176,9 +172,10 @@ public struct Workspace: Sendable {
     /// The size of a regular file, `nil` if there is none.
     static func fileSize(_ url: URL) -> Int64? { fileSize(atPath: url.path) }
 
-    static func fileSize(atPath path: String) -> Int64? {
+    /// The size of the regular file at `path`, relative to the open folder `folder` when the path is relative.
+    static func fileSize(atPath path: String, relativeTo folder: Int32 = AT_FDCWD) -> Int64? {
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard fstatat(folder, path, &info, 0) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int64(info.st_size)
     }
 

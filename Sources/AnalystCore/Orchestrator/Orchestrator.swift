@@ -116,24 +116,26 @@ public final class Orchestrator: Sendable {
                 }
             }
             let now = Date()
-            // The tables offered by exactly one source, with where their rows are (looked up once for view and hashes).
-            var chosen: [(name: String, source: ExtractSource, table: ExtractTable, local: LocalTableData)] = []
+            // The tables offered by exactly one source, with where their rows are (looked up once for view and hashes)
+            // and the file queries read by name (nil: the table keeps a view).
+            let systemNames = try Orchestrator.systemViewNames(on: connection)
+            var chosen: [(name: String, source: ExtractSource, table: ExtractTable, local: LocalTableData, byName: URL?)] = []
             for (name, sources) in offers.sorted(by: { $0.key < $1.key }) {
                 guard sources.count == 1, let (source, table) = sources.first else {
                     let names = sources.map(\.source.name).joined(separator: ", ")
                     report.tableErrors[name] = "table \(name) is published by several sources (\(names)); rename it in all but one"
                     continue
                 }
-                chosen.append((name, source, table, source.localData(for: name)))
+                let local = source.localData(for: name)
+                chosen.append((name, source, table, local, Orchestrator.fileReadByName(name, table, local, systemNames: systemNames)))
             }
-            let systemNames = try Orchestrator.systemViewNames(on: connection)
             let failures = Orchestrator.createViews(
                 chosen.map {
-                    ($0.name, Orchestrator.viewStatement($0.name, $0.table, of: $0.source, local: $0.local, systemNames: systemNames))
+                    ($0.name, Orchestrator.viewStatement($0.name, $0.table, of: $0.source, local: $0.local, readByName: $0.byName != nil))
                 }, on: connection)
             report.tableErrors.merge(failures) { first, _ in first }
             var localFiles: [(name: String, path: String)] = []
-            for (name, source, table, local) in chosen where failures[name] == nil {
+            for (name, source, table, local, byName) in chosen where failures[name] == nil {
                 do {
                     var entry = PublishedTable(
                         id: name, source: source.name, queryMode: table.queryMode, description: table.description,
@@ -163,9 +165,7 @@ public final class Orchestrator: Sendable {
                     }
                     published.append(entry)
                     report.published[source.name, default: []].append(name)
-                    if let file = Orchestrator.fileReadByName(name, table, local, systemNames: systemNames) {
-                        localFiles.append((name, file.path))
-                    }
+                    if let byName { localFiles.append((name, byName.path)) }
                 } catch {
                     report.tableErrors[name] = Orchestrator.message(error)
                 }
@@ -250,17 +250,17 @@ public final class Orchestrator: Sendable {
         return failures
     }
 
-    /// The statement that publishes a table, run when the rebuild checks that it binds. A local table of one parquet
-    /// file gets a temporary view (its columns are read from it; it is not kept: queries read the file through
-    /// `localFilesTable`); a partitioned table gets a view over its partition files (a replacement scan cannot pass
-    /// `union_by_name`); a remote table a view of the extract's own view, which reads the attached remote database.
+    /// The statement that publishes a table, run when the rebuild checks that it binds. A local table queries read by
+    /// name (`fileReadByName`) gets a temporary view (its columns are read from it; it is not kept: queries read the
+    /// file through `localFilesTable`); another local table a view over its file or partition files; a remote table a
+    /// view of the extract's own view, which reads the attached remote database.
     static func viewStatement(
-        _ name: String, _ table: ExtractTable, of source: ExtractSource, local: LocalTableData, systemNames: Set<String>
+        _ name: String, _ table: ExtractTable, of source: ExtractSource, local: LocalTableData, readByName: Bool
     ) -> String {
         let quoted = Identifier.quoted(name)
         switch table.queryMode {
         case .local:
-            let kind = fileReadByName(name, table, local, systemNames: systemNames) == nil ? "VIEW" : "TEMP VIEW"
+            let kind = readByName ? "TEMP VIEW" : "VIEW"
             return "CREATE \(kind) \(quoted) AS SELECT * FROM \(local.relation)"
         case .remote:
             return "CREATE VIEW \(quoted) AS SELECT * FROM \(Identifier.quoted(source.name)).\(Identifier.quoted(table.name))"

@@ -6,8 +6,8 @@ import Synchronization
 /// `analytics/server.duckdb` opened read-only behind the query connection pool, in epochs.
 ///
 /// Each epoch is one open of the file with the source extracts its remote tables need attached read-only (so those
-/// views resolve; partitioned tables' views read their parquet files), a replacement scan that makes every other
-/// local table's name read its parquet file (no catalogue entry per table: ~5 KB of memory each),
+/// views resolve; the other views read parquet files), a replacement scan that makes the names of the local tables the
+/// rebuild listed read their parquet files (no catalogue entry per table: ~5 KB of memory each),
 /// file access limited to `extracts/`, external access off and the configuration locked. `reload()` opens a new
 /// epoch on the rebuilt file and swaps it in: new queries use it, queries already running finish on the old
 /// one, which closes when they are done. No query fails because of a swap. Replaced epochs are drained by
