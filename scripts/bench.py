@@ -7,8 +7,8 @@ file is as large as the manifest (`static_page`, see "manifest"). Starts the rel
 each figure next to its limit, measured in the same run on the same machine, with whether its goal is met:
 
   first start   for information: the first start has no published epoch and rebuilds before it listens; its
-                start-up job then profiles every new table, and the first sync job below queues behind that (about
-                three minutes with 10,000 tables on the 2-core machine: the longest wait of the run)
+                start-up job then profiles every new table (about three minutes with 10,000 tables on the 2-core
+                machine), giving way to the first sync job below; the phases after it wait until the server is quiet
   start-up      stop the server (SIGTERM; then again with SIGKILL) and start it on the same data: seconds from the
                 spawn until GET /api/health/live and GET /api/health first answer 200 (goal ≤ 1 s) and until
                 GET /api/health/ready answers 200, i.e. the start-up rebuild of 10,000+ tables has published (goal
@@ -390,6 +390,25 @@ class Server:
             self.process.kill()
             self.process.wait()
         return time.perf_counter() - started
+
+    def wait_quiet(self, window=2.0, timeout=900):
+        """Waits until the server used under 2 % of a core over `window` seconds (background work, such as profiling
+        new tables, is done); returns the seconds waited."""
+        started = time.perf_counter()
+        ticks_per_second = os.sysconf("SC_CLK_TCK")
+
+        def cpu_seconds():
+            with open(f"/proc/{self.process.pid}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks_per_second  # utime + stime
+
+        while time.perf_counter() - started < timeout:
+            self.check_alive()
+            before = cpu_seconds()
+            time.sleep(window)
+            if cpu_seconds() - before < 0.02 * window:
+                return time.perf_counter() - started
+        raise RuntimeError(f"da-server was still busy after {timeout} s: {self.log_tail()}")
 
     def memory_mb(self, field="VmRSS"):
         return proc_status_kb(self.process.pid, field) / 1024
@@ -1026,17 +1045,27 @@ def rebuild_phase(server, token, summary, ours):
     manifest_before = len(manifest(server, token))
     ours["static_size"] = write_sized_table("static", "static_page", manifest_before)
     ours["manifest_before"] = manifest_before
+    started = time.perf_counter()
     jobs = [run_sync_job(server, token) for _ in range(3)]
+    # A job's profile step gives way to queued jobs; the new tables' profiles are made between jobs, after them.
+    # The figures after this phase are measured on a quiet server.
+    server.wait_quiet()
+    profiled_s = time.perf_counter() - started
     body = manifest(server, token)
     tables = ours["tables"] = len(json.loads(body)["tables"])
     ours["manifest_bytes"] = len(body)
     rebuild_ms = min(duration for duration, _ in jobs)
     ours["rebuild_s"] = rebuild_ms / 1000
-    log(f"tables published: {tables:,}; the first sync job ended {jobs[0][1]:.0f} s after its trigger: it queued "
-        f"behind the start-up job, which profiles every new table")
+    log(f"tables published: {tables:,}; the first sync job ended {jobs[0][1]:.1f} s after its trigger, while the "
+        f"start-up job was profiling every new table (it gives way to a queued job); the server was quiet "
+        f"(profiles done) {profiled_s:.0f} s after that trigger")
+    ours["first_job_s"] = jobs[0][1]
+    ours["profiled_s"] = profiled_s
     log(f"rebuild ({tables:,} tables): {rebuild_ms} ms (best of {[duration for duration, _ in jobs]}; trigger to "
         f"job end of the 2nd and 3rd: {jobs[1][1]:.1f} s, {jobs[2][1]:.1f} s)   goal ≤ 10 s")
     summary.add(f"rebuild, {tables:,} tables", f"{rebuild_ms / 1000:.2f} s", "–", "≤ 10 s", rebuild_ms <= 10_000)
+    summary.add("first sync job while 10,000 new tables are profiled", f"{jobs[0][1]:.1f} s trigger to end",
+                f"profiles done {profiled_s:.0f} s after its trigger", "–", None)
 
 
 def startup_phase(server, token, summary, ours):

@@ -136,7 +136,7 @@ public final class ServerDependencies: Sendable {
                     return ["manifest": "\(error)"]
                 }
             },
-            refreshProfiles: { await publication.refreshProfiles() })
+            refreshProfiles: { only, giveWay in await publication.refreshProfiles(only: only, giveWay: giveWay) })
         let catalog = CatalogEnricher.make(
             settings: configuration.connectors, registry: stores.registry, directory: configuration.dataDirectory, logger: logger,
             onDocsChanged: {

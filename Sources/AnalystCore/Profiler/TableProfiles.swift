@@ -20,29 +20,50 @@ public struct TableProfiles: Sendable {
         self.logger = logger
     }
 
-    /// Profiles the tables whose stored profile is missing or older than their file; returns errors by table.
+    /// What a profiling pass did.
+    public struct Pass: Sendable, Equatable {
+        /// Errors by table.
+        public var errors: [String: String] = [:]
+        /// Tables due for a profile that the pass did not try: outside `only`, or after it gave way.
+        public var left = 0
+
+        public init(errors: [String: String] = [:], left: Int = 0) {
+            self.errors = errors
+            self.left = left
+        }
+    }
+
+    /// Profiles the tables whose stored profile is missing or older than their file — only those in `only` when it
+    /// is given — one after another; before each table it stops if `giveWay` says so (another job waits), leaving
+    /// the rest for a later pass.
     @discardableResult
-    public func refresh(published: [PublishedTable], registry: [RegisteredTable]) async throws -> [String: String] {
+    public func refresh(
+        published: [PublishedTable], registry: [RegisteredTable], only: Set<String>? = nil,
+        giveWay: @Sendable () -> Bool = { false }
+    ) async throws -> Pass {
         let stored = try await storedHashes()
         let settings = Dictionary(uniqueKeysWithValues: registry.map { ($0.id, $0) })
-        let due = published.filter { table in
+        let allDue = published.filter { table in
             table.queryMode == .local && !table.hash.isEmpty && table.source != nil && stored[table.id] != table.hash
                 && settings[table.id]?.profileAfterSync != false
         }
-        guard !due.isEmpty else { return [:] }
+        let due = only.map { only in allDue.filter { only.contains($0.id) } } ?? allDue
+        var pass = Pass(left: allDue.count - due.count)
+        guard !due.isEmpty else { return pass }
         let metrics = MetricUsageIndex(docsDirectory: directory.docs.path)
         for problem in metrics.problems {
             logger.warning("a metric file could not be read", metadata: ["problem": "\(problem)"])
         }
-        var errors: [String: String] = [:]
         // Opening a DuckDB costs ~18 ms, more than profiling a small table: the pass opens one.
-        let pass = PassDatabase()
+        let database = PassDatabase()
         for (index, table) in due.enumerated() {
-            // A server stopping ends the pass here; the next start profiles what is left.
-            if Task.isCancelled {
-                logger.info("profiling stopped: the server is stopping", metadata: ["left": "\(due.count - index)"])
-                await close(pass)
-                return errors
+            // A server stopping, or a job waiting, ends the pass here; a later pass profiles what is left.
+            if Task.isCancelled || giveWay() {
+                let reason = Task.isCancelled ? "the server is stopping" : "a sync job is waiting"
+                logger.info("profiling stopped: \(reason)", metadata: ["left": "\(due.count - index)"])
+                pass.left += due.count - index
+                await close(database)
+                return pass
             }
             guard let source = table.source else { continue }
             let registered = settings[table.id]
@@ -57,12 +78,12 @@ public struct TableProfiles: Sendable {
                 let json = try await executor.run { () -> String in
                     do {
                         // A connection of its own: the profile's temporary tables go with it.
-                        let connection = try pass.opened().connect()
+                        let connection = try database.opened().connect()
                         let profile = try Profiler.profile(input, options: options, on: connection)
                         return String(decoding: try JSONEncoder().encode(profile), as: UTF8.self)
                     } catch {
                         // Whatever the failure left behind, the next table starts on a new database.
-                        pass.database = nil
+                        database.database = nil
                         throw error
                     }
                 }
@@ -71,12 +92,13 @@ public struct TableProfiles: Sendable {
                 continue  // stopping: the check above ends the pass
             } catch {
                 logger.error("profiling failed", metadata: ["table": "\(table.id)", "error": "\(error)"])
-                errors[table.id] = "profiling failed: \(error)"
+                pass.errors[table.id] = "profiling failed: \(error)"
             }
         }
-        await close(pass)
-        logger.info("profiled tables", metadata: ["count": "\(due.count - errors.count)", "failed": "\(errors.count)"])
-        return errors
+        await close(database)
+        logger.info(
+            "profiled tables", metadata: ["count": "\(due.count - pass.errors.count)", "failed": "\(pass.errors.count)"])
+        return pass
     }
 
     /// Closes the pass's database on the profiler's thread.

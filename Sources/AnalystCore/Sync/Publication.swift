@@ -25,15 +25,17 @@ public struct Publication: Sendable {
         self.logger = logger
     }
 
-    /// Profiles tables whose file changed, then updates the manifest's profiles hash; returns errors by table.
-    public func refreshProfiles() async -> [String: String] {
+    /// Profiles tables whose file changed (of `only`, when given; giving way as `TableProfiles.refresh` says), then
+    /// updates the manifest's profiles hash.
+    public func refreshProfiles(only: Set<String>? = nil, giveWay: @Sendable () -> Bool = { false }) async -> TableProfiles.Pass {
         do {
-            let errors = try await profiles.refresh(published: try await syncState.all(), registry: try await registry.list())
+            let pass = try await profiles.refresh(
+                published: try await syncState.all(), registry: try await registry.list(), only: only, giveWay: giveWay)
             manifest.update(profilesHash: try await profilesHash())
-            return errors
+            return pass
         } catch {
             logger.error("could not refresh profiles", metadata: ["error": "\(error)"])
-            return ["profiles": "\(error)"]
+            return TableProfiles.Pass(errors: ["profiles": "\(error)"])
         }
     }
 

@@ -11,7 +11,7 @@ public final class SyncJobs: Sendable {
     let orchestrator: Orchestrator
     let analytics: AnalyticsDatabase
     let onPublished: @Sendable (RebuildReport) async -> [String: String]
-    let refreshProfiles: @Sendable () async -> [String: String]
+    let refreshProfiles: @Sendable (_ only: Set<String>?, _ giveWay: @Sendable () -> Bool) async -> TableProfiles.Pass
     let logger: Logger
     private let jobs = Mutex<[SyncJob]>([])
     /// Callers waiting for a job to finish, by job id.
@@ -24,12 +24,13 @@ public final class SyncJobs: Sendable {
     /// - Parameters:
     ///   - extract: runs the extract step for the tables (all when `nil`); returns each table's outcome.
     ///   - onPublished: runs after a rebuild (the manifest); returns errors.
-    ///   - refreshProfiles: profiles changed tables, then refreshes what depends on profiles; returns errors by table.
+    ///   - refreshProfiles: profiles changed tables (of `only`, when given; stopping when `giveWay` says so), then
+    ///     refreshes what depends on profiles.
     public init(
         orchestrator: Orchestrator, analytics: AnalyticsDatabase, history: SyncHistory, logger: Logger,
         extract: @escaping @Sendable ([String]?) async -> [TableOutcome],
         onPublished: @escaping @Sendable (RebuildReport) async -> [String: String],
-        refreshProfiles: @escaping @Sendable () async -> [String: String]
+        refreshProfiles: @escaping @Sendable (_ only: Set<String>?, _ giveWay: @Sendable () -> Bool) async -> TableProfiles.Pass
     ) {
         self.refreshProfiles = refreshProfiles
         self.orchestrator = orchestrator
@@ -88,11 +89,23 @@ public final class SyncJobs: Sendable {
         }
     }
 
-    /// Runs queued jobs one after another until the task is cancelled (the server's lifetime).
+    /// Runs queued jobs one after another until the task is cancelled (the server's lifetime). A job's profile step
+    /// gives way when another job is queued (10,000 new tables are minutes of profiling); the tables it left are
+    /// profiled between jobs, while none is queued, and a job that runs meanwhile profiles only the tables it
+    /// extracted before it ends.
     public func run() async {
+        var profilesLeft = false
         for await id in pending {
-            await execute(id)
+            profilesLeft = await execute(id, profilesLeft: profilesLeft) ?? profilesLeft
+            while profilesLeft && !hasQueuedJob && !Task.isCancelled {
+                profilesLeft = await refreshProfiles(nil) { self.hasQueuedJob }.left > 0
+            }
         }
+    }
+
+    /// Whether a job waits for its turn.
+    private var hasQueuedJob: Bool {
+        jobs.withLock { jobs in jobs.contains { $0.status == .queued } }
     }
 
     /// Queues the rebuild that follows a start: the server serves the epoch published before it (the last
@@ -110,8 +123,10 @@ public final class SyncJobs: Sendable {
         startup.withLock { $0.id != nil && !$0.rebuilt }
     }
 
-    private func execute(_ id: String) async {
-        guard let job = update(id, { Self.start(&$0) }) else { return }
+    /// Runs job `id`; returns whether tables due for a profile were left unprofiled (`nil`: the job did not profile).
+    /// `profilesLeft`: whether an earlier job left some.
+    private func execute(_ id: String, profilesLeft: Bool) async -> Bool? {
+        guard let job = update(id, { Self.start(&$0) }) else { return nil }
         let results = await extract(job.tables)
         var errors: [String: String] = [:]
         for result in results where result.status == .error {
@@ -138,14 +153,22 @@ public final class SyncJobs: Sendable {
                 Self.step(&$0, .profile, errors: errors)
             }
             markRebuilt(id)
-            if job.profiles { errors.merge(await refreshProfiles()) { first, _ in first } }
+            var left: Bool?
+            if job.profiles {
+                let extracted = Set(results.filter { $0.status == .ok }.map(\.table))
+                let pass = await refreshProfiles(profilesLeft ? extracted : nil) { self.hasQueuedJob }
+                errors.merge(pass.errors) { first, _ in first }
+                left = pass.left > 0
+            }
             finish(id, SyncJob.outcome(rebuildFailed: false, results: results, report: report, errors: errors), errors: errors)
+            return left
         } catch {
             logger.error("sync job failed", metadata: ["job": "\(id)", "error": "\(error)"])
             errors["rebuild"] = "\(error)"
             // A failed start-up rebuild leaves the last epoch served, as any failed rebuild does: starting is over.
             markRebuilt(id)
             finish(id, .failed, errors: errors)
+            return nil
         }
     }
 
