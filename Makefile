@@ -16,7 +16,7 @@ APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl p
 export SCRIPTS_VENV ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ai-data-analyst/scripts-venv
 SCRIPTS_PACKAGES := duckdb==$(DUCKDB_VERSION) numpy==2.3.5 pandas==2.3.3 matplotlib==3.10.7
 
-.PHONY: run test contract-test browser-test build release lint format deps duckdb scripts-venv clean help bench
+.PHONY: run test contract-test browser-test build release lint format deps duckdb scripts-venv clean help bench generate-api
 
 help:
 	@echo "make run    - install what is missing, build, and serve on http://$(HOST):$(PORT) (data in $(DATA_DIR))"
@@ -26,6 +26,7 @@ help:
 	@echo "make build  - build da-server and da (debug)"
 	@echo "make release - optimised da-server and da that run without a Swift toolchain"
 	@echo "make bench  - release build, then data-plane and connector figures next to their physical limits"
+	@echo "make generate-api - generate the wire types of openapi.yaml again (after changing it; committed)"
 	@echo "make lint   - check formatting with swift format"
 	@echo "make format - rewrite sources with swift format"
 
@@ -113,6 +114,11 @@ release: duckdb
 	swift build $(RELEASE_FLAGS) --product da-server
 	swift build $(RELEASE_FLAGS) --product da
 	@echo "release binaries: $$(swift build $(RELEASE_FLAGS) --show-bin-path)/da-server and da"
+
+# The Swift types of openapi.yaml are generated ahead of time into Sources/AnalystAPI/GeneratedSources and committed
+# (building the generator was ~100 s of every clean build); ContractTests fails until this runs after a change.
+generate-api:
+	scripts/generate-api.sh
 
 lint:
 	swift format lint --strict --recursive Sources Tests Package.swift

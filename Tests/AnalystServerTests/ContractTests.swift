@@ -1,5 +1,6 @@
 import AnalystAPI
 import AnalystCore
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -68,14 +69,29 @@ struct ContractTests {
         }
     }
 
+    /// Sources/AnalystAPI in this checkout.
+    static let apiSources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources/AnalystAPI")
+
+    /// The Swift types are generated ahead of time (`make generate-api`) and committed: they must come from the
+    /// document and the generator's configuration as they are now.
+    @Test func theGeneratedTypesComeFromTheContractAsItIs() throws {
+        let document = try Data(contentsOf: Self.apiSources.appendingPathComponent("openapi.yaml"))
+        let configuration = try Data(contentsOf: Self.apiSources.appendingPathComponent("openapi-generator-config.yaml"))
+        let digest = SHA256.hash(data: document + configuration).map { String(format: "%02x", $0) }.joined()
+        #expect(
+            digest == APIContract.generatedFrom,
+            "openapi.yaml or openapi-generator-config.yaml changed since the types were generated: run make generate-api")
+        #expect(document == Data(try APIContract.document().utf8), "the server ships the same document")
+    }
+
     /// The generator makes only the schemas its configuration lists (the operations' types were never used): a schema
     /// added to openapi.yaml and not listed would have no Swift type.
     @Test func theGeneratorIsGivenEverySchemaOfTheContract() throws {
         let document = try #require(try Yams.load(yaml: try APIContract.document()) as? [String: Any])
         let components = try #require(document["components"] as? [String: Any])
         let schemas = try #require(components["schemas"] as? [String: Any])
-        let configuration = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources/AnalystAPI/openapi-generator-config.yaml")
+        let configuration = Self.apiSources.appendingPathComponent("openapi-generator-config.yaml")
         let settings = try #require(try Yams.load(yaml: try String(contentsOf: configuration, encoding: .utf8)) as? [String: Any])
         let filter = try #require(settings["filter"] as? [String: Any])
         let listed = try #require(filter["schemas"] as? [String])
