@@ -7,10 +7,8 @@ export DUCKDB_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ai-data-analyst/duc
 DATA_DIR ?= ./data
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debug builds skip the index store (indexing while building, for IDEs: ~10 % of the compile time; sourcekit-lsp
-# indexes in a build of its own). A plain `swift build` keeps it: switching between the two compiles everything again,
-# so build with `swift build --disable-index-store` too, or run make with SWIFT_BUILD_FLAGS= .
-SWIFT_BUILD_FLAGS ?= --disable-index-store
+# (Debug builds keep the index store: on Linux, `swift build --build-tests` finds the XCTest tests through it.)
+SWIFT_BUILD_FLAGS ?=
 RELEASE_FLAGS := -c release --static-swift-stdlib
 # System packages later features need (Debian names); installed only when missing.
 APT_PACKAGES := python3 python3-venv xz-utils pkg-config libargon2-dev openssl python3-aiosmtpd postgresql mariadb-server curl \
