@@ -118,6 +118,9 @@ import Testing
             ])
             return result.stdout.split(whereSeparator: \.isNewline).last == "79"
         }
+        // The server's SQL reads the shards as they are written, before the batch is published: the sync waits for
+        // the publication (its manifest would name the files before the deletion).
+        try await waitFor("the deletion published") { try await Self.health(server)["queue_depth"] as? Int == 0 }
 
         // The analyst's copy: the tables sync like any other and answer the same.
         let sync = try await daAgain(["sync"])
