@@ -78,7 +78,7 @@ struct ContractTests {
     @Test func theGeneratedTypesComeFromTheContractAsItIs() throws {
         let document = try Data(contentsOf: Self.apiSources.appendingPathComponent("openapi.yaml"))
         let configuration = try Data(contentsOf: Self.apiSources.appendingPathComponent("openapi-generator-config.yaml"))
-        let digest = SHA256.hash(data: document + configuration).map { String(format: "%02x", $0) }.joined()
+        let digest = Secrets.hex(SHA256.hash(data: document + configuration))
         #expect(
             digest == APIContract.generatedFrom,
             "openapi.yaml or openapi-generator-config.yaml changed since the types were generated: run make generate-api")
